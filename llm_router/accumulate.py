@@ -1,0 +1,151 @@
+"""Turning a stream into a :class:`Completion`, and the commit-point guard.
+
+One accumulator serves :func:`complete`, the partial answer carried by
+:class:`~llm_router.errors.StreamInterrupted`, and the gateway's non-streaming path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from llm_router._aio import closing
+from llm_router.errors import ProviderError, StreamInterrupted
+from llm_router.types import (
+    ChatRequest,
+    Clock,
+    Completion,
+    FinishReason,
+    Provider,
+    StreamChunk,
+    ToolCall,
+    Usage,
+)
+
+
+class _ToolCallBuilder:
+    __slots__ = ("args", "id", "name")
+
+    def __init__(self) -> None:
+        self.id = ""
+        self.name = ""
+        self.args: list[str] = []
+
+
+class Accumulator:
+    """Collects chunks; :meth:`build` assembles text, tool calls (per index) and usage."""
+
+    __slots__ = (
+        "_calls",
+        "_text",
+        "_thinking",
+        "chunks",
+        "finish_reason",
+        "model",
+        "provider",
+        "raw_finish_reason",
+        "usage",
+    )
+
+    def __init__(self, provider: str = "", model: str = "") -> None:
+        self._text: list[str] = []
+        self._thinking: list[str] = []
+        self._calls: dict[int, _ToolCallBuilder] = {}
+        self.chunks = 0
+        self.provider = provider
+        self.model = model
+        self.finish_reason: FinishReason | None = None
+        self.raw_finish_reason: str | None = None
+        self.usage: Usage | None = None
+
+    def add(self, chunk: StreamChunk) -> None:
+        """Add one chunk."""
+        self.chunks += 1
+        if chunk.text:
+            self._text.append(chunk.text)
+        if chunk.thinking:
+            self._thinking.append(chunk.thinking)
+        for delta in chunk.tool_calls:
+            call = self._calls.get(delta.index)
+            if call is None:
+                call = self._calls[delta.index] = _ToolCallBuilder()
+            if delta.id:
+                call.id = delta.id
+            if delta.name:
+                call.name = delta.name
+            if delta.arguments_delta:
+                call.args.append(delta.arguments_delta)
+        if chunk.finish_reason is not None:
+            self.finish_reason = chunk.finish_reason
+            self.raw_finish_reason = chunk.raw_finish_reason
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        self.provider = chunk.provider
+        self.model = chunk.model
+
+    @property
+    def text(self) -> str:
+        """The text so far."""
+        return "".join(self._text)
+
+    def build(self, *, ttft_s: float | None = None, duration_s: float = 0.0) -> Completion:
+        """The completion of everything added so far."""
+        calls = tuple(
+            ToolCall(id=c.id, name=c.name, arguments="".join(c.args))
+            for _, c in sorted(self._calls.items())
+        )
+        return Completion(
+            text="".join(self._text),
+            tool_calls=calls,
+            finish_reason=self.finish_reason,
+            usage=self.usage,
+            provider=self.provider,
+            model=self.model,
+            ttft_s=ttft_s,
+            duration_s=duration_s,
+            chunks=self.chunks,
+            raw_finish_reason=self.raw_finish_reason,
+            thinking="".join(self._thinking),
+        )
+
+
+async def complete(
+    provider: Provider, request: ChatRequest, *, clock: Clock = time.monotonic
+) -> Completion:
+    """Accumulate ``provider``'s stream for ``request`` into one :class:`Completion`."""
+    acc = Accumulator(provider=provider.name)
+    start = clock()
+    ttft: float | None = None
+    async with closing(provider.stream_complete(request)) as stream:
+        async for chunk in stream:
+            if ttft is None:
+                ttft = clock() - start
+            acc.add(chunk)
+    return acc.build(ttft_s=ttft, duration_s=clock() - start)
+
+
+async def guard_commit(
+    stream: AsyncIterator[StreamChunk], *, provider: str, model: str, clock: Clock = time.monotonic
+) -> AsyncIterator[StreamChunk]:
+    """Pass ``stream`` through; a :class:`ProviderError` after the first chunk becomes
+    :class:`StreamInterrupted` carrying the partial answer.
+
+    Providers wrap their raw chunk generator in this once per stream, so the commit
+    rule lives in one place. The inner stream is always closed.
+    """
+    acc: Accumulator | None = None
+    start = clock()
+    ttft: float | None = None
+    async with closing(stream) as inner:
+        try:
+            async for chunk in inner:
+                if acc is None:
+                    acc = Accumulator(provider, model)
+                    ttft = clock() - start
+                acc.add(chunk)
+                yield chunk
+        except ProviderError as exc:
+            if acc is None:
+                raise
+            partial = acc.build(ttft_s=ttft, duration_s=clock() - start)
+            raise StreamInterrupted(partial, exc) from exc

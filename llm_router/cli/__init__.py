@@ -1,0 +1,1 @@
+"""The ``llm-router`` command line (SPEC §8)."""

@@ -1,0 +1,260 @@
+"""The one error hierarchy of llm_router (SPEC §1.3).
+
+Decisions are made with ``isinstance`` and the class attributes below, never by
+matching message strings:
+
+- ``retryable`` (per instance): the retry layer may try the same provider again;
+- ``counts_against_breaker`` (per class): the breaker records a failure;
+- ``fails_over`` (per class): routing may move on to the next candidate.
+
+Messages never contain API keys or prompt text: providers pass only the
+upstream's own error message, cut to a bounded length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from llm_router.types import Completion
+
+_MAX_MESSAGE = 500
+
+
+def _clip(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+
+
+class LLMRouterError(Exception):
+    """Base of every error raised by llm_router."""
+
+
+class ProviderError(LLMRouterError):
+    """A provider failed. Carries what the next layer needs to decide."""
+
+    default_retryable: ClassVar[bool] = False
+    counts_against_breaker: ClassVar[bool] = True
+    fails_over: ClassVar[bool] = True
+    reason: ClassVar[str] = "error"
+    """A short, label-safe reason used in metrics and logs (``fallbacks_total{reason}``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+        model: str | None = None,
+    ) -> None:
+        self.message = _clip(message)
+        self.provider = provider
+        self.status = status
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.retry_after = retry_after
+        self.model = model
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        status = f" (HTTP {self.status})" if self.status is not None else ""
+        return f"{self.provider}: {self.message}{status}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(provider={self.provider!r}, status={self.status!r}, "
+            f"retryable={self.retryable!r}, retry_after={self.retry_after!r}, "
+            f"message={self.message!r})"
+        )
+
+
+class RateLimited(ProviderError):
+    """429, or Anthropic ``overloaded_error`` / 529. Retried honouring ``retry_after``."""
+
+    default_retryable = True
+    reason = "rate_limited"
+
+
+class ServerError(ProviderError):
+    """5xx, or an upstream error event before commit."""
+
+    default_retryable = True
+    reason = "server_error"
+
+
+class ConnectError(ProviderError):
+    """DNS failure, refused or reset connection, TLS failure."""
+
+    default_retryable = True
+    reason = "connect_error"
+
+
+class FirstTokenTimeout(ProviderError):
+    """No first chunk within the ``first_token`` timeout."""
+
+    default_retryable = True
+    reason = "first_token_timeout"
+
+
+class IdleTimeout(ProviderError):
+    """The gap between two chunks exceeded the ``idle`` timeout (after commit)."""
+
+    reason = "idle_timeout"
+
+
+class TotalTimeout(ProviderError):
+    """The stream as a whole exceeded the provider's ``total`` timeout."""
+
+    reason = "total_timeout"
+
+
+class AuthError(ProviderError):
+    """401 or 403: the key is wrong or lacks access. Not retried, but fails over."""
+
+    reason = "auth_error"
+
+
+class ProtocolError(ProviderError):
+    """Malformed stream: bad framing, too many bad events, or truncated (no finish signal)."""
+
+    default_retryable = True
+    reason = "protocol_error"
+
+
+class BadRequest(ProviderError):
+    """Other 4xx: the caller's request is wrong. Neutral for the breaker; no failover."""
+
+    counts_against_breaker = False
+    fails_over = False
+    reason = "bad_request"
+
+
+class ContextWindowExceeded(BadRequest):
+    """The prompt is too long for this model; fails over to a larger window."""
+
+    fails_over = True
+    reason = "context_window"
+
+
+class ContentFiltered(BadRequest):
+    """A content-policy refusal; fails over only where the route opts in."""
+
+    reason = "content_filtered"
+
+
+class CircuitOpen(ProviderError):
+    """The deployment's breaker is open (or its half-open trial is taken).
+
+    Raised before any I/O; ``retry_at`` is the clock time when a trial may be admitted.
+    """
+
+    counts_against_breaker = False
+    reason = "circuit_open"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        retry_at: float | None = None,
+        model: str | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, retryable=False, model=model)
+        self.retry_at = retry_at
+
+
+class DeadlineExceeded(ProviderError):
+    """The request-wide deadline shared by retries and failovers ran out."""
+
+    counts_against_breaker = False
+    fails_over = False
+    reason = "deadline"
+
+
+class StreamInterrupted(LLMRouterError):
+    """A failure after commit: the caller already has part of the answer.
+
+    ``partial`` is what was delivered (text, tool calls, provider); ``cause`` the
+    error that cut the stream. Never retried, never failed over (resume is opt-in).
+    """
+
+    def __init__(self, partial: Completion, cause: ProviderError) -> None:
+        self.partial = partial
+        self.cause = cause
+        self.provider = cause.provider
+        super().__init__(
+            f"{cause.provider}: stream interrupted after {partial.chunks} chunk(s): "
+            f"{type(cause).__name__}: {cause.message}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One failed candidate of a routed request."""
+
+    provider: str
+    error: LLMRouterError
+
+
+class AllProvidersFailed(LLMRouterError):
+    """Every candidate failed before commit; ``attempts`` lists each in order."""
+
+    def __init__(self, attempts: Sequence[Attempt], *, route: str | None = None) -> None:
+        self.attempts = tuple(attempts)
+        self.route = route
+        parts = "; ".join(f"{a.provider}: {type(a.error).__name__}" for a in self.attempts)
+        where = f" for route '{route}'" if route else ""
+        super().__init__(f"all providers failed{where}: {parts or 'no candidates'}")
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyIssue:
+    """One problem in a policy file: where it is and what is wrong."""
+
+    file: str
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        path = f" {self.path}:" if self.path else ""
+        return f"{where}:{path} {self.message}"
+
+
+class PolicyError(LLMRouterError):
+    """An invalid policy file; ``issues`` holds every problem found, not just the first."""
+
+    def __init__(self, issues: Sequence[PolicyIssue]) -> None:
+        self.issues = tuple(issues)
+        super().__init__("\n".join(str(i) for i in self.issues) or "invalid policy")
+
+
+class ConfigurationError(LLMRouterError, ValueError):
+    """A provider or layer was built with bad arguments (missing key, bad URL, …)."""
+
+
+__all__ = [
+    "AllProvidersFailed",
+    "Attempt",
+    "AuthError",
+    "BadRequest",
+    "CircuitOpen",
+    "ConfigurationError",
+    "ConnectError",
+    "ContentFiltered",
+    "ContextWindowExceeded",
+    "DeadlineExceeded",
+    "FirstTokenTimeout",
+    "IdleTimeout",
+    "LLMRouterError",
+    "PolicyError",
+    "PolicyIssue",
+    "ProtocolError",
+    "ProviderError",
+    "RateLimited",
+    "ServerError",
+    "StreamInterrupted",
+    "TotalTimeout",
+]
