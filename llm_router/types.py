@@ -124,6 +124,8 @@ class ChatRequest:
     an explicit task hint that bypasses detection; ``deadline_s`` overrides the
     policy's request-wide deadline (retries and failovers share it); ``extra``
     carries provider-specific options passed through to the upstream body.
+    ``deadline_at`` is set by the router: the absolute time (on the layers' clock)
+    by which the stream must have committed; retries never wait past it.
     """
 
     messages: tuple[Message, ...]
@@ -139,6 +141,7 @@ class ChatRequest:
     request_id: str
     deadline_s: float | None
     extra: Mapping[str, Any]
+    deadline_at: float | None
 
     def __init__(
         self,
@@ -155,6 +158,7 @@ class ChatRequest:
         request_id: str | None = None,
         deadline_s: float | None = None,
         extra: Mapping[str, Any] | None = None,
+        deadline_at: float | None = None,
     ) -> None:
         if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
             raise ValueError("messages must be a list of messages")
@@ -184,6 +188,7 @@ class ChatRequest:
         put(self, "request_id", request_id or _new_request_id())
         put(self, "deadline_s", deadline_s)
         put(self, "extra", MappingProxyType(dict(extra or {})))
+        put(self, "deadline_at", deadline_at)
 
     def replace(self, **changes: Any) -> ChatRequest:
         """A copy with ``changes`` applied (``dataclasses.replace`` for this class)."""
