@@ -1,5 +1,16 @@
 """Concrete providers: the only code that talks HTTP to upstreams."""
 
+from llm_router.providers.ollama import OllamaProvider
+from llm_router.providers.openai import OpenAIProvider
 from llm_router.providers.scripted import Fault, Script, ScriptedProvider
+from llm_router.providers.session import close_shared_sessions, shared_session
 
-__all__ = ["Fault", "Script", "ScriptedProvider"]
+__all__ = [
+    "Fault",
+    "OllamaProvider",
+    "OpenAIProvider",
+    "Script",
+    "ScriptedProvider",
+    "close_shared_sessions",
+    "shared_session",
+]

@@ -1,0 +1,46 @@
+"""``llm-router serve``: the OpenAI-compatible gateway (SPEC §7).
+
+``llm-router serve --policy policies/prod.yaml [--host H] [--port P]`` serves until
+SIGTERM or Ctrl-C (draining streams in flight for up to ``server.shutdown_grace``
+seconds); ``kill -HUP`` reloads the policy file. Without ``--policy`` it serves the
+demo policy (scripted providers, no keys). ``--port 0`` picks a free port; the
+``gateway.started`` log event says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from llm_router.gateway.server import default_policy_path, serve
+from llm_router.obs.logs import configure_logging
+from llm_router.policy import load_policy
+
+
+def add_parser(sub: Any) -> None:
+    """Register the ``serve`` command."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "serve", help="run the OpenAI-compatible gateway on a policy"
+    )
+    p.add_argument("--policy", help="policy file (default: the demo policy)")
+    p.add_argument("--host", help="address to listen on (default: the policy's server.host)")
+    p.add_argument("--port", type=int, help="port (default: the policy's server.port; 0: any)")
+    p.add_argument(
+        "--log-json",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="JSON log lines (default: the policy's logging.json, else JSON unless a terminal)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until stopped."""
+    policy = load_policy(args.policy or default_policy_path())
+    json = policy.logging.json if args.log_json is None else args.log_json
+    configure_logging(
+        json=json, level=policy.logging.level, include_content=policy.logging.include_content
+    )
+    asyncio.run(serve(policy, host=args.host, port=args.port))
+    return 0

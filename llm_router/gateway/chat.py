@@ -1,0 +1,190 @@
+"""``POST /v1/chat/completions``: streaming (SSE) and non-streaming answers.
+
+The commit point is visible here too: the first chunk is pulled *before* the
+response is prepared, so every failure before it becomes a proper HTTP status, and
+the ``x-llm-router-provider`` header names the upstream that actually answers.
+After that, a failure ends the SSE stream with an error event and no ``[DONE]``.
+
+A client that goes away cancels the handler (the server runs with
+``handler_cancellation=True``), which closes the routed stream and with it the
+upstream connection; the router records the stream as cancelled (breaker-neutral).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+import structlog
+from aiohttp import web
+
+from llm_router._aio import closing
+from llm_router.accumulate import Accumulator
+from llm_router.errors import LLMRouterError
+from llm_router.gateway.errors import SHUTDOWN, ErrorInfo, error_info
+from llm_router.gateway.openai_format import (
+    DONE_EVENT,
+    ChunkEncoder,
+    ParsedRequest,
+    RequestInvalid,
+    completion_body,
+    parse_chat_request,
+)
+from llm_router.gateway.state import GatewayState
+from llm_router.layers.router import Router
+
+log = structlog.get_logger("llm_router.gateway")
+
+TASK_HEADER = "x-llm-router-task"
+PROVIDER_HEADER = "x-llm-router-provider"
+REQUEST_ID_HEADER = "x-request-id"
+_SSE_HEADERS = {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+}
+_EMPTY = ErrorInfo(502, "the upstream ended without an answer", "upstream_error", "empty_stream")
+
+
+def json_response(info: ErrorInfo, request_id: str | None = None) -> web.Response:
+    """An error response in OpenAI's shape."""
+    headers = dict(info.headers)
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+    return web.json_response(info.body(), status=info.status, headers=headers)
+
+
+def _request_id(request: web.Request) -> str:
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    if 0 < len(given) <= 64 and all(c.isalnum() or c in "-_." for c in given):
+        return given
+    return uuid.uuid4().hex
+
+
+async def _read_body(request: web.Request) -> bytes:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise _TooLarge("the request body exceeds the gateway's size limit") from None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def chat_completions(request: web.Request, state: GatewayState) -> web.StreamResponse:
+    """Answer one chat completion request."""
+    request_id = _request_id(request)
+    if state.draining:
+        return json_response(SHUTDOWN, request_id)
+    try:
+        body = await _read_body(request)
+        parsed = parse_chat_request(
+            body, task=request.headers.get(TASK_HEADER), request_id=request_id
+        )
+    except _TooLarge as exc:
+        info = ErrorInfo(413, str(exc), "invalid_request_error", "request_too_large")
+        return json_response(info, request_id)
+    except RequestInvalid as exc:
+        return json_response(error_info(exc), request_id)
+    with state.track() as router:
+        try:
+            task = router.resolve(parsed.request).task
+        except LLMRouterError as exc:
+            return json_response(error_info(exc), request_id)
+        headers = {TASK_HEADER: task, REQUEST_ID_HEADER: request_id}
+        if parsed.stream:
+            return await _stream(request, state, router, parsed, headers)
+        return await _complete(state, router, parsed, headers)
+
+
+def _ids() -> tuple[str, int]:
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+
+
+async def _stream(
+    request: web.Request,
+    state: GatewayState,
+    router: Router,
+    parsed: ParsedRequest,
+    headers: dict[str, str],
+) -> web.StreamResponse:
+    response: web.StreamResponse | None = None
+    async with closing(router.stream_complete(parsed.request)) as stream:
+        try:
+            try:
+                first = await anext(stream)
+            except StopAsyncIteration:
+                first = None
+            except LLMRouterError as exc:
+                _log_failure(parsed, exc, committed=False)
+                return json_response(error_info(exc), headers[REQUEST_ID_HEADER])
+            if first is None:
+                return json_response(_EMPTY, headers[REQUEST_ID_HEADER])
+            response = web.StreamResponse(
+                headers={**_SSE_HEADERS, **headers, PROVIDER_HEADER: first.provider}
+            )
+            await response.prepare(request)
+            completion_id, created = _ids()
+            encoder = ChunkEncoder(completion_id, created, include_usage=parsed.include_usage)
+            await response.write(encoder.encode(first))
+            try:
+                async for chunk in stream:
+                    await response.write(encoder.encode(chunk))
+            except LLMRouterError as exc:
+                _log_failure(parsed, exc, committed=True)
+                await response.write(error_info(exc).sse_event())
+                await response.write_eof()
+                return response
+            if parsed.include_usage:
+                await response.write(encoder.usage_event(first.model))
+            await response.write(DONE_EVENT)
+            await response.write_eof()
+            return response
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not state.is_shutdown_cancel(current) or current is None or current.uncancel():
+                raise
+            if response is None:
+                return json_response(SHUTDOWN, headers[REQUEST_ID_HEADER])
+            await response.write(SHUTDOWN.sse_event())
+            await response.write_eof()
+            return response
+
+
+async def _complete(
+    state: GatewayState, router: Router, parsed: ParsedRequest, headers: dict[str, str]
+) -> web.Response:
+    acc = Accumulator()
+    start = time.monotonic()
+    try:
+        async with closing(router.stream_complete(parsed.request)) as stream:
+            async for chunk in stream:
+                acc.add(chunk)
+    except LLMRouterError as exc:
+        _log_failure(parsed, exc, committed=acc.chunks > 0)
+        return json_response(error_info(exc), headers[REQUEST_ID_HEADER])
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if not state.is_shutdown_cancel(current) or current is None or current.uncancel():
+            raise
+        return json_response(SHUTDOWN, headers[REQUEST_ID_HEADER])
+    completion = acc.build(duration_s=time.monotonic() - start)
+    completion_id, created = _ids()
+    return web.Response(
+        text=json.dumps(completion_body(completion, completion_id, created)),
+        content_type="application/json",
+        headers={**headers, PROVIDER_HEADER: completion.provider},
+    )
+
+
+def _log_failure(parsed: ParsedRequest, exc: BaseException, *, committed: bool) -> None:
+    log.warning(
+        "request.failed",
+        request_id=parsed.request.request_id,
+        error=type(exc).__name__,
+        committed=committed,
+        status=error_info(exc).status,
+    )

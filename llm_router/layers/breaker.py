@@ -1,0 +1,278 @@
+"""Circuit breaker layer: a small async adapter over ``pybreaker`` (SPEC §4.1).
+
+pybreaker keeps the state machine (closed → open → half-open → closed), the failure
+and success counters (its storage) and the listeners. What pybreaker cannot do for
+an asyncio stream, the adapter adds:
+
+- **one outcome per stream, at its end**: success when the inner stream ended
+  normally (its finish signal arrived), failure for an error that
+  ``counts_against_breaker`` (before or after commit; for ``StreamInterrupted`` its
+  cause), *neutral* for a consumer that stopped early (``aclose``/``break``,
+  cancellation) and for request errors (4xx) — neutral outcomes never reach pybreaker,
+  whose ``exclude=`` would count them as successes;
+- **exactly one half-open trial**: concurrent callers beyond it get ``CircuitOpen``;
+- **an injected clock**: pybreaker times the open state with ``datetime.now()``, so
+  the adapter never lets pybreaker decide open → half-open. It keeps ``retry_at`` on
+  its own clock (set whenever pybreaker enters ``open``) and calls
+  ``pybreaker.CircuitBreaker.half_open()`` itself once the clock passes it. Outcomes
+  are fed to pybreaker only in closed or half-open state, so its datetime check never
+  runs.
+
+Transitions are reported once each to ``observer.circuit_state_change`` by a pybreaker
+listener, and — when a :class:`SharedBreakerState` is attached — published so other
+processes follow (see :mod:`llm_router.layers.breaker_redis`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+import pybreaker
+
+from llm_router._aio import closing
+from llm_router.config import BreakerConfig
+from llm_router.errors import CircuitOpen, StreamInterrupted
+from llm_router.observe import BreakerState, NullObserver, Observer
+from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
+
+_STATES: dict[str, BreakerState] = {
+    pybreaker.STATE_CLOSED: "closed",
+    pybreaker.STATE_HALF_OPEN: "half_open",
+    pybreaker.STATE_OPEN: "open",
+}
+
+
+class SharedBreakerState(Protocol):
+    """Where breakers publish their transitions so other processes follow them.
+
+    ``publish`` is called on the hot path's thread at the moment of a local
+    transition: it must return at once (queue the write, never wait on I/O). The
+    implementation calls :meth:`CircuitBreaker.apply_shared` for transitions made
+    elsewhere.
+    """
+
+    def attach(self, breaker: CircuitBreaker) -> None:
+        """Start delivering remote transitions of ``breaker.deployment`` to ``breaker``."""
+        ...
+
+    def detach(self, breaker: CircuitBreaker) -> None:
+        """Stop delivering transitions to ``breaker``."""
+        ...
+
+    def publish(self, deployment: str, state: BreakerState, retry_in: float | None) -> None:
+        """Share a local transition; ``retry_in``: seconds until a trial (``open`` only)."""
+        ...
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc
+
+
+def _noop() -> None:
+    return None
+
+
+def _counts(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure for the breaker (``False``: neutral)."""
+    if isinstance(exc, GeneratorExit | asyncio.CancelledError) or not isinstance(exc, Exception):
+        return False
+    if isinstance(exc, StreamInterrupted):
+        exc = exc.cause
+    return bool(getattr(exc, "counts_against_breaker", True))
+
+
+class _Listener(pybreaker.CircuitBreakerListener):  # type: ignore[misc]
+    """Turns pybreaker's state changes into observer events and shared publications."""
+
+    def __init__(self, owner: CircuitBreaker) -> None:
+        self._owner = owner
+
+    def state_change(self, cb: Any, old_state: Any, new_state: Any) -> None:
+        old = _STATES[old_state.name] if old_state is not None else "closed"
+        self._owner._on_transition(old, _STATES[new_state.name])
+
+
+class CircuitBreaker:
+    """A Provider that stops calling ``inner`` while its deployment is failing.
+
+    One breaker per deployment (provider + model). While open, ``stream_complete``
+    raises :class:`~llm_router.errors.CircuitOpen` (carrying ``retry_at``) before
+    touching ``inner``. ``shared`` propagates transitions between processes; the hot
+    path never waits on it. The underlying ``pybreaker.CircuitBreaker`` is
+    :attr:`pybreaker` (add your own listeners there).
+    """
+
+    def __init__(
+        self,
+        inner: Provider,
+        config: BreakerConfig = BreakerConfig(),
+        *,
+        deployment: str | None = None,
+        shared: SharedBreakerState | None = None,
+        observer: Observer = NullObserver(),
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._inner = inner
+        self.config = config
+        self.deployment = deployment or inner.name
+        self._observer = observer
+        self._clock = clock
+        self._retry_at: float | None = None
+        self._trial: object | None = None
+        self._remote_retry_in: float | None = None
+        self._applying_shared = False
+        self.pybreaker: Any = pybreaker.CircuitBreaker(
+            fail_max=config.fail_max,
+            reset_timeout=config.reset_timeout,
+            success_threshold=config.success_threshold,
+            listeners=[_Listener(self)],
+            name=self.deployment,
+        )
+        self._shared = shared
+        if shared is not None:
+            shared.attach(self)
+
+    @property
+    def name(self) -> str:
+        """The inner provider's name."""
+        return self._inner.name
+
+    @property
+    def state(self) -> BreakerState:
+        """``closed``, ``half_open`` or ``open`` (open even once ``retry_at`` has passed,
+        until the next call half-opens it, as in pybreaker)."""
+        return _STATES[self.pybreaker.current_state]
+
+    @property
+    def retry_at(self) -> float | None:
+        """Clock time when a trial will be admitted while open; ``None`` otherwise."""
+        return self._retry_at if self.state == "open" else None
+
+    def would_admit(self) -> bool:
+        """Whether a stream started now would reach ``inner`` (no side effect)."""
+        state = self.state
+        if state == "closed":
+            return True
+        if state == "half_open":
+            return self._trial is None
+        return self._retry_at is None or self._clock() >= self._retry_at
+
+    def _admit(self) -> object | None:
+        """Admit a stream or raise ``CircuitOpen``; returns the trial token in half-open."""
+        current = self.pybreaker.current_state
+        if current == pybreaker.STATE_CLOSED:
+            return None
+        if current == pybreaker.STATE_OPEN:
+            if self._retry_at is not None and self._clock() < self._retry_at:
+                raise CircuitOpen(
+                    f"circuit open for {self.deployment}",
+                    provider=self.name,
+                    retry_at=self._retry_at,
+                )
+            self.pybreaker.half_open()
+        if self._trial is not None:
+            raise CircuitOpen(
+                f"circuit half-open for {self.deployment}: trial stream in progress",
+                provider=self.name,
+            )
+        token = self._trial = object()
+        return token
+
+    async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        """Stream from ``inner`` when the breaker admits it; record the outcome once."""
+        token = self._admit()
+        failure: BaseException | None = None
+        success = False
+        try:
+            async with closing(self._inner.stream_complete(request)) as stream:
+                async for chunk in stream:
+                    yield chunk
+            success = True
+        except BaseException as exc:
+            if _counts(exc):
+                failure = exc
+            raise
+        finally:
+            self._record(token, success, failure)
+
+    def _record(self, token: object | None, success: bool, failure: BaseException | None) -> None:
+        """Feed one stream's outcome to pybreaker and free the trial permit."""
+        is_trial = token is not None and token is self._trial
+        if is_trial:
+            self._trial = None
+        if not success and failure is None:
+            return  # neutral
+        current = self.pybreaker.current_state
+        # Only the trial decides a half-open breaker; an open one ignores late outcomes
+        # of streams admitted before it opened (and pybreaker would time it by datetime).
+        if current == pybreaker.STATE_OPEN or (
+            current == pybreaker.STATE_HALF_OPEN and not is_trial
+        ):
+            return
+        if success:
+            self.pybreaker.call(_noop)
+            return
+        assert failure is not None
+        traceback = failure.__traceback__
+        try:
+            self.pybreaker.call(_raise, failure)
+        except pybreaker.CircuitBreakerError:
+            pass  # pybreaker's "just tripped" signal; the caller gets the real error
+        except BaseException as exc:
+            if exc is not failure:
+                raise
+        finally:
+            failure.__traceback__ = traceback  # drop pybreaker's frames from the caller's view
+
+    def _on_transition(self, old: BreakerState, new: BreakerState) -> None:
+        """Called by the pybreaker listener on every state change, local or shared."""
+        if new == "open":
+            retry_in = self._remote_retry_in
+            if retry_in is None:
+                retry_in = self.config.reset_timeout
+            self._retry_at = self._clock() + retry_in
+        elif new == "half_open":
+            self._trial = None
+        if old == new:
+            return
+        source = "shared" if self._applying_shared else "local"
+        self._observer.circuit_state_change(self.deployment, old, new, source=source)
+        if self._shared is not None and not self._applying_shared and new != "half_open":
+            retry_in = self._retry_at - self._clock() if new == "open" and self._retry_at else None
+            self._shared.publish(self.deployment, new, retry_in)
+
+    def apply_shared(self, state: BreakerState, retry_in: float | None = None) -> None:
+        """Adopt a transition made by another process (never re-published).
+
+        ``open`` opens (or re-times) the breaker with a trial after ``retry_in``
+        seconds (clamped to ``[0, reset_timeout]``); ``closed`` closes it. ``half_open``
+        is ignored: each process half-opens on its own clock, and the trial's result
+        is what gets shared.
+        """
+        current = self.state
+        self._applying_shared = True
+        try:
+            if state == "open":
+                wait = self.config.reset_timeout if retry_in is None else retry_in
+                self._remote_retry_in = min(max(wait, 0.0), self.config.reset_timeout)
+                if current == "open":
+                    self._retry_at = self._clock() + self._remote_retry_in
+                else:
+                    self.pybreaker.open()
+            elif state == "closed" and current != "closed":
+                self.pybreaker.close()
+        finally:
+            self._applying_shared = False
+            self._remote_retry_in = None
+
+    def detach(self) -> None:
+        """Stop sharing this breaker's state (the shared state object stays open)."""
+        if self._shared is not None:
+            self._shared.detach(self)
+            self._shared = None
+
+
+__all__ = ["CircuitBreaker", "SharedBreakerState"]

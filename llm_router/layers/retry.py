@@ -1,0 +1,162 @@
+"""The retry layer (SPEC §3): retries a provider's setup phase, on tenacity.
+
+Only the setup phase is retried: each attempt opens the inner stream and awaits its
+first chunk; that chunk is yielded *outside* the attempt, and from then on the layer
+is a pure pass-through. A failure after the first chunk reaches the caller as the
+inner stream raised it (``StreamInterrupted``) and is never retried.
+
+Provider SDK clients you wrap in your own :class:`~llm_router.types.Provider` must
+not retry on their own (set their ``max_retries`` to 0): this layer is the one owner
+of retries, and only it knows the request-wide deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+
+from tenacity import AsyncRetrying, RetryCallState
+
+from llm_router.config import RetryConfig
+from llm_router.errors import FirstTokenTimeout, ProviderError
+from llm_router.layers.deadline import close, pull_first
+from llm_router.observe import NullObserver, Observer
+from llm_router.types import ChatRequest, Clock, Provider, Sleep, StreamChunk
+
+_Opened = tuple[AsyncIterator[StreamChunk], StreamChunk]
+_DEFAULT_CONFIG = RetryConfig()
+_NULL = NullObserver()
+
+
+class Retry:
+    """Retries ``inner``'s setup phase on errors marked ``retryable``.
+
+    - The wait before retry *n* (1-based) is ``max(retry_after or 0, rng() *
+      min(max_wait, initial * 2**(n-1)))``: exponential backoff with full jitter,
+      and a ``Retry-After`` always wins over the backoff.
+    - A ``retry_after`` above ``config.max_retry_after`` is not waited out: the error
+      is re-raised at once so routing can move on.
+    - The request-wide deadline (``request.deadline_at``, set by the router) is never
+      crossed: if the wait would end at or after it, the layer gives up and re-raises
+      the **last provider error** (not ``DeadlineExceeded``), so the router records
+      the real cause and decides whether another candidate still fits.
+    - ``FirstTokenTimeout`` is abandoned, not retried in place, unless
+      ``config.retry_timeouts`` is set *and* the deadline leaves room for another
+      attempt: room means ``now + wait + the duration of the attempt that timed out``
+      (≈ that provider's ``first_token`` timeout) is still before the deadline.
+    - ``CancelledError``, ``StreamInterrupted`` and anything that is not a
+      :class:`~llm_router.errors.ProviderError` are never retried.
+
+    Each retry calls ``observer.retry(request_id, provider, reason, attempt, wait_s)``
+    where ``attempt`` is the number of the attempt that just failed (1 for the
+    first retry). A new tenacity ``AsyncRetrying`` is built per stream (they are not
+    safe to share), with this layer's ``sleep`` injected. Every attempt's inner
+    stream is closed.
+    """
+
+    def __init__(
+        self,
+        inner: Provider,
+        config: RetryConfig = _DEFAULT_CONFIG,
+        *,
+        observer: Observer = _NULL,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.inner = inner
+        self.config = config
+        self.observer = observer
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+
+    @property
+    def name(self) -> str:
+        """The wrapped provider's name."""
+        return self.inner.name
+
+    def __repr__(self) -> str:
+        return f"Retry({self.inner!r}, {self.config!r})"
+
+    async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        """Stream ``inner``'s answer, retrying its setup phase as documented above."""
+        stream, first = await _Attempts(self, request).run()
+        try:
+            yield first
+            async for chunk in stream:
+                yield chunk
+        finally:
+            await close(stream)
+
+
+class _Attempts:
+    """The retry policy of one stream: tenacity's callbacks, bound to its request."""
+
+    __slots__ = ("layer", "request", "started")
+
+    def __init__(self, layer: Retry, request: ChatRequest) -> None:
+        self.layer = layer
+        self.request = request
+        self.started = 0.0
+
+    async def run(self) -> _Opened:
+        retrying = AsyncRetrying(
+            sleep=self.layer._sleep,
+            stop=self.stop,
+            wait=self.wait,
+            retry=self.should_retry,
+            before_sleep=self.before_sleep,
+            reraise=True,
+        )
+        opened: _Opened = await retrying(self.attempt)
+        return opened
+
+    async def attempt(self) -> _Opened:
+        layer = self.layer
+        self.started = layer._clock()
+        stream = layer.inner.stream_complete(self.request)
+        first = await pull_first(stream, layer.name)
+        return stream, first
+
+    def should_retry(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if not isinstance(exc, ProviderError) or not exc.retryable:
+            return False
+        config = self.layer.config
+        if exc.retry_after is not None and exc.retry_after > config.max_retry_after:
+            return False
+        return config.retry_timeouts or not isinstance(exc, FirstTokenTimeout)
+
+    def wait(self, state: RetryCallState) -> float:
+        config = self.layer.config
+        exc = state.outcome.exception() if state.outcome is not None else None
+        retry_after = exc.retry_after if isinstance(exc, ProviderError) else None
+        ceiling = min(config.max_wait, config.initial * 2.0 ** min(state.attempt_number - 1, 60))
+        return max(retry_after or 0.0, self.layer._rng() * ceiling)
+
+    def stop(self, state: RetryCallState) -> bool:
+        if state.attempt_number >= self.layer.config.attempts:
+            return True
+        deadline_at = self.request.deadline_at
+        if deadline_at is None:
+            return False
+        now = self.layer._clock()
+        resume_at = now + (state.upcoming_sleep or 0.0)
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, FirstTokenTimeout):
+            resume_at += now - self.started
+        return resume_at >= deadline_at
+
+    def before_sleep(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        reason = exc.reason if isinstance(exc, ProviderError) else "error"
+        self.layer.observer.retry(
+            self.request.request_id,
+            self.layer.name,
+            reason,
+            state.attempt_number,
+            state.upcoming_sleep,
+        )

@@ -1,0 +1,282 @@
+"""The routing layer (SPEC §4.3): task → route → candidates, failover before commit.
+
+The router walks a route's candidates in order. A candidate is abandoned before
+commit — breaker open, a failure that ``fails_over``, a prompt too long for it —
+for the next one; once a candidate's first chunk is yielded the router is a
+pass-through, so the caller's text always comes from exactly one upstream.
+
+It is also where each routed stream is recorded **once**, when it ends:
+``observer.stream_finished(StreamRecord)`` with outcome ``success``, ``error``
+(failed before commit), ``interrupted`` (``StreamInterrupted``) or ``cancelled``
+(the consumer stopped: ``break``, ``aclose()``, task cancellation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, cast
+
+from llm_router.errors import (
+    AllProvidersFailed,
+    Attempt,
+    ContentFiltered,
+    ContextWindowExceeded,
+    ProviderError,
+    StreamInterrupted,
+)
+from llm_router.layers import _explain
+from llm_router.layers._explain import CandidateExplanation, Explanation
+from llm_router.layers._routes import (
+    AUTO,
+    DEFAULT_ROUTE,
+    BreakerView,
+    Candidate,
+    DetectionLike,
+    Detector,
+    Resolution,
+    Resolver,
+    Route,
+    UnknownModel,
+    deadline_error,
+    is_breaker,
+    model_of,
+    skip_reason,
+)
+from llm_router.layers.deadline import close, pull_first
+from llm_router.observe import NullObserver, Observer, Outcome, StreamRecord
+from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
+
+_NULL = NullObserver()
+_Opened = tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]
+
+
+class _Run:
+    """Bookkeeping of one routed stream (the fields of its :class:`StreamRecord`)."""
+
+    __slots__ = ("current", "fallbacks", "request_id", "resolution")
+
+    def __init__(self, request_id: str, resolution: Resolution) -> None:
+        self.request_id = request_id
+        self.resolution = resolution
+        self.current = resolution.route.candidates[0]
+        self.fallbacks = 0
+
+
+class Router:
+    """A :class:`~llm_router.types.Provider` that routes each request (see module doc).
+
+    ``routes`` must include ``default``. ``detector`` defaults to
+    ``llm_router.tasks.detect_task``. ``deadline_s`` is the request-wide deadline
+    (``request.deadline_s`` overrides it): the router sets ``deadline_at`` on the
+    request it passes down, skips candidates once it has passed and bounds each
+    candidate's setup phase by what is left (``DeadlineExceeded``). ``providers``
+    adds deployments that ``model`` may name directly, beside every candidate's
+    ``deployment``.
+
+    Example::
+
+        router = build_router({"code": [claude, gpt], "default": [gpt]})
+        async for chunk in router.stream_complete(ChatRequest(messages=[...])):
+            print(chunk.text, end="")
+    """
+
+    name = "router"
+
+    def __init__(
+        self,
+        routes: Mapping[str, Route],
+        *,
+        detector: Detector | None = None,
+        observer: Observer = _NULL,
+        clock: Clock = time.monotonic,
+        deadline_s: float = 60.0,
+        providers: Mapping[str, Provider] | None = None,
+    ) -> None:
+        if deadline_s <= 0:
+            raise ValueError("deadline_s must be > 0")
+        self.routes: Mapping[str, Route] = dict(routes)
+        singles: dict[str, Route] = {}
+        for pname, provider in (providers or {}).items():
+            view = cast(BreakerView, provider) if is_breaker(provider) else None
+            singles[pname] = Route(pname, (Candidate(provider, pname, breaker=view),))
+        for route in self.routes.values():
+            for cand in route.candidates:
+                singles[cand.deployment] = Route(cand.deployment, (cand,))
+        self.providers: Mapping[str, Provider] = {
+            n: r.candidates[0].provider for n, r in singles.items()
+        }
+        self._singles = singles
+        self._detector = detector
+        self._resolver = Resolver(self.routes, singles, self._get_detector)
+        self.observer = observer
+        self._clock = clock
+        self.deadline_s = deadline_s
+        self._inflight: dict[str, int] = dict.fromkeys(singles, 0)
+
+    def _get_detector(self) -> Detector:
+        if self._detector is None:
+            tasks = importlib.import_module("llm_router.tasks")
+            self._detector = cast(Detector, tasks.detect_task)
+        return self._detector
+
+    def resolve(self, request: ChatRequest) -> Resolution:
+        """Which task label and route ``request`` gets (raises :class:`UnknownModel`)."""
+        return self._resolver.resolve(request)
+
+    def explain(self, request: ChatRequest) -> Explanation:
+        """Why ``request`` would go where it goes, without calling any provider."""
+        return _explain.explain(self.resolve(request), self._clock())
+
+    def status(self) -> dict[str, Any]:
+        """Per deployment: breaker state, seconds until it retries, streams in flight."""
+        return _explain.status(self._singles, self._inflight, self._clock())
+
+    async def aclose(self) -> None:
+        """Close the shared HTTP sessions of this event loop (providers' connections)."""
+        try:
+            session = importlib.import_module("llm_router.providers.session")
+        except ImportError:
+            return
+        await session.close_shared_sessions()
+
+    async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        """Route ``request``, failing over before commit; pass through after it."""
+        run = _Run(request.request_id, self.resolve(request))
+        res, observer = run.resolution, self.observer
+        signals = tuple(res.detection.signals) if res.detection is not None else ()
+        observer.task_detected(run.request_id, res.task, signals)
+        observer.route_selected(run.request_id, res.task, res.route.name, res.route.deployments)
+        start = self._clock()
+        outcome: Outcome = "cancelled"
+        failure: BaseException | None = None
+        first: StreamChunk | None = None
+        last: StreamChunk | None = None
+        ttft: float | None = None
+        chunks = 0
+        try:
+            deadline_at = start + (request.deadline_s or self.deadline_s)
+            cand, stream, first = await self._open(run, request.replace(deadline_at=deadline_at))
+            ttft = self._clock() - start
+            try:
+                chunks = 1
+                last = first
+                yield first
+                async for last in stream:
+                    chunks += 1
+                    yield last
+            finally:
+                await close(stream)
+                self._stopped(run.request_id, cand)
+            outcome = "success"
+        except StreamInterrupted as exc:
+            outcome, failure = "interrupted", exc
+            raise
+        except GeneratorExit:
+            if last is not None and last.finish_reason is not None:
+                outcome = "success"  # the consumer stopped after the finish signal
+            raise
+        except Exception as exc:
+            outcome, failure = "error", exc
+            raise
+        finally:
+            cur = run.current
+            self.observer.stream_finished(
+                StreamRecord(
+                    request_id=run.request_id,
+                    task=res.task,
+                    route=res.route.name,
+                    provider=cur.deployment,
+                    model=first.model if first is not None else model_of(cur),
+                    outcome=outcome,
+                    ttft_s=ttft,
+                    duration_s=self._clock() - start,
+                    chunks=chunks,
+                    usage=last.usage if last is not None else None,
+                    fallbacks=run.fallbacks,
+                    error=type(failure).__name__ if failure is not None else None,
+                    error_message=str(failure) if failure is not None else None,
+                )
+            )
+
+    async def _open(self, run: _Run, base: ChatRequest) -> _Opened:
+        """The failover loop: the first candidate whose first chunk arrives wins."""
+        candidates = run.resolution.route.candidates
+        attempts: list[Attempt] = []
+        window_floor: int | None = None
+        assert base.deadline_at is not None
+        for i, cand in enumerate(candidates):
+            run.current = cand
+            skip = skip_reason(cand, window_floor)
+            if skip is not None:
+                attempts.append(Attempt(cand.deployment, skip))
+                self._fell_back(run, i, skip.reason)
+                continue
+            left = base.deadline_at - self._clock()
+            if left <= 0:
+                raise deadline_error(cand, attempts)
+            request = base if cand.model is None else base.replace(model=cand.model)
+            self._started(run.request_id, cand)
+            stream = cand.provider.stream_complete(request)
+            scope = asyncio.timeout(left)
+            try:
+                async with scope:
+                    first = await pull_first(stream, cand.deployment)
+            except BaseException as exc:
+                await close(stream)
+                self._stopped(run.request_id, cand)
+                if isinstance(exc, TimeoutError) and scope.expired():
+                    raise deadline_error(cand, attempts) from exc
+                if not isinstance(exc, ProviderError) or not self._fails_over(exc, run):
+                    raise
+                attempts.append(Attempt(cand.deployment, exc))
+                if isinstance(exc, ContextWindowExceeded) and cand.context_window is not None:
+                    window_floor = max(window_floor or 0, cand.context_window)
+                self._fell_back(run, i, exc.reason)
+                continue
+            return cand, stream, first
+        raise AllProvidersFailed(attempts, route=run.resolution.route.name)
+
+    @staticmethod
+    def _fails_over(exc: ProviderError, run: _Run) -> bool:
+        if isinstance(exc, ContentFiltered):
+            return run.resolution.route.failover_on_content_filter
+        return exc.fails_over
+
+    def _fell_back(self, run: _Run, index: int, reason: str) -> None:
+        candidates = run.resolution.route.candidates
+        if index + 1 < len(candidates):
+            run.fallbacks += 1
+            self.observer.fallback(
+                run.request_id,
+                run.resolution.task,
+                candidates[index].deployment,
+                candidates[index + 1].deployment,
+                reason,
+            )
+
+    def _started(self, request_id: str, cand: Candidate) -> None:
+        self._inflight[cand.deployment] = self._inflight.get(cand.deployment, 0) + 1
+        self.observer.stream_started(request_id, cand.deployment)
+
+    def _stopped(self, request_id: str, cand: Candidate) -> None:
+        self._inflight[cand.deployment] -= 1
+        self.observer.stream_stopped(request_id, cand.deployment)
+
+
+__all__ = [
+    "AUTO",
+    "DEFAULT_ROUTE",
+    "BreakerView",
+    "Candidate",
+    "CandidateExplanation",
+    "DetectionLike",
+    "Detector",
+    "Explanation",
+    "Resolution",
+    "Route",
+    "Router",
+    "UnknownModel",
+]

@@ -1,0 +1,146 @@
+"""Validate a policy file and turn it into a :class:`~llm_router.policy.model.Policy`.
+
+Three passes, each reporting *every* problem it finds: YAML parsing (syntax, tabs,
+duplicate keys, ``${ENV}``), the structural table of :mod:`.schema` (types, bounds,
+unknown keys), and the checks below that need the whole document (route candidates
+naming declared providers, a ``default`` route, regexes that compile, URLs). Only a
+policy without issues is converted; otherwise :class:`~llm_router.errors.PolicyError`
+carries them all, each with file, path, line and, where one is likely, a suggestion.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from llm_router.errors import ConfigurationError, PolicyError
+from llm_router.policy.convert import to_policy
+from llm_router.policy.load import Document, PathT, parse
+from llm_router.policy.model import Policy
+from llm_router.policy.schema import POLICY
+from llm_router.policy.shapes import suggest
+
+RESERVED_ROUTES = frozenset({"auto"})
+"""Route names a client cannot address as a route (``auto`` means "detect")."""
+
+
+def load_policy(path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) -> Policy:
+    """Read, validate and convert the policy file at ``path``.
+
+    ``env`` replaces ``os.environ`` for ``${VAR}`` interpolation. Raises
+    :class:`~llm_router.errors.PolicyError` listing every problem (an unreadable
+    file is one issue too).
+    """
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        doc = Document(file)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        doc.issue((), f"cannot read the policy file: {reason}")
+        raise PolicyError(doc.issues) from None
+    return parse_policy(text, file=file, env=env)
+
+
+def parse_policy(
+    text: str, *, file: str = "<policy>", env: Mapping[str, str] | None = None
+) -> Policy:
+    """Validate and convert policy ``text`` (as if read from ``file``)."""
+    doc = check_text(text, file=file, env=env)
+    if doc.issues:
+        raise PolicyError(doc.issues)
+    try:
+        return to_policy(doc.data, file)
+    except ConfigurationError as exc:  # a safety net: the checks above should catch it
+        doc.issue((), str(exc))
+        raise PolicyError(doc.issues) from exc
+
+
+def check_text(text: str, *, file: str, env: Mapping[str, str] | None = None) -> Document:
+    """Run every check on ``text``; the returned document's ``issues`` lists them all."""
+    doc = parse(text, file, os.environ if env is None else env)
+    if doc.data is None:
+        return doc
+    POLICY.check(doc, doc.data, ())
+    _check_document(doc, doc.data)
+    doc.issues.sort(key=lambda i: i.line if i.line is not None else 0)
+    return doc
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _check_document(doc: Document, data: dict[str, Any]) -> None:
+    providers = _dict(data.get("providers"))
+    for name, spec in providers.items():
+        url = _dict(spec).get("base_url")
+        if isinstance(url, str) and url:
+            _check_url(doc, ("providers", name, "base_url"), url, ("http", "https"))
+    routes = _dict(data.get("routes"))
+    for name, route in routes.items():
+        _check_route(doc, name, route, list(providers))
+    if routes and "default" not in routes:
+        doc.issue(
+            ("routes",),
+            "no 'default' route: requests whose task has no route of its own need one"
+            f"{suggest('default', list(routes))}",
+        )
+    for i, rule in enumerate(_dict(data.get("tasks")).get("rules") or []):
+        pattern = _dict(rule).get("pattern")
+        if isinstance(pattern, str) and pattern:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                doc.issue(("tasks", "rules", i, "pattern"), f"invalid regular expression: {exc}")
+    redis = _dict(data.get("breaker_storage")).get("redis")
+    if isinstance(redis, str) and redis:
+        _check_url(doc, ("breaker_storage", "redis"), redis, ("redis", "rediss", "unix"))
+
+
+def _check_route(doc: Document, name: str, route: Any, providers: list[str]) -> None:
+    path: PathT = ("routes", name)
+    if name in RESERVED_ROUTES:
+        doc.issue(path, f"'{name}' is reserved (it asks for task detection); pick another name")
+    candidates = route.get("candidates") if isinstance(route, dict) else route
+    if not isinstance(candidates, list):
+        return
+    if isinstance(route, dict):
+        path = (*path, "candidates")
+    seen: dict[tuple[str, str | None], int] = {}
+    for i, candidate in enumerate(candidates):
+        ref = candidate if isinstance(candidate, str) else _dict(candidate).get("provider")
+        if not isinstance(ref, str):
+            continue
+        where: PathT = (*path, i) if isinstance(candidate, str) else (*path, i, "provider")
+        if ref not in providers:
+            hint = suggest(ref, providers) or (
+                f"; declared providers: {', '.join(providers)}" if providers else ""
+            )
+            doc.issue(where, f"unknown provider '{ref}'{hint}")
+            continue
+        model = None if isinstance(candidate, str) else _dict(candidate).get("model")
+        key = (ref, model if isinstance(model, str) else None)
+        if key in seen:
+            doc.issue((*path, i), f"'{ref}' is already candidate [{seen[key]}] of this route")
+        seen.setdefault(key, i)
+
+
+def _check_url(doc: Document, path: PathT, url: str, schemes: tuple[str, ...]) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError as exc:
+        doc.issue(path, f"invalid URL '{url}': {exc}")
+        return
+    if parts.scheme not in schemes:
+        wanted = ", ".join(f"{s}://" for s in schemes)
+        doc.issue(path, f"invalid URL '{url}': it must start with {wanted}")
+    elif parts.scheme != "unix" and not parts.hostname:
+        doc.issue(path, f"invalid URL '{url}': it has no host")
+    elif parts.scheme == "unix" and not parts.path:
+        doc.issue(path, f"invalid URL '{url}': it has no socket path")

@@ -1,0 +1,241 @@
+"""Anthropic Messages streaming events → :class:`StreamChunk` (SPEC §2).
+
+A pure, synchronous decoder: the HTTP base feeds it one parsed SSE event at a time
+and asks for the closing chunk once the stream has ended normally. Usage follows
+Anthropic's accounting: ``input_tokens`` here is the whole prompt, i.e. Anthropic's
+``input_tokens`` (uncached part) plus ``cache_creation_input_tokens`` and
+``cache_read_input_tokens``, so it is comparable with other providers' prompt counts;
+``output_tokens`` is the cumulative count of the last ``message_delta``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from llm_router import errors
+from llm_router.types import FinishReason, StreamChunk, ToolCallDelta, Usage
+
+STOP_REASONS: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+"""Anthropic ``stop_reason`` → normalised finish reason (unknown values → ``stop``)."""
+
+ERROR_TYPES: dict[str, type[errors.ProviderError]] = {
+    "overloaded_error": errors.RateLimited,
+    "rate_limit_error": errors.RateLimited,
+    "api_error": errors.ServerError,
+    "timeout_error": errors.ServerError,
+    "authentication_error": errors.AuthError,
+    "permission_error": errors.AuthError,
+    "billing_error": errors.AuthError,
+    "invalid_request_error": errors.BadRequest,
+    "not_found_error": errors.BadRequest,
+    "request_too_large": errors.BadRequest,
+}
+"""Anthropic ``error.type`` → error class (unknown types → :class:`ServerError`)."""
+
+_TOO_LONG = ("prompt is too long", "context window", "context length", "too many tokens")
+
+
+def error_from_payload(
+    payload: Mapping[str, Any], *, provider: str, model: str, status: int | None = None
+) -> errors.ProviderError:
+    """The typed error for an Anthropic error object ``{"type": ..., "message": ...}``."""
+    kind = str(payload.get("type") or "")
+    message = str(payload.get("message") or kind or "unknown error")
+    cls = ERROR_TYPES.get(kind, errors.ServerError)
+    if cls is errors.BadRequest and any(s in message.lower() for s in _TOO_LONG):
+        cls = errors.ContextWindowExceeded
+    return cls(
+        f"{kind}: {message}" if kind else message, provider=provider, status=status, model=model
+    )
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class AnthropicDecoder:
+    """Decodes one Anthropic stream. ``finished`` turns true with a ``stop_reason``
+    (``message_delta``); ``wants_trailer`` stays true until ``message_stop`` so the
+    base waits briefly for it."""
+
+    __slots__ = (
+        "_blocks",
+        "_cache_input",
+        "_input",
+        "_model",
+        "_output",
+        "_pending_args",
+        "_provider",
+        "_stop_reason",
+        "_tools",
+        "finished",
+        "wants_trailer",
+    )
+
+    def __init__(self, provider: str, model: str) -> None:
+        self._provider = provider
+        self._model = model
+        self._blocks: dict[int, int] = {}  # content-block index → tool-call ordinal
+        # tool calls whose arguments have not started yet → their start-event input
+        self._pending_args: dict[int, Any] = {}
+        self._tools = 0
+        self._input: int | None = None
+        self._cache_input = 0
+        self._output: int | None = None
+        self._stop_reason: str | None = None
+        self.finished = False
+        self.wants_trailer = False
+
+    @property
+    def model(self) -> str:
+        """The model that answers: the one named by ``message_start``, once seen."""
+        return self._model
+
+    def decode(self, event: str, data: Any) -> list[StreamChunk]:
+        """Chunks for one event (none for bookkeeping events); raises for ``error``."""
+        if not isinstance(data, Mapping):
+            return []
+        kind = data.get("type") or event
+        if kind == "content_block_delta":
+            return self._delta(data)
+        if kind == "content_block_start":
+            return self._block_start(data)
+        if kind == "message_start":
+            self._message_start(data.get("message"))
+        elif kind == "message_delta":
+            self._message_delta(data)
+        elif kind == "content_block_stop":
+            return self._block_stop(data)
+        elif kind == "message_stop":
+            self.finished = True
+            self.wants_trailer = False
+        elif kind == "error":
+            payload = data.get("error")
+            raise error_from_payload(
+                payload if isinstance(payload, Mapping) else {},
+                provider=self._provider,
+                model=self._model,
+            )
+        # ping and unknown (future) event types are consumed.
+        return []
+
+    def final_chunk(self) -> StreamChunk:
+        """The closing chunk: normalised and raw stop reason, and usage when known."""
+        raw = self._stop_reason
+        usage = None
+        if self._input is not None or self._output is not None:
+            usage = Usage(
+                input_tokens=(self._input or 0) + self._cache_input,
+                output_tokens=self._output or 0,
+            )
+        return StreamChunk(
+            text="",
+            provider=self._provider,
+            model=self._model,
+            finish_reason=STOP_REASONS.get(raw or "", "stop"),
+            raw_finish_reason=raw,
+            usage=usage,
+        )
+
+    def _chunk(
+        self, text: str = "", thinking: str = "", tool: ToolCallDelta | None = None
+    ) -> list[StreamChunk]:
+        return [
+            StreamChunk(
+                text=text,
+                provider=self._provider,
+                model=self._model,
+                tool_calls=() if tool is None else (tool,),
+                thinking=thinking,
+            )
+        ]
+
+    def _usage(self, usage: Any) -> None:
+        if not isinstance(usage, Mapping):
+            return
+        if (n := _int(usage.get("input_tokens"))) is not None:
+            self._input = n
+        cached = [
+            _int(usage.get(k)) for k in ("cache_creation_input_tokens", "cache_read_input_tokens")
+        ]
+        if any(c is not None for c in cached):
+            self._cache_input = sum(c or 0 for c in cached)
+        if (n := _int(usage.get("output_tokens"))) is not None:
+            self._output = n
+
+    def _message_start(self, message: Any) -> None:
+        if not isinstance(message, Mapping):
+            return
+        if isinstance(message.get("model"), str) and message["model"]:
+            self._model = message["model"]
+        self._usage(message.get("usage"))
+
+    def _message_delta(self, data: Mapping[str, Any]) -> None:
+        self._usage(data.get("usage"))
+        delta = data.get("delta")
+        if isinstance(delta, Mapping) and isinstance(delta.get("stop_reason"), str):
+            self._stop_reason = delta["stop_reason"]
+            if not self.finished:
+                self.finished = True
+                self.wants_trailer = True
+
+    def _block_start(self, data: Mapping[str, Any]) -> list[StreamChunk]:
+        block = data.get("content_block")
+        if not isinstance(block, Mapping):
+            return []
+        kind = block.get("type")
+        if kind == "tool_use" or kind == "server_tool_use":
+            ordinal = self._blocks[_int(data.get("index")) or 0] = self._tools
+            self._tools += 1
+            self._pending_args[ordinal] = block.get("input")
+            return self._chunk(
+                tool=ToolCallDelta(
+                    index=ordinal, id=str(block.get("id") or ""), name=str(block.get("name") or "")
+                )
+            )
+        if kind == "text" and block.get("text"):
+            return self._chunk(text=str(block["text"]))
+        if kind == "thinking" and block.get("thinking"):
+            return self._chunk(thinking=str(block["thinking"]))
+        return []
+
+    def _delta(self, data: Mapping[str, Any]) -> list[StreamChunk]:
+        delta = data.get("delta")
+        if not isinstance(delta, Mapping):
+            return []
+        kind = delta.get("type")
+        if kind == "text_delta":
+            text = delta.get("text")
+            return self._chunk(text=text) if isinstance(text, str) and text else []
+        if kind == "input_json_delta":
+            piece = delta.get("partial_json")
+            ordinal = self._blocks.get(_int(data.get("index")) or 0)
+            if not isinstance(piece, str) or not piece or ordinal is None:
+                return []
+            self._pending_args.pop(ordinal, None)
+            return self._chunk(tool=ToolCallDelta(index=ordinal, arguments_delta=piece))
+        if kind == "thinking_delta":
+            thinking = delta.get("thinking")
+            return self._chunk(thinking=thinking) if isinstance(thinking, str) and thinking else []
+        # signature_delta, citations_delta and future delta types are consumed.
+        return []
+
+    def _block_stop(self, data: Mapping[str, Any]) -> list[StreamChunk]:
+        # A tool call that streamed no argument pieces (no parameters, or a proxy that
+        # sends the input whole in content_block_start) still gets valid JSON.
+        ordinal = self._blocks.get(_int(data.get("index")) or 0)
+        if ordinal is None or ordinal not in self._pending_args:
+            return []
+        start_input = self._pending_args.pop(ordinal)
+        args = json.dumps(start_input if isinstance(start_input, Mapping) else {})
+        return self._chunk(tool=ToolCallDelta(index=ordinal, arguments_delta=args))

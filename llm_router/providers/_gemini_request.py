@@ -1,0 +1,153 @@
+"""OpenAI-shaped :class:`ChatRequest` → Gemini ``generateContent`` request body.
+
+System messages become ``systemInstruction``; user and assistant turns become
+``contents`` with roles ``user`` / ``model``; data-URL images become ``inlineData``
+parts; assistant ``tool_calls`` become ``functionCall`` parts and ``tool`` messages
+``functionResponse`` parts (the function name is recovered from the call's id).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from llm_router import errors
+from llm_router.providers._anthropic_request import parse_arguments, split_data_url
+from llm_router.types import ChatRequest, Message
+
+_MODES = {"auto": "AUTO", "required": "ANY", "any": "ANY", "none": "NONE"}
+
+
+def _image_part(part: Mapping[str, Any]) -> dict[str, Any]:
+    image = part.get("image_url")
+    url = str(image.get("url", "") if isinstance(image, Mapping) else image or "")
+    inline = split_data_url(url)
+    if inline is not None:
+        return {"inlineData": {"mimeType": inline[0], "data": inline[1]}}
+    return {"fileData": {"fileUri": url}}
+
+
+def _parts(message: Message) -> list[dict[str, Any]]:
+    content = message.content
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [{"text": content}] if content else []
+    parts: list[dict[str, Any]] = []
+    for part in content:
+        kind = part.get("type")
+        if kind == "text":
+            parts.append({"text": str(part.get("text", ""))})
+        elif kind == "image_url":
+            parts.append(_image_part(part))
+        else:  # already Gemini-shaped: passed through
+            parts.append({k: v for k, v in part.items() if k != "type"})
+    return parts
+
+
+def _function_response(message: Message, names: Mapping[str, str]) -> dict[str, Any]:
+    text = message.text()
+    try:
+        value: Any = json.loads(text)
+    except ValueError:
+        value = text
+    response = dict(value) if isinstance(value, dict) else {"result": value}
+    name = message.name or names.get(message.tool_call_id or "", "")
+    out: dict[str, Any] = {"name": name, "response": response}
+    return {"functionResponse": out}
+
+
+def translate_contents(
+    request: ChatRequest, provider: str
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """``(systemInstruction, contents)`` in Gemini's shape."""
+    system = request.system_text()
+    names: dict[str, str] = {}
+    contents: list[dict[str, Any]] = []
+    for message in request.messages:
+        if message.role in ("system", "developer"):
+            continue
+        if message.role == "tool":
+            role, parts = "user", [_function_response(message, names)]
+        elif message.role == "assistant":
+            role, parts = "model", _parts(message)
+            for call in message.tool_calls or ():
+                function = call.get("function")
+                function = function if isinstance(function, Mapping) else {}
+                name = str(function.get("name", ""))
+                names[str(call.get("id", ""))] = name
+                args = parse_arguments(function.get("arguments"), provider=provider)
+                parts.append({"functionCall": {"name": name, "args": args}})
+        elif message.role == "user":
+            role, parts = "user", _parts(message)
+        else:
+            raise errors.BadRequest(f"unsupported message role {message.role!r}", provider=provider)
+        if not parts:
+            continue
+        if contents and contents[-1]["role"] == role:
+            contents[-1]["parts"].extend(parts)
+        else:
+            contents.append({"role": role, "parts": parts})
+    instruction = {"parts": [{"text": system}]} if system else None
+    return instruction, contents
+
+
+def translate_tools(tools: tuple[Mapping[str, Any], ...]) -> list[dict[str, Any]]:
+    """OpenAI function tools → one ``functionDeclarations`` tool; other (Gemini-shaped)
+    tools such as ``googleSearch`` pass through."""
+    declarations: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
+    for tool in tools:
+        function = tool.get("function")
+        if tool.get("type") == "function" and isinstance(function, Mapping):
+            declaration: dict[str, Any] = {"name": function.get("name", "")}
+            if function.get("description"):
+                declaration["description"] = function["description"]
+            if function.get("parameters"):
+                declaration["parameters"] = function["parameters"]
+            declarations.append(declaration)
+        else:
+            others.append(dict(tool))
+    return ([{"functionDeclarations": declarations}] if declarations else []) + others
+
+
+def translate_tool_choice(choice: str | Mapping[str, Any]) -> dict[str, Any]:
+    """OpenAI ``tool_choice`` → Gemini ``toolConfig``."""
+    if isinstance(choice, str):
+        return {"functionCallingConfig": {"mode": _MODES.get(choice, choice.upper())}}
+    function = choice.get("function")
+    if choice.get("type") == "function" and isinstance(function, Mapping):
+        config = {"mode": "ANY", "allowedFunctionNames": [function.get("name", "")]}
+        return {"functionCallingConfig": config}
+    return dict(choice)
+
+
+def build_body(request: ChatRequest, *, provider: str) -> dict[str, Any]:
+    """The JSON body of ``:streamGenerateContent`` for ``request``. ``request.extra``
+    is merged last; a mapping in it (``generationConfig``, …) extends ours."""
+    instruction, contents = translate_contents(request, provider)
+    body: dict[str, Any] = {"contents": contents}
+    if instruction is not None:
+        body["systemInstruction"] = instruction
+    config: dict[str, Any] = {}
+    if request.max_tokens is not None:
+        config["maxOutputTokens"] = request.max_tokens
+    if request.temperature is not None:
+        config["temperature"] = request.temperature
+    if request.top_p is not None:
+        config["topP"] = request.top_p
+    if request.stop:
+        config["stopSequences"] = list(request.stop)
+    if config:
+        body["generationConfig"] = config
+    if request.tools:
+        body["tools"] = translate_tools(request.tools)
+    if request.tool_choice is not None:
+        body["toolConfig"] = translate_tool_choice(request.tool_choice)
+    for key, value in request.extra.items():
+        if isinstance(value, Mapping) and isinstance(body.get(key), dict):
+            body[key] = {**body[key], **value}
+        else:
+            body[key] = value
+    return body

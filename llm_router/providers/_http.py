@@ -1,0 +1,404 @@
+"""The shared HTTP streaming base of every concrete provider.
+
+A subclass says how to build the request (:meth:`HTTPStreamProvider.build_request`)
+and how to turn the upstream's events into chunks (a :class:`StreamDecoder`); the base
+does the rest once: connection, status → error mapping, SSE/NDJSON framing, malformed
+events, the finish signal, timeouts and cancellation.
+
+Timeouts cost nothing per chunk: the request phase runs under one
+``asyncio.timeout_at``; while reading, one :class:`_Watchdog` timer per stream checks
+the deadlines when it fires (re-arming itself otherwise) and, if one passed, fails the
+pending read; the generator then raises the typed error. Nothing is yielded inside a
+timeout context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, ClassVar, Literal, Protocol
+
+import aiohttp
+from yarl import URL
+
+from llm_router import errors
+from llm_router.accumulate import guard_commit
+from llm_router.config import Timeouts
+from llm_router.providers._http_errors import (
+    error_message_from_body,
+    map_http_error,
+    parse_duration,
+    parse_retry_after,
+    retry_after_from_headers,
+)
+from llm_router.providers.session import shared_session
+from llm_router.types import ChatRequest, StreamChunk
+from llm_router.wire.ndjson import NDJSONParser
+from llm_router.wire.sse import SSEParser
+
+log = logging.getLogger("llm_router")
+
+_MAX_ERROR_BODY = 64 * 1024
+_INF = float("inf")
+DEFAULT_TIMEOUTS = Timeouts()
+_TRUNCATED = "truncated: stream ended without a finish signal"
+
+
+class StreamDecoder(Protocol):
+    """Turns one wire format's parsed events into chunks (one decoder per stream)."""
+
+    finished: bool
+    """The format's finish signal has arrived."""
+    wants_trailer: bool
+    """After ``finished``, keep reading (up to ``trailer_grace``) for trailing usage."""
+
+    def decode(self, event: str, data: Any) -> list[StreamChunk]:
+        """Chunks for one event (``data`` is parsed JSON); never empty chunks.
+        Raises :class:`~llm_router.errors.ProviderError` for in-stream error events."""
+        ...
+
+    def final_chunk(self) -> StreamChunk:
+        """The closing chunk (finish reason, raw finish reason, usage); called once."""
+        ...
+
+
+class _Expired(Exception):
+    """Set on the response body by the watchdog to wake the pending read."""
+
+
+class _Watchdog:
+    """One timer per stream enforcing ``first_token``, ``idle``, ``total`` and the
+    trailer grace. ``since`` is when the current read started (``inf`` while the
+    generator is suspended at a yield, so a slow consumer is never an idle upstream)."""
+
+    __slots__ = (
+        "committed",
+        "fired",
+        "first_at",
+        "grace_at",
+        "handle",
+        "idle",
+        "loop",
+        "resp",
+        "since",
+        "total_at",
+    )
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        resp: aiohttp.ClientResponse,
+        first_at: float,
+        total_at: float,
+        idle: float,
+    ) -> None:
+        self.loop = loop
+        self.resp = resp
+        self.first_at = first_at
+        self.total_at = total_at
+        self.idle = idle
+        self.since = _INF
+        self.committed = False
+        self.grace_at = _INF
+        self.fired: str | None = None
+        self.handle: asyncio.TimerHandle | None = loop.call_at(min(first_at, total_at), self._check)
+
+    def arm_grace(self, at: float) -> None:
+        self.grace_at = at
+        if self.handle is not None and self.handle.when() > at:
+            self.handle.cancel()
+            self.handle = self.loop.call_at(at, self._check)
+
+    def cancel(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+    def _check(self) -> None:
+        now = self.loop.time()
+        if now >= self.total_at:
+            return self._fire("total")
+        if now >= self.grace_at:
+            return self._fire("grace")
+        if not self.committed:
+            if now >= self.first_at:
+                return self._fire("first_token")
+            nxt = self.first_at
+        elif now - self.since >= self.idle:
+            return self._fire("idle")
+        else:
+            nxt = min(self.since, now) + self.idle
+        self.handle = self.loop.call_at(min(nxt, self.total_at, self.grace_at), self._check)
+
+    def _fire(self, kind: str) -> None:
+        self.fired = kind
+        self.handle = None
+        self.resp.content.set_exception(_Expired(kind))
+        self.resp.close()
+
+
+class HTTPStreamProvider:
+    """Base of the HTTP providers; subclasses set ``wire`` and ``env_var`` and implement
+    :meth:`build_request` and :meth:`new_decoder` (and may refine :meth:`map_error`).
+
+    ``api_key=None`` reads ``env_var`` (the class default unless the ``env_var``
+    argument overrides it, e.g. Azure or OpenRouter behind one class); a missing or empty key (when
+    ``require_api_key``) or a malformed ``base_url`` is a
+    :class:`~llm_router.errors.ConfigurationError`. The key never appears in
+    ``repr``, errors or logs.
+    """
+
+    wire: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    env_var: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        name: str,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        session: aiohttp.ClientSession | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        max_malformed_events: int = 3,
+        trailer_grace: float = 0.5,
+        require_api_key: bool = True,
+        env_var: str | None = None,
+    ) -> None:
+        env_var = self.env_var if env_var is None else env_var
+        if not name or not isinstance(name, str):
+            raise errors.ConfigurationError("provider name must be a non-empty string")
+        if not model or not isinstance(model, str):
+            raise errors.ConfigurationError(f"{name}: model must be a non-empty string")
+        url = URL(base_url) if isinstance(base_url, str) else None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise errors.ConfigurationError(
+                f"{name}: base_url must be an http(s) URL with a host, got {base_url!r}"
+            )
+        if api_key is None and env_var:
+            api_key = os.environ.get(env_var)
+        if require_api_key and not api_key:
+            where = f"set {env_var} or " if env_var else ""
+            raise errors.ConfigurationError(
+                f"{name}: no API key; {where}pass api_key= to {type(self).__name__}"
+            )
+        if max_malformed_events < 0 or trailer_grace < 0:
+            raise errors.ConfigurationError(
+                f"{name}: max_malformed_events and trailer_grace must be >= 0"
+            )
+        self.name = name
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.timeouts = timeouts
+        self.extra_headers: dict[str, str] = dict(extra_headers or {})
+        self.max_malformed_events = max_malformed_events
+        self.trailer_grace = trailer_grace
+        self.malformed_events_total = 0
+        """Malformed events skipped over this provider's lifetime (all streams)."""
+        self._api_key = api_key or None
+        self._session = session
+        self._client_timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeouts.connect, sock_connect=timeouts.connect
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(name={self.name!r}, model={self.model!r}, "
+            f"base_url={self.base_url!r})"
+        )
+
+    def build_request(
+        self, request: ChatRequest, model: str
+    ) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """The URL, headers and JSON body for ``request`` (subclasses implement)."""
+        raise NotImplementedError
+
+    def new_decoder(self, model: str) -> StreamDecoder:
+        """A fresh decoder for one stream (subclasses implement)."""
+        raise NotImplementedError
+
+    def map_error(
+        self, status: int, body: bytes, headers: Mapping[str, str]
+    ) -> errors.ProviderError:
+        """The typed error for a non-200 answer (the common mapping; refine in subclasses)."""
+        return map_http_error(status, body, headers, provider=self.name, model=self.model)
+
+    def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        """Stream the answer to ``request``; errors after the first chunk surface as
+        :class:`~llm_router.errors.StreamInterrupted`."""
+        model = request.model or self.model
+        return guard_commit(self._stream(request, model), provider=self.name, model=model)
+
+    def _error(
+        self, cls: type[errors.ProviderError], message: str, model: str
+    ) -> errors.ProviderError:
+        return cls(message, provider=self.name, model=model)
+
+    def _timeout_error(self, kind: str, model: str) -> errors.ProviderError:
+        t = self.timeouts
+        if kind == "total":
+            return self._error(errors.TotalTimeout, f"stream exceeded total {t.total:g}s", model)
+        if kind == "idle":
+            return self._error(errors.IdleTimeout, f"no data for {t.idle:g}s", model)
+        return self._error(
+            errors.FirstTokenTimeout, f"no first token within {t.first_token:g}s", model
+        )
+
+    async def _open(
+        self, request: ChatRequest, model: str, first_at: float, total_at: float
+    ) -> aiohttp.ClientResponse:
+        """Send the request and return a 200 response (the setup phase, one timeout)."""
+        url, headers, body = self.build_request(request, model)
+        session = self._session or shared_session()
+        timeout = asyncio.timeout_at(min(first_at, total_at))
+        try:
+            async with timeout:
+                resp = await session.post(
+                    url, json=body, headers=headers, timeout=self._client_timeout
+                )
+                if resp.status == 200:
+                    return resp
+                try:
+                    err_body = await _read_bounded(resp.content)
+                finally:
+                    resp.close()
+        except aiohttp.ServerTimeoutError as exc:
+            raise self._error(errors.ConnectError, "connect timeout", model) from exc
+        except TimeoutError as exc:  # before OSError: TimeoutError is an OSError
+            if not timeout.expired():
+                raise self._error(errors.ConnectError, "connect timeout", model) from exc
+            kind = "total" if total_at <= first_at else "first_token"
+            raise self._timeout_error(kind, model) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise self._error(errors.ConnectError, f"{type(exc).__name__}: {exc}", model) from exc
+        raise self.map_error(resp.status, err_body, resp.headers)
+
+    async def _stream(self, request: ChatRequest, model: str) -> AsyncIterator[StreamChunk]:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        first_at = start + self.timeouts.first_token
+        total_at = start + self.timeouts.total
+        resp = await self._open(request, model, first_at, total_at)
+        wd = _Watchdog(loop, resp, first_at, total_at, self.timeouts.idle)
+        sse = self.wire == "sse"
+        parser: Any = SSEParser(provider=self.name) if sse else NDJSONParser(provider=self.name)
+        decoder = self.new_decoder(model)
+        content = resp.content
+        malformed = 0
+        ended = False  # the finish signal (and any trailer) is in: yield the final chunk
+        clean = False
+        try:
+            while not ended:
+                wd.since = loop.time()
+                try:
+                    data = await content.readany()
+                except (aiohttp.ClientError, OSError, _Expired) as exc:
+                    if wd.fired == "grace":
+                        break
+                    raise self._read_error(wd, exc, model) from exc
+                wd.since = _INF
+                if not data:
+                    if sse:
+                        break
+                    items: list[Any] = parser.finish()
+                    ended = True
+                else:
+                    items = parser.feed(data)
+                for item in items:
+                    if sse:
+                        event, raw = item.event, item.data
+                        if raw == "[DONE]":
+                            ended = True
+                            break
+                    else:
+                        event, raw = "", item
+                    try:
+                        obj = json.loads(raw)
+                    except ValueError:
+                        malformed += 1
+                        self._malformed(malformed, event, model)
+                        continue
+                    for chunk in decoder.decode(event, obj):
+                        if not wd.committed:
+                            wd.committed = True
+                        yield chunk
+                    if decoder.finished:
+                        if not decoder.wants_trailer:
+                            ended = True
+                            break
+                        if wd.grace_at == _INF:
+                            wd.arm_grace(loop.time() + self.trailer_grace)
+            if not decoder.finished:
+                raise self._error(errors.ProtocolError, _TRUNCATED, model)
+            final = decoder.final_chunk()
+            wd.committed = True
+            yield final
+            clean = await _drain(content, wd, loop, self.trailer_grace)
+        finally:
+            wd.cancel()
+            if clean:
+                resp.release()
+            else:
+                resp.close()
+
+    def _read_error(self, wd: _Watchdog, exc: BaseException, model: str) -> errors.ProviderError:
+        if wd.fired is not None:
+            return self._timeout_error(wd.fired, model)
+        cls = errors.ProtocolError if wd.committed else errors.ConnectError
+        detail = str(exc) or type(exc).__name__
+        return self._error(cls, f"connection lost while streaming: {detail}", model)
+
+    def _malformed(self, count: int, event: str, model: str) -> None:
+        self.malformed_events_total += 1
+        log.warning("stream.malformed_event provider=%s event=%s count=%d", self.name, event, count)
+        if count > self.max_malformed_events:
+            raise self._error(
+                errors.ProtocolError, f"{count} malformed events in one stream", model
+            )
+
+
+async def _read_bounded(content: aiohttp.StreamReader) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while size < _MAX_ERROR_BODY:
+        data = await content.readany()
+        if not data:
+            break
+        parts.append(data)
+        size += len(data)
+    return b"".join(parts)[:_MAX_ERROR_BODY]
+
+
+async def _drain(
+    content: aiohttp.StreamReader,
+    wd: _Watchdog,
+    loop: asyncio.AbstractEventLoop,
+    grace: float,
+) -> bool:
+    """Read to EOF (bounded by ``grace``) so the connection can be reused; True if EOF."""
+    if content.at_eof():
+        return True
+    if wd.grace_at == _INF:
+        wd.arm_grace(loop.time() + grace)
+    try:
+        while await content.readany():
+            pass
+    except (aiohttp.ClientError, OSError, _Expired):
+        return False
+    return wd.fired is None
+
+
+__all__ = [
+    "DEFAULT_TIMEOUTS",
+    "HTTPStreamProvider",
+    "StreamDecoder",
+    "error_message_from_body",
+    "map_http_error",
+    "parse_duration",
+    "parse_retry_after",
+    "retry_after_from_headers",
+]

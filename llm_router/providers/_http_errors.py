@@ -1,0 +1,194 @@
+"""HTTP status and error body → the typed errors of SPEC §1.3 (shared by providers).
+
+The upstream's own message is passed on, cut to a bounded length; request content is
+never echoed (only the upstream's ``error.message`` / ``error`` field is read) and the
+API key never appears.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from llm_router import errors
+
+_MAX_MESSAGE = 300
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_CONTEXT_HINTS = (
+    "context_length_exceeded",
+    "context length",
+    "context window",
+    "maximum context",
+    "prompt is too long",
+    "input is too long",
+    "too many tokens",
+    "reduce the length",
+    "exceeds the maximum number of tokens",
+    "string_above_max_length",
+)
+_FILTER_HINTS = (
+    "content_filter",
+    "responsibleaipolicyviolation",
+    "content management policy",
+    "content_policy_violation",
+)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date
+    (relative to ``now``, a Unix time, default the current time). ``None`` if absent
+    or unparseable; never negative."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return None
+    return max(0.0, seconds)
+
+
+def parse_duration(value: str | None) -> float | None:
+    """An OpenAI ``x-ratelimit-reset-*`` duration (``"1s"``, ``"6m0s"``, ``"20ms"``)
+    or plain seconds, in seconds; ``None`` if unparseable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    parts = _DURATION.findall(value)
+    if not parts or "".join(n + u for n, u in parts) != value:
+        return None
+    return sum(float(n) * _UNIT[u] for n, u in parts)
+
+
+def retry_after_from_headers(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """``retry-after-ms``, then ``Retry-After``, then OpenAI ``x-ratelimit-reset-*``
+    (the reset of an exhausted limit, or the longest reset when none says which)."""
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    seconds = parse_retry_after(headers.get("retry-after"), now)
+    if seconds is not None:
+        return seconds
+    resets: list[float] = []
+    exhausted: list[float] = []
+    for kind in ("requests", "tokens"):
+        reset = parse_duration(headers.get(f"x-ratelimit-reset-{kind}"))
+        if reset is None:
+            continue
+        resets.append(reset)
+        if headers.get(f"x-ratelimit-remaining-{kind}", "").strip() == "0":
+            exhausted.append(reset)
+    chosen = exhausted or resets
+    return max(chosen) if chosen else None
+
+
+def _error_object(body: bytes) -> Any:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(data, list) and data:  # Gemini may wrap the error in a list
+        data = data[0]
+    if isinstance(data, dict):
+        return data.get("error", data)
+    return None
+
+
+def error_message_from_body(body: bytes) -> str:
+    """The upstream's own error message (OpenAI/Anthropic ``error.message``, Gemini
+    ``error.message`` + ``status``, Ollama ``error``), bounded; plain text bodies are
+    cut short; HTML pages are not echoed."""
+    err = _error_object(body)
+    if isinstance(err, str):
+        message = err
+    elif isinstance(err, dict):
+        message = str(err.get("message") or err.get("type") or err.get("code") or "")
+        status = err.get("status")
+        if isinstance(status, str) and status and status not in message:
+            message = f"{status}: {message}" if message else status
+    else:
+        text = body[:2000].decode("utf-8", "replace").strip()
+        message = "" if text[:1] == "<" else " ".join(text.split())
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
+
+
+def _codes(body: bytes) -> str:
+    """Lower-cased code/type/status fields of the error object, for classification."""
+    err = _error_object(body)
+    if not isinstance(err, dict):
+        return ""
+    fields = [err.get("code"), err.get("type"), err.get("status")]
+    inner = err.get("innererror")
+    if isinstance(inner, dict):
+        fields.append(inner.get("code"))
+    return " ".join(str(f) for f in fields if f).lower()
+
+
+def map_http_error(
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    provider: str,
+    model: str | None = None,
+) -> errors.ProviderError:
+    """The common status → error mapping (SPEC §1.3)."""
+    message = error_message_from_body(body) or f"HTTP {status}"
+    cls: type[errors.ProviderError]
+    retry_after: float | None = None
+    if status in (429, 529):
+        cls = errors.RateLimited
+        retry_after = retry_after_from_headers(headers)
+    elif status in (401, 403):
+        cls = errors.AuthError
+    elif status in (400, 413, 422) and _matches(message, body, _CONTEXT_HINTS):
+        cls = errors.ContextWindowExceeded
+    elif status in (400, 403, 422) and _matches(message, body, _FILTER_HINTS):
+        cls = errors.ContentFiltered
+    elif status == 408:
+        cls = errors.ServerError  # a request timeout upstream is transient
+    elif 400 <= status < 500:
+        cls = errors.BadRequest
+    elif status >= 500:
+        cls = errors.ServerError
+        retry_after = parse_retry_after(headers.get("retry-after"))
+    else:
+        cls = errors.ProtocolError
+        message = f"unexpected HTTP status {status}"
+    return cls(message, provider=provider, status=status, retry_after=retry_after, model=model)
+
+
+def _matches(message: str, body: bytes, hints: tuple[str, ...]) -> bool:
+    haystack = f"{message} {_codes(body)}".lower()
+    return any(h in haystack for h in hints)
+
+
+__all__ = [
+    "error_message_from_body",
+    "map_http_error",
+    "parse_duration",
+    "parse_retry_after",
+    "retry_after_from_headers",
+]

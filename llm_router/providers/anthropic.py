@@ -1,0 +1,127 @@
+"""Anthropic Messages API provider (streaming ``POST /v1/messages``, SPEC §2).
+
+Request translation lives in :mod:`._anthropic_request`, event decoding in
+:mod:`._anthropic_decode`; this module holds the provider and its error mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from llm_router import errors
+from llm_router.providers._anthropic_decode import AnthropicDecoder, error_from_payload
+from llm_router.providers._anthropic_request import build_body
+from llm_router.providers._http import HTTPStreamProvider, parse_retry_after
+from llm_router.types import ChatRequest
+
+_LIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
+
+
+def ratelimit_reset_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds until the exhausted ``anthropic-ratelimit-<limit>-reset`` (RFC 3339),
+    or until the latest reset announced when none says ``remaining: 0``."""
+    now = time.time() if now is None else now
+    exhausted: list[float] = []
+    announced: list[float] = []
+    for limit in _LIMITS:
+        reset = headers.get(f"anthropic-ratelimit-{limit}-reset")
+        if not reset:
+            continue
+        try:
+            at = datetime.fromisoformat(reset.strip()).timestamp()
+        except ValueError:
+            continue
+        announced.append(at)
+        if headers.get(f"anthropic-ratelimit-{limit}-remaining", "").strip() == "0":
+            exhausted.append(at)
+    chosen = exhausted or announced
+    return max(0.0, max(chosen) - now) if chosen else None
+
+
+def _error_object(body: bytes) -> Mapping[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    error = data.get("error") if isinstance(data, Mapping) else None
+    return error if isinstance(error, Mapping) else None
+
+
+class AnthropicProvider(HTTPStreamProvider):
+    """Streams from Anthropic's Messages API.
+
+    System and developer messages are lifted into ``system``, OpenAI-shaped tools and
+    tool calls are translated, and ``max_tokens`` (required by Anthropic) defaults to
+    ``max_tokens_default``. Thinking deltas arrive as ``StreamChunk.thinking``.
+    ``api_key=None`` reads ``ANTHROPIC_API_KEY``.
+    """
+
+    wire: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    env_var: ClassVar[str] = "ANTHROPIC_API_KEY"
+
+    def __init__(
+        self,
+        *,
+        base_url: str = "https://api.anthropic.com",
+        api_key: str | None = None,
+        model: str,
+        name: str = "anthropic",
+        anthropic_version: str = "2023-06-01",
+        max_tokens_default: int = 4096,
+        **options: Any,
+    ) -> None:
+        if max_tokens_default < 1:
+            raise errors.ConfigurationError(f"{name}: max_tokens_default must be >= 1")
+        super().__init__(base_url=base_url, api_key=api_key, model=model, name=name, **options)
+        self.anthropic_version = anthropic_version
+        self.max_tokens_default = max_tokens_default
+
+    def build_request(
+        self, request: ChatRequest, model: str
+    ) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """``POST {base_url}/v1/messages`` with ``x-api-key`` and ``anthropic-version``."""
+        headers = {
+            "x-api-key": self._api_key or "",
+            "anthropic-version": self.anthropic_version,
+            "accept": "text/event-stream",
+        }
+        body = build_body(
+            request, model, provider=self.name, max_tokens_default=self.max_tokens_default
+        )
+        return f"{self.base_url}/v1/messages", headers, body
+
+    def new_decoder(self, model: str) -> AnthropicDecoder:
+        """A fresh decoder for one stream."""
+        return AnthropicDecoder(self.name, model)
+
+    def map_error(self, status: int, body: bytes, headers: Mapping[str, str]) -> errors.ProviderError:
+        """Anthropic error bodies (``{"type": "error", "error": {...}}``) and headers
+        (``retry-after``, ``anthropic-ratelimit-*-reset``) → the §1.3 error."""
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        if retry_after is None and status in (429, 529):
+            retry_after = ratelimit_reset_after(headers)
+        payload = _error_object(body)
+        if status == 529 or (payload is not None and payload.get("type") == "overloaded_error"):
+            message = str(payload.get("message") if payload else "") or "overloaded"
+            return errors.RateLimited(
+                f"overloaded_error: {message}",
+                provider=self.name,
+                status=status,
+                retry_after=retry_after,
+                model=self.model,
+            )
+        if payload is None or status in (401, 403, 429) or status >= 500:
+            base = super().map_error(status, body, headers)
+            if base.retry_after is None and retry_after is not None:
+                base.retry_after = retry_after
+            return base
+        error = error_from_payload(payload, provider=self.name, model=self.model, status=status)
+        error.retry_after = retry_after
+        return error
+
+
+__all__ = ["AnthropicProvider", "ratelimit_reset_after"]

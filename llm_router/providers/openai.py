@@ -1,0 +1,147 @@
+"""OpenAI Chat Completions streaming — also Azure OpenAI, OpenRouter and any
+OpenAI-compatible server (vLLM, llama.cpp, LiteLLM proxy, Ollama's ``/v1``).
+
+Azure differs only in the URL (``/openai/deployments/{deployment}/chat/completions``
+with ``api-version``), the ``api-key`` header, and a first chunk with empty ``choices``
+and ``prompt_filter_results`` (consumed like any empty delta).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from llm_router import errors
+from llm_router.config import Timeouts
+from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider, StreamDecoder
+from llm_router.providers._openai_decode import OpenAIDecoder
+from llm_router.types import ChatRequest, Message
+
+_AZURE_ENV = "AZURE_OPENAI_API_KEY"
+_OPENROUTER_ENV = "OPENROUTER_API_KEY"
+
+
+def plain(value: Any) -> Any:
+    """``value`` with frozen mappings and tuples turned into JSON-ready dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """Messages in OpenAI's request shape."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        item: dict[str, Any] = {"role": m.role}
+        if isinstance(m.content, tuple):
+            item["content"] = plain(m.content)
+        else:
+            item["content"] = m.content
+        if m.name is not None:
+            item["name"] = m.name
+        if m.tool_calls is not None:
+            item["tool_calls"] = plain(m.tool_calls)
+        if m.tool_call_id is not None:
+            item["tool_call_id"] = m.tool_call_id
+        out.append(item)
+    return out
+
+
+class OpenAIProvider(HTTPStreamProvider):
+    """OpenAI Chat Completions streaming (``api_style="openai"``) or Azure OpenAI
+    (``api_style="azure"``: ``model`` is the deployment; key from
+    ``AZURE_OPENAI_API_KEY``). With an OpenRouter ``base_url`` the key defaults to
+    ``OPENROUTER_API_KEY``; for keyless OpenAI-compatible servers pass
+    ``require_api_key=False``. ``include_usage`` asks for the trailing usage chunk.
+    """
+
+    wire: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    env_var: ClassVar[str] = "OPENAI_API_KEY"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str = "https://api.openai.com/v1",
+        api_key: str | None = None,
+        name: str = "openai",
+        api_style: Literal["openai", "azure"] = "openai",
+        api_version: str = "2024-10-21",
+        include_usage: bool = True,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        session: aiohttp.ClientSession | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        max_malformed_events: int = 3,
+        trailer_grace: float = 0.5,
+        require_api_key: bool = True,
+    ) -> None:
+        if api_style not in ("openai", "azure"):
+            raise errors.ConfigurationError(
+                f"{name}: api_style must be 'openai' or 'azure', got {api_style!r}"
+            )
+        env_var = self.env_var
+        if api_style == "azure":
+            env_var = _AZURE_ENV
+        elif isinstance(base_url, str) and (URL(base_url).host or "").endswith("openrouter.ai"):
+            env_var = _OPENROUTER_ENV
+        super().__init__(
+            base_url=base_url,
+            api_key=api_key,
+            model=model,
+            name=name,
+            timeouts=timeouts,
+            session=session,
+            extra_headers=extra_headers,
+            max_malformed_events=max_malformed_events,
+            trailer_grace=trailer_grace,
+            require_api_key=require_api_key,
+            env_var=env_var,
+        )
+        self.api_style = api_style
+        self.api_version = api_version
+        self.include_usage = include_usage
+
+    def build_request(
+        self, request: ChatRequest, model: str
+    ) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """URL, headers and body of a streaming Chat Completions call."""
+        headers = {"Accept": "text/event-stream"}
+        body: dict[str, Any] = {"messages": openai_messages(request.messages), "stream": True}
+        if self.api_style == "azure":
+            url = (
+                f"{self.base_url}/openai/deployments/{quote(model, safe='')}/chat/completions"
+                f"?api-version={quote(self.api_version, safe='')}"
+            )
+            if self._api_key:
+                headers["api-key"] = self._api_key
+        else:
+            url = f"{self.base_url}/chat/completions"
+            body["model"] = model
+            if self._api_key:
+                headers["Authorization"] = f"Bearer {self._api_key}"
+        if self.include_usage:
+            body["stream_options"] = {"include_usage": True}
+        for key in ("max_tokens", "temperature", "top_p", "tool_choice"):
+            value = getattr(request, key)
+            if value is not None:
+                body[key] = plain(value)
+        if request.stop is not None:
+            body["stop"] = list(request.stop)
+        if request.tools is not None:
+            body["tools"] = plain(request.tools)
+        body.update(plain(request.extra))
+        headers.update(self.extra_headers)
+        return url, headers, body
+
+    def new_decoder(self, model: str) -> StreamDecoder:
+        """A Chat Completions chunk decoder."""
+        return OpenAIDecoder(self.name, model, want_usage=self.include_usage)
+
+
+__all__ = ["OpenAIProvider", "openai_messages", "plain"]

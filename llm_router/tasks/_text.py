@@ -1,0 +1,90 @@
+"""Text helpers for the detector: scan windows, number counting, follow-up turns.
+
+The detector never scans a whole pasted document. Instructions sit at the start or
+the end of a turn ("Summarize this: <article>", "<article> TL;DR:"), so instruction
+rules see only the first ``ASK_HEAD`` and last ``ASK_TAIL`` characters; structural
+rules (code fences, stack traces) see at most ``BODY_HEAD`` + ``BODY_TAIL``
+characters. That bounds the cost per request whatever the prompt size.
+"""
+
+from __future__ import annotations
+
+import re
+
+from llm_router.types import ChatRequest
+
+ASK_HEAD = 700
+"""Characters from the start of the turn searched for instructions."""
+ASK_TAIL = 500
+"""Characters from the end of the turn searched for instructions."""
+BODY_HEAD = 4000
+"""Characters from the start of the turn searched for structural cues."""
+BODY_TAIL = 1000
+"""Characters from the end of the turn searched for structural cues."""
+FOLLOW_UP_MAX = 160
+"""A last user turn at most this long may lean on the previous user turn."""
+
+_NUMBER = re.compile(
+    r"\$?\b\d+(?:[.,]\d+)?\b%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|twice|double|"
+    r"triple|dozen|quarter)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
+_FOLLOW_UP = re.compile(
+    r"\b(?:this|it|that|them|these|those|again|too|also|shorter|longer|instead|another|"
+    r"same|now|esto|eso|ça|cela|das|auch|aussi|también)\b|也|这|那",
+    re.IGNORECASE,
+)
+
+
+def _cut(text: str, head: int, tail: int) -> str:
+    if len(text) <= head + tail:
+        return text
+    return text[:head] + "\n" + text[-tail:]
+
+
+def ask_zone(text: str) -> str:
+    """The instruction zone of a turn: its start and its end."""
+    return _cut(text, ASK_HEAD, ASK_TAIL)
+
+
+def body_zone(text: str) -> str:
+    """The part of a turn scanned for structural cues (bounded)."""
+    return _cut(text, BODY_HEAD, BODY_TAIL)
+
+
+def count_numbers(text: str) -> int:
+    """Quantities in ``text`` (digits and number words), not counting years like 1998."""
+    return sum(1 for m in _NUMBER.finditer(text) if not _YEAR.fullmatch(m.group().strip("$%")))
+
+
+def estimated_tokens(request: ChatRequest, limit: int) -> int:
+    """Prompt tokens estimated as characters / 4; stops counting once over ``limit``.
+
+    Four characters per token is the usual rule of thumb for English with BPE
+    tokenizers; it over-counts code and under-counts CJK, which is fine for a
+    threshold that only picks a long-context route.
+    """
+    chars = 0
+    stop = (limit + 1) * 4
+    for message in request.messages:
+        chars += len(message.text())
+        if chars > stop:
+            break
+    return chars // 4
+
+
+def previous_user_text(request: ChatRequest) -> str | None:
+    """The user turn before the last one, if the last one is a short follow-up.
+
+    Earlier turns only resolve what "this", "it", "shorter" or "now Portuguese too"
+    refer to, so they are consulted only for short turns that look like follow-ups.
+    """
+    users = [m for m in request.messages if m.role == "user"]
+    if len(users) < 2:
+        return None
+    last = users[-1].text()
+    if len(last) > FOLLOW_UP_MAX or not _FOLLOW_UP.search(last):
+        return None
+    return users[-2].text()
