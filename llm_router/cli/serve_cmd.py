@@ -13,9 +13,9 @@ import argparse
 import asyncio
 from typing import Any
 
-from llm_router.gateway.server import default_policy_path, serve
+from llm_router.gateway.server import serve
 from llm_router.obs.logs import configure_logging
-from llm_router.policy import load_policy
+from llm_router.policy import demo_policy_path, load_policy
 
 
 def add_parser(sub: Any) -> None:
@@ -37,7 +37,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped."""
-    policy = load_policy(args.policy or default_policy_path())
+    policy = load_policy(args.policy or demo_policy_path())
     json = policy.logging.json if args.log_json is None else args.log_json
     configure_logging(
         json=json, level=policy.logging.level, include_content=policy.logging.include_content

@@ -29,7 +29,6 @@ from llm_router.errors import LLMRouterError, PolicyError
 from llm_router.gateway.app import STATE, create_app
 from llm_router.gateway.state import GatewayState
 from llm_router.obs.logs import LogObserver, get_logger
-from llm_router.obs.metrics import Metrics
 from llm_router.observe import MultiObserver, Observer
 from llm_router.policy import Policy, build_router, load_policy
 
@@ -41,8 +40,8 @@ class GatewayServer:
     ``server`` settings; port 0 picks a free port, see :attr:`port`).
 
     ``observers`` receive the router's events besides the built-in metrics and logs
-    (the demo uses one to narrate). ``registry`` is where the metrics go (a fresh
-    registry by default, exposed on ``/metrics``).
+    (the demo uses one to narrate); the logs and the Prometheus metrics (on
+    ``registry``, a fresh one by default, exposed on ``/metrics``) are always on.
     """
 
     def __init__(
@@ -58,13 +57,10 @@ class GatewayServer:
         self.host = policy.server.host if host is None else host
         self._port = policy.server.port if port is None else port
         self.registry = CollectorRegistry() if registry is None else registry
-        self.observer = MultiObserver([*self._builtin_observers(policy), *observers])
+        self.observer = MultiObserver([LogObserver(), *observers])
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.state: GatewayState | None = None
-
-    def _builtin_observers(self, policy: Policy) -> list[Observer]:
-        return [Metrics(self.registry, **metrics_labels(policy)), LogObserver()]
 
     @property
     def port(self) -> int:
@@ -79,7 +75,7 @@ class GatewayServer:
 
     async def start(self) -> None:
         """Build the router and start listening."""
-        router = build_router(self.policy, observer=self.observer)
+        router = build_router(self.policy, observer=self.observer, registry=self.registry)
         app = create_app(
             router,
             api_keys=self.policy.server.api_keys,
@@ -114,7 +110,9 @@ class GatewayServer:
         file = str(path or self.policy.file)
         try:
             policy = load_policy(file)
-            router = build_router(policy, observer=self.observer, previous=self.state.router)
+            router = build_router(
+                policy, observer=self.observer, registry=self.registry, previous=self.state.router
+            )
         except PolicyError as exc:
             log.error("policy.reload_rejected", file=file, issues=[str(i) for i in exc.issues])
             return False
@@ -146,34 +144,15 @@ class GatewayServer:
         return cut
 
 
-def default_policy_path() -> Path:
-    """The demo policy: ``policies/demo.yaml`` here, else beside the package (a source
-    checkout), else inside it (an installed wheel that ships it)."""
-    package = Path(__file__).resolve().parent.parent
-    candidates = (
-        Path("policies/demo.yaml"),
-        package.parent / "policies" / "demo.yaml",
-        package / "policies" / "demo.yaml",
-    )
-    return next((c for c in candidates if c.is_file()), candidates[1])
-
-
-def metrics_labels(policy: Policy) -> dict[str, object]:
-    """The closed label sets of the metrics for ``policy`` (deployments and models)."""
-    models: dict[str, list[str]] = {}
-    for name, spec in policy.providers.items():
-        models.setdefault(name, []).append(spec.model)
-    for route in policy.routes.values():
-        for cand in route.candidates:
-            declared = policy.providers[cand.provider].model
-            models.setdefault(cand.deployment, []).append(cand.model or declared)
-    return {"providers": list(models), "models": models}
-
-
 async def serve(policy: Policy, *, host: str | None = None, port: int | None = None) -> None:
     """Run the gateway on ``policy`` until SIGTERM or SIGINT; SIGHUP reloads its file."""
     server = GatewayServer(policy, host=host, port=port)
     await server.start()
+    await run_until_stopped(server)
+
+
+async def run_until_stopped(server: GatewayServer) -> None:
+    """Serve until SIGTERM or SIGINT, reloading on SIGHUP; then shut ``server`` down."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     reloads: set[asyncio.Task[bool]] = set()

@@ -44,6 +44,9 @@ _STATES: dict[str, BreakerState] = {
     pybreaker.STATE_OPEN: "open",
 }
 
+_DEFAULT_CONFIG = BreakerConfig()
+_NULL_OBSERVER = NullObserver()
+
 
 class SharedBreakerState(Protocol):
     """Where breakers publish their transitions so other processes follow them.
@@ -84,7 +87,7 @@ def _counts(exc: BaseException) -> bool:
     return bool(getattr(exc, "counts_against_breaker", True))
 
 
-class _Listener(pybreaker.CircuitBreakerListener):  # type: ignore[misc]
+class _Listener(pybreaker.CircuitBreakerListener):
     """Turns pybreaker's state changes into observer events and shared publications."""
 
     def __init__(self, owner: CircuitBreaker) -> None:
@@ -108,11 +111,11 @@ class CircuitBreaker:
     def __init__(
         self,
         inner: Provider,
-        config: BreakerConfig = BreakerConfig(),
+        config: BreakerConfig = _DEFAULT_CONFIG,
         *,
         deployment: str | None = None,
         shared: SharedBreakerState | None = None,
-        observer: Observer = NullObserver(),
+        observer: Observer = _NULL_OBSERVER,
         clock: Clock = time.monotonic,
     ) -> None:
         self._inner = inner

@@ -118,8 +118,9 @@ class Router:
 
     def _get_detector(self) -> Detector:
         if self._detector is None:
-            tasks = importlib.import_module("llm_router.tasks")
-            self._detector = cast(Detector, tasks.detect_task)
+            from llm_router.tasks import detect_task  # lazy: most routers never need it
+
+            self._detector = detect_task
         return self._detector
 
     def resolve(self, request: ChatRequest) -> Resolution:
@@ -143,7 +144,13 @@ class Router:
         await session.close_shared_sessions()
 
     async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        """Route ``request``, failing over before commit; pass through after it."""
+        """Route ``request``, failing over before commit; pass through after it.
+
+        The request passed down carries ``deadline_at`` and ``model`` = the
+        candidate's override (``None``: the provider's own model; a route alias is
+        never sent upstream). A ``model`` that names nothing raises
+        :class:`UnknownModel` before anything is recorded.
+        """
         run = _Run(request.request_id, self.resolve(request))
         res, observer = run.resolution, self.observer
         signals = tuple(res.detection.signals) if res.detection is not None else ()
@@ -158,7 +165,8 @@ class Router:
         chunks = 0
         try:
             deadline_at = start + (request.deadline_s or self.deadline_s)
-            cand, stream, first = await self._open(run, request.replace(deadline_at=deadline_at))
+            base = request.replace(deadline_at=deadline_at, model=None)
+            cand, stream, first = await self._open(run, base)
             ttft = self._clock() - start
             try:
                 chunks = 1

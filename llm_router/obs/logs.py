@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Mapping, Sequence
-from contextvars import Token
+from contextvars import ContextVar, Token
 from typing import Any, TextIO
 
 import structlog
@@ -24,6 +24,10 @@ from llm_router.obs.redact import Redactor, redact_text, register_env_secrets
 from llm_router.observe import BreakerState, NullObserver, StreamRecord
 
 LOGGER_NAME = "llm_router"
+
+# The request whose route was last selected in this context: a breaker transition
+# (which has no request id of its own) happens inside that request's stream.
+_routing: ContextVar[str | None] = ContextVar("llm_router_routing_request", default=None)
 
 
 def configure_logging(
@@ -112,6 +116,7 @@ class LogObserver(NullObserver):
         self, request_id: str, task: str, route: str, candidates: Sequence[str]
     ) -> None:
         """Log ``route.selected``."""
+        _routing.set(request_id)
         self.log.info(
             "route.selected",
             request_id=request_id,
@@ -149,11 +154,12 @@ class LogObserver(NullObserver):
     def circuit_state_change(
         self, provider: str, old: BreakerState, new: BreakerState, *, source: str = "local"
     ) -> None:
-        """Log ``circuit.state_change`` (with the request id bound in this context)."""
+        """Log ``circuit.state_change``, with the id of the request being routed in this
+        context (``None`` for a transition seen outside any request, e.g. from Redis)."""
         method = self.log.warning if new == "open" else self.log.info
         method(
             "circuit.state_change",
-            request_id=bound_request_id(),
+            request_id=bound_request_id() or _routing.get(),
             provider=provider,
             from_state=old,
             to_state=new,

@@ -1,1 +1,38 @@
-"""policy package."""
+"""Policy files (SPEC §6): load, validate, export the JSON Schema, build a Router."""
+
+from llm_router.policy.build import build_provider, build_router, load_router
+from llm_router.policy.model import (
+    BreakerStorageSpec,
+    CandidateSpec,
+    LoggingSpec,
+    Policy,
+    Prices,
+    ProviderSpec,
+    RouteSpec,
+    RuleSpec,
+    ServerSpec,
+    TasksSpec,
+)
+from llm_router.policy.paths import demo_policy_path
+from llm_router.policy.schema import schema
+from llm_router.policy.validate import load_policy, parse_policy
+
+__all__ = [
+    "BreakerStorageSpec",
+    "CandidateSpec",
+    "LoggingSpec",
+    "Policy",
+    "Prices",
+    "ProviderSpec",
+    "RouteSpec",
+    "RuleSpec",
+    "ServerSpec",
+    "TasksSpec",
+    "build_provider",
+    "build_router",
+    "demo_policy_path",
+    "load_policy",
+    "load_router",
+    "parse_policy",
+    "schema",
+]

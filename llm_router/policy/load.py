@@ -26,6 +26,7 @@ PathT: TypeAlias = tuple[str | int, ...]
 """A location in the document: mapping keys and list indexes from the root."""
 
 _REF = re.compile(r"\$\$|\$\{([^}]*)\}")
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 _VAR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
 
 
@@ -48,6 +49,8 @@ class Document:
     data: Any = None
     lines: dict[PathT, int] = field(default_factory=dict)
     issues: list[PolicyIssue] = field(default_factory=list)
+    unresolved: set[PathT] = field(default_factory=set)
+    """Paths whose ``${VAR}`` failed: already reported, so later checks skip them."""
 
     def line(self, path: PathT) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -59,6 +62,8 @@ class Document:
 
     def issue(self, path: PathT, message: str, *, line: int | None = None) -> None:
         """Record a problem at ``path`` (its line is looked up unless given)."""
+        if path in self.unresolved:
+            return
         where = line if line is not None else self.line(path)
         self.issues.append(PolicyIssue(self.file, format_path(path), where, message))
 
@@ -67,7 +72,7 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader whose nodes we convert ourselves (see the module docstring)."""
 
 
-def _yaml_error(doc: Document, exc: yaml.YAMLError) -> None:
+def _yaml_error(doc: Document, exc: yaml.YAMLError, text: str) -> None:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
     problem = str(getattr(exc, "problem", None) or exc)
@@ -76,6 +81,9 @@ def _yaml_error(doc: Document, exc: yaml.YAMLError) -> None:
     else:
         context = getattr(exc, "context", None)
         message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+        lines = text.splitlines()
+        if line is not None and 0 < line <= len(lines) and "${" in lines[line - 1]:
+            message += "; put ${VAR} references inside [ ] or { } in quotes"
     doc.issue((), message, line=line)
 
 
@@ -86,7 +94,7 @@ def parse(text: str, file: str, env: Mapping[str, str]) -> Document:
     try:
         root = loader.get_single_node()
     except yaml.YAMLError as exc:
-        _yaml_error(doc, exc)
+        _yaml_error(doc, exc, text)
         return doc
     finally:
         loader.dispose()
@@ -114,6 +122,9 @@ class _Converter:
     def value(self, node: yaml.Node, path: PathT) -> Any:
         if id(node) in self.active:
             self.doc.issue(path, "recursive YAML alias")
+            return None
+        if node.tag not in _PLAIN_TAGS and not isinstance(node, yaml.ScalarNode):
+            self.doc.issue(path, f"unsupported YAML tag '{node.tag}': only plain YAML is allowed")
             return None
         self.active.add(id(node))
         try:
@@ -167,10 +178,17 @@ class _Converter:
                 self.doc.lines.setdefault((*path, key), source.start_mark.line + 1)
 
     def scalar(self, node: yaml.ScalarNode, path: PathT) -> Any:
-        value = self.loader.construct_object(node, deep=True)
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            self.doc.issue(path, f"unsupported YAML tag '{node.tag}': only plain YAML is allowed")
+            return None
         if not isinstance(value, str) or "$" not in value:
             return value
+        before = len(self.doc.issues)
         text = self.interpolate(value, path)
+        if len(self.doc.issues) > before:
+            self.doc.unresolved.add(path)
         if node.style is not None or text == value:
             return text  # quoted: stays a string
         tag = self.loader.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]

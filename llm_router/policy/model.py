@@ -77,8 +77,8 @@ class CandidateSpec:
 
     @property
     def deployment(self) -> str:
-        """The breaker's unit: the provider, or ``provider:model`` when overridden."""
-        return self.provider if self.model is None else f"{self.provider}:{self.model}"
+        """The breaker's unit: the provider, or ``provider/model`` when overridden."""
+        return self.provider if self.model is None else f"{self.provider}/{self.model}"
 
 
 @dataclass(frozen=True, slots=True)

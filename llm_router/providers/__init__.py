@@ -1,12 +1,16 @@
 """Concrete providers: the only code that talks HTTP to upstreams."""
 
+from llm_router.providers.anthropic import AnthropicProvider
+from llm_router.providers.gemini import GeminiProvider
 from llm_router.providers.ollama import OllamaProvider
 from llm_router.providers.openai import OpenAIProvider
 from llm_router.providers.scripted import Fault, Script, ScriptedProvider
 from llm_router.providers.session import close_shared_sessions, shared_session
 
 __all__ = [
+    "AnthropicProvider",
     "Fault",
+    "GeminiProvider",
     "OllamaProvider",
     "OpenAIProvider",
     "Script",

@@ -194,7 +194,7 @@ class AnthropicDecoder:
         if not isinstance(block, Mapping):
             return []
         kind = block.get("type")
-        if kind == "tool_use" or kind == "server_tool_use":
+        if kind == "tool_use":  # server tools run at Anthropic: not the caller's calls
             ordinal = self._blocks[_int(data.get("index")) or 0] = self._tools
             self._tools += 1
             self._pending_args[ordinal] = block.get("input")

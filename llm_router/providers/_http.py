@@ -106,6 +106,14 @@ class _Watchdog:
         self.fired: str | None = None
         self.handle: asyncio.TimerHandle | None = loop.call_at(min(first_at, total_at), self._check)
 
+    def commit(self) -> None:
+        """The first chunk is out: from now on ``idle`` applies (re-arm once)."""
+        self.committed = True
+        at = min(self.loop.time() + self.idle, self.total_at, self.grace_at)
+        if self.handle is not None and self.handle.when() > at:
+            self.handle.cancel()
+            self.handle = self.loop.call_at(at, self._check)
+
     def arm_grace(self, at: float) -> None:
         self.grace_at = at
         if self.handle is not None and self.handle.when() > at:
@@ -324,7 +332,7 @@ class HTTPStreamProvider:
                         continue
                     for chunk in decoder.decode(event, obj):
                         if not wd.committed:
-                            wd.committed = True
+                            wd.commit()
                         yield chunk
                     if decoder.finished:
                         if not decoder.wants_trailer:

@@ -6,16 +6,19 @@ Request translation lives in :mod:`._anthropic_request`, event decoding in
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+import aiohttp
+
 from llm_router import errors
-from llm_router.providers._anthropic_decode import AnthropicDecoder, error_from_payload
+from llm_router.config import Timeouts
+from llm_router.providers._anthropic_decode import AnthropicDecoder
 from llm_router.providers._anthropic_request import build_body
-from llm_router.providers._http import HTTPStreamProvider, parse_retry_after
+from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider
+from llm_router.providers.openai import plain
 from llm_router.types import ChatRequest
 
 _LIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
@@ -42,15 +45,6 @@ def ratelimit_reset_after(headers: Mapping[str, str], now: float | None = None) 
     return max(0.0, max(chosen) - now) if chosen else None
 
 
-def _error_object(body: bytes) -> Mapping[str, Any] | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    error = data.get("error") if isinstance(data, Mapping) else None
-    return error if isinstance(error, Mapping) else None
-
-
 class AnthropicProvider(HTTPStreamProvider):
     """Streams from Anthropic's Messages API.
 
@@ -66,17 +60,31 @@ class AnthropicProvider(HTTPStreamProvider):
     def __init__(
         self,
         *,
+        model: str,
         base_url: str = "https://api.anthropic.com",
         api_key: str | None = None,
-        model: str,
         name: str = "anthropic",
         anthropic_version: str = "2023-06-01",
         max_tokens_default: int = 4096,
-        **options: Any,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        session: aiohttp.ClientSession | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        max_malformed_events: int = 3,
+        trailer_grace: float = 0.5,
     ) -> None:
-        if max_tokens_default < 1:
-            raise errors.ConfigurationError(f"{name}: max_tokens_default must be >= 1")
-        super().__init__(base_url=base_url, api_key=api_key, model=model, name=name, **options)
+        if not isinstance(max_tokens_default, int) or max_tokens_default < 1:
+            raise errors.ConfigurationError(f"{name}: max_tokens_default must be an int >= 1")
+        super().__init__(
+            base_url=base_url,
+            api_key=api_key,
+            model=model,
+            name=name,
+            timeouts=timeouts,
+            session=session,
+            extra_headers=extra_headers,
+            max_malformed_events=max_malformed_events,
+            trailer_grace=trailer_grace,
+        )
         self.anthropic_version = anthropic_version
         self.max_tokens_default = max_tokens_default
 
@@ -88,39 +96,34 @@ class AnthropicProvider(HTTPStreamProvider):
             "x-api-key": self._api_key or "",
             "anthropic-version": self.anthropic_version,
             "accept": "text/event-stream",
+            **self.extra_headers,
         }
         body = build_body(
             request, model, provider=self.name, max_tokens_default=self.max_tokens_default
         )
-        return f"{self.base_url}/v1/messages", headers, body
+        return f"{self.base_url}/v1/messages", headers, plain(body)
 
     def new_decoder(self, model: str) -> AnthropicDecoder:
         """A fresh decoder for one stream."""
         return AnthropicDecoder(self.name, model)
 
-    def map_error(self, status: int, body: bytes, headers: Mapping[str, str]) -> errors.ProviderError:
-        """Anthropic error bodies (``{"type": "error", "error": {...}}``) and headers
-        (``retry-after``, ``anthropic-ratelimit-*-reset``) → the §1.3 error."""
-        retry_after = parse_retry_after(headers.get("retry-after"))
-        if retry_after is None and status in (429, 529):
-            retry_after = ratelimit_reset_after(headers)
-        payload = _error_object(body)
-        if status == 529 or (payload is not None and payload.get("type") == "overloaded_error"):
-            message = str(payload.get("message") if payload else "") or "overloaded"
-            return errors.RateLimited(
-                f"overloaded_error: {message}",
+    def map_error(
+        self, status: int, body: bytes, headers: Mapping[str, str]
+    ) -> errors.ProviderError:
+        """The common mapping, refined for Anthropic: an ``overloaded_error`` body is
+        :class:`RateLimited` whatever the status, and a rate limit without
+        ``Retry-After`` waits for the ``anthropic-ratelimit-*-reset`` time."""
+        error = super().map_error(status, body, headers)
+        if not isinstance(error, errors.RateLimited) and b"overloaded_error" in body:
+            error = errors.RateLimited(
+                error.message,
                 provider=self.name,
                 status=status,
-                retry_after=retry_after,
+                retry_after=error.retry_after,
                 model=self.model,
             )
-        if payload is None or status in (401, 403, 429) or status >= 500:
-            base = super().map_error(status, body, headers)
-            if base.retry_after is None and retry_after is not None:
-                base.retry_after = retry_after
-            return base
-        error = error_from_payload(payload, provider=self.name, model=self.model, status=status)
-        error.retry_after = retry_after
+        if isinstance(error, errors.RateLimited) and error.retry_after is None:
+            error.retry_after = ratelimit_reset_after(headers)
         return error
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from llm_router.tasks.rules import QUANTITY_QUESTION
 from llm_router.types import ChatRequest
 
 ASK_HEAD = 700
@@ -25,11 +26,12 @@ FOLLOW_UP_MAX = 160
 """A last user turn at most this long may lean on the previous user turn."""
 
 _NUMBER = re.compile(
-    r"\$?\b\d+(?:[.,]\d+)?\b%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"\$?\b\d+(?:[.,]\d+)?\b%?|\b(?:one|third|fourth|fifth|tenth|two|three|four|five|six|seven|eight|nine|ten|eleven|"
     r"twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|twice|double|"
     r"triple|dozen|quarter)\b",
     re.IGNORECASE,
 )
+_QUANTITY = re.compile(QUANTITY_QUESTION, re.IGNORECASE)
 _YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
 _FOLLOW_UP = re.compile(
     r"\b(?:this|it|that|them|these|those|again|too|also|shorter|longer|instead|another|"
@@ -88,3 +90,16 @@ def previous_user_text(request: ChatRequest) -> str | None:
     if len(last) > FOLLOW_UP_MAX or not _FOLLOW_UP.search(last):
         return None
     return users[-2].text()
+
+
+_QUANTITY_TAIL = 300
+
+
+def is_word_problem(text: str) -> bool:
+    """A quantity question closing the turn, over at least two numbers.
+
+    The question must close the turn (the last ``_QUANTITY_TAIL`` characters) so that
+    a "how many" inside a pasted dialogue or article does not turn it into arithmetic.
+    """
+    tail = text[-_QUANTITY_TAIL:]
+    return bool(_QUANTITY.search(tail)) and count_numbers(ask_zone(text)) >= 2

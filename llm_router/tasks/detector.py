@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from llm_router.errors import ConfigurationError
 from llm_router.tasks import _text
 from llm_router.tasks.model import TEXT_TASKS, Detection, DetectorConfig, Rule, Scope, TextTask
+from llm_router.tasks.overrides import OVERRIDES
 from llm_router.tasks.rules import CODE_RULES, REASONING_RULES, TRANSLATION_RULES, rows_to_rules
 from llm_router.tasks.rules_text import (
     CHAT_RULES,
@@ -131,13 +132,12 @@ class TaskDetector:
         """Add ``text``'s votes to ``tally``; return the total weight of instruction rules."""
         ask = _text.ask_zone(text)
         instruction = 0.0
-        quantity = False
         for rule in self._ask:
             if rule.regex.search(ask):
                 tally.add(rule.task, rule.weight * factor, prefix + rule.signal)
                 instruction += rule.weight
-                quantity = quantity or rule.signal == "reasoning:quantity_question"
-        if quantity and _text.count_numbers(ask) >= 2:
+        closed_qa = "chat:closed_qa" in tally.signals or prefix + "chat:closed_qa" in tally.signals
+        if not closed_qa and _text.is_word_problem(text):
             tally.add("reasoning", WORD_PROBLEM_WEIGHT * factor, prefix + "reasoning:word_problem")
         if body:
             zone = _text.body_zone(text)
@@ -164,6 +164,18 @@ class TaskDetector:
         best = ranked[0]
         if best != "chat" and scores[best] < MIN_SCORE and "chat" in self._enabled:
             best = "chat"
+        fired = {s.split(":", 1)[1] if s.startswith(("system:", "context:")) else s for s in tally.signals}
+        for losers, winner, needs, unless in OVERRIDES:
+            if (
+                best in losers
+                and winner in self._enabled
+                and scores[winner] >= MIN_SCORE
+                and fired & needs
+                and not fired & unless
+            ):
+                best = winner
+                tally.signals.append(f"override:{winner}")
+                break
         top = scores[best]
         second = max((scores[t] for t in self._enabled if t != best), default=0.0)
         score = round(max(top, 0.0) / (max(top, 0.0) + max(second, 0.0) + 1.0), 3)

@@ -29,7 +29,7 @@ PROGRAMMING = (
     r"python|javascript|typescript|java|c\+\+|c#|golang|rust|ruby|php|swift|kotlin|scala|"
     r"haskell|perl|bash|shell|powershell|sql|mysql|postgres(?:ql)?|sqlite|html|css|react|"
     r"node\.?js|django|flask|numpy|pandas|matlab|lua|dart|elixir|clojure|assembly|verilog|"
-    r"dockerfile|docker|kubernetes|terraform|yaml|json|regex|jquery|vue|angular|spark"
+    r"dockerfile|docker|kubernetes|terraform|regex|jquery|vue|angular|spark"
 )
 """Programming languages, data formats and tools whose presence makes a request ``code``."""
 
@@ -95,7 +95,45 @@ CODE_RULES: tuple[RuleRow, ...] = (
         r"fill in|construct|make|define|give me|provide|show me)\b.{0,60}?\b"
         rf"(?:{_ARTIFACT})s?\b",
     ),
-    ("code", "language", 1.5, "ask", rf"\b(?:{PROGRAMMING})\b"),
+    ("code", "language", 1.5, "ask", rf"\b(?:{PROGRAMMING})(?![\w+#])|(?-i:\b(?:in|using|use|with) C\b)"),
+    (
+        "code",
+        "this_code",
+        2.5,
+        "ask",
+        r"\b(?:this|the following|my|the above|the given|that)\s+(?:[\w+#]+\s+)?(?:code|snippet|"
+        r"script|function|program|query|regex|class|method|loop|stack ?trace|traceback)\b",
+    ),
+    (
+        "code",
+        "lead_verb",
+        2.0,
+        "ask",
+        r"^\W{0,3}(?:please\s+)?(?:implement|print|output|debug|refactor|compile|code up)\b",
+    ),
+    (
+        "code",
+        "assignment",
+        2.0,
+        "body",
+        r"^\s*[a-z_]\w*\s*=\s*[\"'\[{(]|^\s*[a-z_]\w*\s*=\s*-?\d+\s*$",
+    ),
+    (
+        "code",
+        "io_spec",
+        1.5,
+        "ask",
+        r"\breturns? (?:the|a|an|its|true|false|none|null|-1|0)\b|\binput\b.{0,80}?\boutput\b|"
+        r"\b(?:takes|accepts) (?:a|an|two|one) (?:\w+ )?(?:arguments?|parameters?|inputs?)\b",
+    ),
+    (
+        "code",
+        "how_to_in_language",
+        2.0,
+        "ask",
+        rf"\bhow (?:to|do i|can i|do you|would you)\b.{{0,80}}?\b(?:in|using|with) "
+        rf"(?:{PROGRAMMING})(?![\w+#])",
+    ),
     (
         "code",
         "programming_terms",
@@ -105,7 +143,8 @@ CODE_RULES: tuple[RuleRow, ...] = (
         r"hash ?map|dictionary|variable|boolean|compile|compiler|debug|refactor|syntax error|"
         r"runtime error|null pointer|pointer|database|index out of|time complexity|big-o|"
         r"input|output|returns?|parameters?|arguments?|repository|commit|merge conflict|"
-        r"library|framework|deploy|server|frontend|backend|endpoint)\b",
+        r"library|framework|deploy|server|frontend|backend|endpoint|for loop|while loop|loops?|"
+        r"lambda|callback|iterator|exception|permutations?)\b",
     ),
     (
         "code",
@@ -144,13 +183,25 @@ CODE_RULES: tuple[RuleRow, ...] = (
     ),
 )
 
+QUANTITY_QUESTION = (
+    r"\bhow (?:many|much|long|old|far|fast|often|high|tall|heavy)\b|"
+    r"\bwhat(?:'s|’s| is| was| will be| would be| are| were) (?:the |his |her |their |its |my )?"
+    r"(?:[\w'’-]+ ){0,2}?"
+    r"(?:total|average|sum|percentage|probability|value|cost|price|area|perimeter|speed|"
+    r"remainder|ratio|result|amount|profit|age|final|net|combined|mean|score|weight|"
+    r"number|\w+ (?:score|price|cost|weight|speed|pension|salary|profit))\b|"
+    r"\bwhat percent|\b(?:calculate|compute|find|determine) (?:the|her|his|their|its|how)\b"
+)
+"""A question asking for a quantity; with two or more numbers it makes a word problem."""
+
 REASONING_RULES: tuple[RuleRow, ...] = (
     (
         "reasoning",
         "solve",
         3.0,
         "ask",
-        r"^\W{0,3}(?:please\s+)?(?:solve|calculate|compute|evaluate|simplify|prove|derive|"
+        r"^\W{0,3}(?:please\s+)?(?:solve|calculate|compute|simplify|prove|derive|"
+        r"evaluate the (?:integral|expression|limit|derivative|sum)|"
         r"estimate|determine the (?:value|number)|find the (?:value|area|sum|product|"
         r"derivative|integral|limit|probability|number|remainder|equation|solution|maximum|"
         r"minimum|roots?|antiderivative|volume|perimeter|average|mean|median))\b",
@@ -167,6 +218,14 @@ REASONING_RULES: tuple[RuleRow, ...] = (
     ),
     (
         "reasoning",
+        "compute",
+        2.0,
+        "ask",
+        r"\b(?:calculate|compute|work out|add up)\b|\b(?:the )?(?:average|mean|median|sum|total) "
+        r"of (?:the|these|all|their)\b",
+    ),
+    (
+        "reasoning",
         "math_expression",
         2.0,
         "ask",
@@ -178,16 +237,14 @@ REASONING_RULES: tuple[RuleRow, ...] = (
         "quantity_question",
         1.5,
         "ask",
-        r"\bhow (?:many|much|long|old|far|fast|often)\b|\bwhat (?:is|was|will be|would be) "
-        r"(?:the )?(?:total|average|sum|difference|percentage|probability|value|cost|price|"
-        r"area|perimeter|speed|remainder|ratio|result|amount|profit|age)\b|\bwhat percent",
+        QUANTITY_QUESTION,
     ),
     (
         "reasoning",
         "logic_puzzle",
         2.0,
         "ask",
-        r"\b(?:puzzle|clues?|logic(?:al)?|deduce|deduction|syllogism|premises?|"
+        r"\b(?:puzzle|clues?|logic(?:al|ally)?|deduce|deduction|syllogism|premises?|"
         r"true, false, or uncertain|sitting (?:to the|opposite|between|next to)|"
         r"relationship between [a-z] and [a-z]\b|does not belong|odd one out|"
         r"solve (?:this|the|a) riddle|brain ?teaser)\b",
@@ -212,7 +269,7 @@ REASONING_RULES: tuple[RuleRow, ...] = (
 )
 
 TRANSLATION_RULES: tuple[RuleRow, ...] = (
-    ("translation", "translate", 2.5, "ask", r"\btranslat(?:e|es|ed|ion|ing)\b"),
+    ("translation", "translate", 2.0, "ask", r"\btranslat(?:e|ing)\b"),
     (
         "translation",
         "to_language",

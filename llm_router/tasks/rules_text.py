@@ -39,11 +39,18 @@ SUMMARIZATION_RULES: tuple[RuleRow, ...] = (
         "write_summary",
         3.0,
         "ask",
-        r"\b(?:write|give|generate|provide|produce|make|create|need|want)\b.{0,40}?"
-        r"\b(?:summary|synopsis|abstract|overview|précis)\b",
+        r"\b(?:write|give|generate|provide|produce|make|create|need|want|edit)\b"
+        r"(?:\s+(?!(?:for|from|about|of|on|that|this|these|with|to|the following|given)\b)"
+        r"[\w'’,-]+){0,4}?\s+(?:summary|synopsis|abstract|overview|précis)\b",
     ),
-    ("summarization", "summary_cue", 2.5, "ask", r"\b(?:summary|abstract|in short)\s*:\s*$"),
-    ("summarization", "summary_word", 1.0, "ask", r"\bsummary\b|\bsynopsis\b"),
+    ("summarization", "summary_cue", 2.5, "ask", r"\b(?:summary|abstract|in short|tl;?dr)\s*:\s*\Z"),
+    (
+        "summarization",
+        "summary_word",
+        1.0,
+        "ask",
+        r"(?<!this )(?<!following )(?<!given )(?<!the )\b(?:summary|synopsis)\b",
+    ),
     ("summarization", "tl;dr", 3.0, "ask", r"\btl;? ?dr\b"),
     (
         "summarization",
@@ -111,8 +118,7 @@ EXTRACTION_RULES: tuple[RuleRow, ...] = (
         "label_set",
         2.5,
         "ask",
-        r"\b(?:what|which) (?:\w+ )?(?:label|category|type|class|topic|genre|section|"
-        r"descriptor)s?\b|\bcategor(?:y|ies)\b|\bdescriptors?\b|\bpick one\b|"
+        r"\b(?:what|which) (?:\w+ )?(?:label|category|class|topic|section|descriptor)s?\b|\bcategor(?:y|ies)\b|\bdescriptors?\b|\bpick one\b|"
         r"\bwhich (?:of the following )?(?:sections?|categories)\b",
     ),
     (
@@ -133,6 +139,13 @@ EXTRACTION_RULES: tuple[RuleRow, ...] = (
     ("extraction", "review", 1.0, "ask", r"\breviews?\b|\breviewer\b"),
     (
         "extraction",
+        "label_cue",
+        2.5,
+        "ask",
+        r"\b(?:rating|stars|score|sentiment|category|label|topic|class)\s*[:?]\s*\Z",
+    ),
+    (
+        "extraction",
         "entities",
         2.5,
         "ask",
@@ -151,9 +164,9 @@ EXTRACTION_RULES: tuple[RuleRow, ...] = (
     (
         "extraction",
         "choice_list",
-        1.5,
+        2.0,
         "ask",
-        r"\b\w+(?:, [\w ]{1,30}){1,10},? or [\w ]{1,30}\?\s*$",
+        r"\b\w+(?:, [\w ]{1,30}){2,10},? or [\w ]{1,30}\?\s*$",
     ),
     (
         "extraction",
@@ -172,17 +185,19 @@ CREATIVE_RULES: tuple[RuleRow, ...] = (
         3.0,
         "ask",
         r"\b(?:write|compose|create|generate|draft|craft|come up with|give me|make|pen|"
-        r"produce|tell me|invent|form|help me (?:write|draft|construct))\b.{0,60}?"
-        rf"\b(?:{_FORMS})\b",
+        r"produce|tell me|invent|form|develop|help me (?:write|draft|construct))\b"
+        r"(?:\s+(?!(?:for|from|about|of|on|in|that|this|these|with|to|the following|given)\b)"
+        rf"[\w'’,-]+){{0,4}}?\s+(?:{_FORMS})\b",
     ),
     (
         "creative",
         "literary_form",
         3.5,
         "ask",
-        r"\b(?:a|an|one|some|two|three|four|five|\d+|short|funny|little|new|original|"
-        r"rhyming|catchy|silly|sad)\s+(?:\w+[ -]){0,2}?"
-        rf"(?:{_LITERARY})s?\b",
+        r"^\W{0,3}(?:(?:please|now|and|ok|okay),?\s+)?(?:(?:write|compose|give me|make|turn "
+        r"(?:it|this) into)\s+)?(?:a|an|one|some|two|three|\d+)\s+(?:[\w-]+\s+){0,2}?"
+        rf"(?:{_LITERARY})s?\b|\b(?:write|compose|give me|make|create|turn (?:it|this) into)\s+"
+        rf"(?:a|an|one|some|two|three|\d+)\s+(?:[\w-]+\s+){{0,2}}?(?:{_LITERARY})s?\b",
     ),
     (
         "creative",
@@ -190,7 +205,7 @@ CREATIVE_RULES: tuple[RuleRow, ...] = (
         2.0,
         "ask",
         r"\bbrainstorm\w*\b|\b(?:ideas|names|suggestions) for (?:a|an|my|our|the)\b|"
-        r"\bcome up with\b",
+        r"\bcome up with\b|\b(?:list|give|suggest|share)\b.{0,20}?\b(?:ideas|names)\b",
     ),
     (
         "creative",
@@ -222,6 +237,7 @@ CREATIVE_RULES: tuple[RuleRow, ...] = (
 )
 
 CHAT_RULES: tuple[RuleRow, ...] = (
+    ("chat", "explain_how", 1.0, "ask", r"\b(?:explain|describe|discuss) (?:how|why|what|the)\b"),
     (
         "chat",
         "word_meaning",

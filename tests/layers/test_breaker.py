@@ -61,7 +61,9 @@ async def test_defaults_name_and_deployment(clock: FakeClock) -> None:
     assert named.deployment == "p/gpt-x"
 
 
-@pytest.mark.parametrize("script", [pytest.param(FAIL, id="pre"), pytest.param(FAIL_LATE, id="post")])
+@pytest.mark.parametrize(
+    "script", [pytest.param(FAIL, id="pre"), pytest.param(FAIL_LATE, id="post")]
+)
 async def test_opens_after_fail_max_failures(clock: FakeClock, script: Script) -> None:
     """fail_max consecutive failures, before or after commit, open the breaker."""
     breaker, inner, obs = make(clock, script)
@@ -104,13 +106,18 @@ async def test_half_open_admits_exactly_one_of_twenty(clock: FakeClock) -> None:
     await trip(breaker)
     clock.advance(30.0)
     assert breaker.would_admit() and breaker.state == "open"
-    results = await asyncio.gather(
-        *(complete(breaker, REQ) for _ in range(20)), return_exceptions=True
-    )
-    refused = [r for r in results if isinstance(r, errors.CircuitOpen)]
+    tasks = [asyncio.create_task(complete(breaker, REQ)) for _ in range(20)]
+    for _ in range(100):
+        if sum(t.done() for t in tasks) == 19:
+            break
+        await asyncio.sleep(0)
+    refused = [t for t in tasks if t.done() and isinstance(t.exception(), errors.CircuitOpen)]
     assert len(refused) == 19 and len(inner.calls) == 3
     assert breaker.state == "half_open" and not breaker.would_admit()
-    assert obs.seen[-1] == ("p", "open", "half_open", "local")
+    inner.release.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert inner.opened == inner.closed == 3
+    assert [(o, n) for _, o, n, _ in obs.seen][1:] == [("open", "half_open"), ("half_open", "open")]
 
 
 async def test_trial_success_closes(clock: FakeClock) -> None:
@@ -138,7 +145,9 @@ async def test_success_threshold_two_needs_two_trials(clock: FakeClock) -> None:
     assert breaker.state == "closed"
 
 
-@pytest.mark.parametrize("script", [pytest.param(FAIL, id="pre"), pytest.param(FAIL_LATE, id="post")])
+@pytest.mark.parametrize(
+    "script", [pytest.param(FAIL, id="pre"), pytest.param(FAIL_LATE, id="post")]
+)
 async def test_trial_failure_reopens(clock: FakeClock, script: Script) -> None:
     """A failed trial re-opens the breaker for another reset_timeout."""
     breaker, _, obs = make(clock, FAIL, FAIL, script)
@@ -260,7 +269,7 @@ async def test_pybreaker_listeners_see_transitions(clock: FakeClock) -> None:
 
     seen: list[str] = []
 
-    class Listener(pybreaker.CircuitBreakerListener):  # type: ignore[misc]
+    class Listener(pybreaker.CircuitBreakerListener):
         def state_change(self, cb, old_state, new_state):  # type: ignore[no-untyped-def]
             seen.append(new_state.name)
 

@@ -36,14 +36,14 @@ def req(deadline_at: float | None = None) -> ChatRequest:
 def layer(
     clock: FakeClock,
     scripts: Sequence[Script],
-    config: RetryConfig = RetryConfig(),
+    config: RetryConfig | None = None,
     rng: float = 1.0,
     observer: Retries | None = None,
 ) -> tuple[Retry, ScriptedProvider]:
     p = ScriptedProvider(name="p", scripts=tuple(scripts), sleep=clock.sleep)
     r = Retry(
         p,
-        config,
+        config or RetryConfig(),
         observer=observer or NullObserver(),
         sleep=clock.sleep,
         clock=clock,
@@ -121,9 +121,7 @@ async def test_retry_after_above_max_fails_at_once(clock: FakeClock) -> None:
         pytest.param("first_token_timeout", id="timeout-by-default"),
     ],
 )
-async def test_non_retryable_errors_are_raised_after_one_call(
-    clock: FakeClock, kind: str
-) -> None:
+async def test_non_retryable_errors_are_raised_after_one_call(clock: FakeClock, kind: str) -> None:
     """Errors that are not retryable (or timeouts, by default) get exactly one call."""
     r, p = layer(clock, [fail(kind), OK], RetryConfig(attempts=3))
     with pytest.raises(errors.ProviderError):
@@ -187,8 +185,9 @@ async def test_cancellation_is_not_retried_and_closes(clock: FakeClock) -> None:
     """CancelledError during setup propagates at once and the inner stream is closed."""
     r, p = layer(clock, [fail("stall"), OK], RetryConfig(attempts=3))
     task = asyncio.create_task(complete(r, req()))
-    while p.opened == 0:
+    for _ in range(5):
         await asyncio.sleep(0)
+    assert p.opened == 1
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

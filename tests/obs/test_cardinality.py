@@ -29,7 +29,7 @@ def drive(m: Metrics, rng: random.Random, n: int) -> None:
         m.stream_started(str(i), provider)
         m.retry(str(i), provider, junk(rng), 1, 0.1)
         m.fallback(str(i), junk(rng), provider, junk(rng), junk(rng))
-        m.circuit_state_change(provider, "closed", "open" if i % 2 else junk(rng))
+        m.circuit_state_change(provider, "closed", "open" if i % 2 else junk(rng))  # type: ignore[arg-type]
         m.stream_stopped(str(i), provider)
         m.stream_finished(
             record(

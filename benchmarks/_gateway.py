@@ -1,0 +1,203 @@
+"""Gateway benchmarks: throughput and added TTFT vs going straight to the upstream,
+memory per open stream, start-up time, and the same load through the LiteLLM proxy."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from _procs import HERE, Upstream, free_port, hwm_kib, pinned, rss_kib
+
+Row = dict[str, Any]
+GATEWAY_CORE, CLIENT_CORE = 1, 0
+
+POLICY = """version: 1
+providers:
+  up:
+    type: openai_compatible
+    base_url: {base}
+    model: bench-model
+    timeouts: {{first_token: 120, idle: 120, total: 600}}
+routes:
+  default: [up]
+server:
+  host: 127.0.0.1
+  port: {port}
+logging:
+  level: warning
+  json: true
+"""
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[Any], limit: float = 60.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.01)
+    raise RuntimeError(f"{url}: not ready after {limit}s")
+
+
+class Gateway:
+    """``llm-router serve`` in its own process, pinned to its own core."""
+
+    def __init__(self, base: str) -> None:
+        self.port = free_port()
+        self.dir = tempfile.TemporaryDirectory()
+        policy = Path(self.dir.name) / "bench.yaml"
+        policy.write_text(POLICY.format(base=base, port=self.port))
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            pinned([sys.executable, "-m", "llm_router.cli.main", "serve", "--policy",
+                    str(policy), "--port", str(self.port)], GATEWAY_CORE),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.ready_s = _wait_ready(f"http://127.0.0.1:{self.port}/readyz", self.proc)
+        self.ready_s = time.perf_counter() - started
+        self.url = f"http://127.0.0.1:{self.port}/v1/chat/completions"
+
+    def close(self) -> None:
+        """Stop the gateway (SIGTERM, then kill)."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.dir.cleanup()
+
+
+class LiteLLMProxy:
+    """The LiteLLM proxy from the benchmark's own virtualenv, with a fresh master key."""
+
+    def __init__(self, python: Path, base: str) -> None:
+        self.port = free_port()
+        self.key = "sk-bench-" + os.urandom(8).hex()
+        self.dir = tempfile.TemporaryDirectory()
+        cfg = Path(self.dir.name) / "litellm.yaml"
+        cfg.write_text(
+            "model_list:\n  - model_name: auto\n    litellm_params:\n"
+            f"      model: openai/bench-model\n      api_base: {base}\n      api_key: sk-x\n"
+        )
+        env = dict(os.environ, LITELLM_MASTER_KEY=self.key, LITELLM_LOG="ERROR",
+                   LITELLM_LOCAL_MODEL_COST_MAP="True")
+        exe = str(Path(python).parent / "litellm")
+        self.proc = subprocess.Popen(
+            pinned([exe, "--config", str(cfg), "--port", str(self.port), "--host", "127.0.0.1",
+                    "--num_workers", "1"], GATEWAY_CORE),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        )
+        self.ready_s = _wait_ready(f"http://127.0.0.1:{self.port}/health/liveliness",
+                                   self.proc, limit=120)
+        self.url = f"http://127.0.0.1:{self.port}/v1/chat/completions"
+
+    def close(self) -> None:
+        """Stop the proxy."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.dir.cleanup()
+
+
+def load(url: str, concurrency: int, total: int, bearer: str = "") -> dict[str, float]:
+    """Run ``benchmarks/load.py`` in its own process, pinned to the client core."""
+    cmd = [sys.executable, str(HERE / "load.py"), "--url", url, "--concurrency",
+           str(concurrency), "--total", str(total)]
+    if bearer:
+        cmd += ["--bearer", bearer]
+    out = subprocess.run(pinned(cmd, CLIENT_CORE), capture_output=True, text=True, check=True,
+                         timeout=900)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def throughput(up: Upstream, *, levels: tuple[tuple[int, int], ...],
+               litellm_python: Path | None, chunks: int = 200) -> list[Row]:
+    """Streams/s, chunks/s and TTFT p50/p99: direct, via our gateway, via LiteLLM's proxy."""
+    base = up.base(chunks=chunks)
+    gw = Gateway(base)
+    rows: list[Row] = [{"section": "gateway", "case": "ready after start",
+                        "value": f"{gw.ready_s * 1e3:.0f} ms"}]
+    proxy: LiteLLMProxy | None = None
+    try:
+        for conc, total in levels:
+            direct = load(base + "/chat/completions", conc, total)
+            via = load(gw.url, conc, total)
+            rows.append(_row(f"llm_router gateway, {conc} concurrent", via, direct))
+            rows.append(_row(f"straight to upstream, {conc} concurrent", direct, direct))
+        rows.append({"section": "gateway", "case": "gateway peak RSS",
+                     "value": f"{hwm_kib(gw.proc.pid) / 1024:.1f} MiB"})
+        if litellm_python is not None:
+            proxy = LiteLLMProxy(litellm_python, base)
+            conc, total = levels[0]
+            direct = load(base + "/chat/completions", conc, total)
+            via = load(proxy.url, conc, min(total, 300), bearer=proxy.key)
+            rows.append(_row(f"LiteLLM proxy, {conc} concurrent", via, direct))
+        else:
+            rows.append({"section": "gateway", "case": "LiteLLM proxy",
+                         "value": "not run (litellm not installed; run without --quick)"})
+    finally:
+        gw.close()
+        if proxy is not None:
+            proxy.close()
+    return rows
+
+
+def _row(case: str, m: dict[str, float], direct: dict[str, float]) -> Row:
+    return {
+        "section": "gateway", "case": case,
+        "streams_per_s": round(m["streams_per_s"], 1),
+        "chunks_per_s": round(m["chunks_per_s"]),
+        "ttft_p50_ms": round(m["ttft_p50_ms"], 2),
+        "ttft_p99_ms": round(m["ttft_p99_ms"], 2),
+        "added_ttft_p50_ms": round(m["ttft_p50_ms"] - direct["ttft_p50_ms"], 2),
+        "added_ttft_p99_ms": round(m["ttft_p99_ms"] - direct["ttft_p99_ms"], 2),
+        "fraction_of_direct": round(m["streams_per_s"] / direct["streams_per_s"], 3),
+    }
+
+
+def _hold(url: str, streams: int, pid: int) -> int:
+    """Hold ``streams`` open through ``url``; the gateway's RSS (KiB) while they are open."""
+    client = subprocess.Popen(
+        pinned([sys.executable, str(HERE / "load.py"), "--url", url, "--hold", str(streams)],
+               CLIENT_CORE),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert client.stdout is not None and client.stdin is not None
+    line = client.stdout.readline()
+    if line.strip() != "HELD":
+        client.kill()
+        raise RuntimeError(f"hold client failed: {line!r}")
+    during = rss_kib(pid)
+    client.stdin.write("\n")
+    client.stdin.flush()
+    client.wait(120)
+    return during
+
+
+def memory_per_stream(up: Upstream, *, streams: int) -> list[Row]:
+    """Hold ``streams`` slow streams open through the gateway; RSS growth per stream."""
+    gw = Gateway(up.base(chunks=600, delay_ms=1000))
+    try:
+        _hold(gw.url, 50, gw.proc.pid)  # warm up: imports, pools, first allocations
+        time.sleep(0.5)
+        before = rss_kib(gw.proc.pid)
+        during = _hold(gw.url, streams, gw.proc.pid)
+    finally:
+        gw.close()
+    per = (during - before) / streams
+    return [{"section": "gateway", "case": f"memory per open stream ({streams} held)",
+             "value": f"{per:.1f} KiB", "rss_before_mib": round(before / 1024, 1),
+             "rss_during_mib": round(during / 1024, 1)}]

@@ -1,0 +1,128 @@
+"""``llm-router chat``: stream one answer through a policy's router to the terminal.
+
+The answer goes to stdout as it streams; retries and fallbacks are narrated on
+stderr as they happen, and a final stats line (provider, model, task, route, time
+to first token, tokens/s, fallbacks) follows on stderr, so ``> answer.txt`` keeps
+only the answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from llm_router._aio import closing
+from llm_router.cli.explain_cmd import make_request
+from llm_router.errors import LLMRouterError
+from llm_router.obs.logs import configure_logging
+from llm_router.observe import NullObserver, StreamRecord
+from llm_router.policy.build import build_router
+from llm_router.policy.paths import demo_policy_path
+from llm_router.policy.validate import load_policy
+
+_EPILOG = """\
+examples:
+  llm-router chat "Write a haiku about retries"
+  llm-router chat --model code "Why does this loop never end?"
+  llm-router chat --policy policies/openai-anthropic.yaml --task summarization "..."
+"""
+
+
+def add_parser(sub: Any) -> None:
+    """Register the ``chat`` command."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "chat",
+        help="stream one answer to the terminal, with a stats line",
+        description="Send PROMPT through the policy's router and stream the answer.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--policy", metavar="FILE", help="policy file (default: the packaged demo policy)"
+    )
+    p.add_argument("--system", metavar="TEXT", help="a system message")
+    p.add_argument("--task", metavar="TASK", help="explicit task hint (skips detection)")
+    p.add_argument("--model", metavar="MODEL", help="route, task or provider name, or 'auto'")
+    p.add_argument("prompt", metavar="PROMPT", help="the user message")
+    p.set_defaults(func=run)
+
+
+class ChatObserver(NullObserver):
+    """Narrates retries and fallbacks on stderr and keeps the final record."""
+
+    def __init__(self) -> None:
+        self.record: StreamRecord | None = None
+
+    def retry(
+        self, request_id: str, provider: str, reason: str, attempt: int, wait_s: float
+    ) -> None:
+        """Say that ``provider`` will be tried again."""
+        _note(f"retry: {provider} ({reason}), attempt {attempt + 1} in {wait_s:.2f}s")
+
+    def fallback(
+        self, request_id: str, task: str, from_provider: str, to_provider: str, reason: str
+    ) -> None:
+        """Say that routing moved on."""
+        _note(f"fallback: {from_provider} → {to_provider} ({reason})")
+
+    def stream_finished(self, record: StreamRecord) -> None:
+        """Keep the record for the stats line."""
+        self.record = record
+
+
+def _note(text: str) -> None:
+    print(f"[{text}]", file=sys.stderr, flush=True)
+
+
+def stats_line(record: StreamRecord) -> str:
+    """``[provider=… model=… task=… route=… ttft=…s tokens/s=… fallbacks=…]``."""
+    parts: Sequence[tuple[str, object]] = [
+        ("provider", record.provider),
+        ("model", record.model),
+        ("task", record.task),
+        ("route", record.route),
+        ("ttft", "-" if record.ttft_s is None else f"{record.ttft_s:.3f}s"),
+    ]
+    tokens = record.usage.output_tokens if record.usage is not None else record.chunks
+    streaming = record.duration_s - (record.ttft_s or 0.0)
+    rate = f"{tokens / streaming:.1f}" if streaming > 0 and tokens else "-"
+    parts = [*parts, ("tokens/s", rate), ("fallbacks", record.fallbacks)]
+    if record.outcome != "success":
+        parts = [*parts, ("outcome", record.outcome)]
+    return "[" + " ".join(f"{k}={v}" for k, v in parts) + "]"
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    policy = load_policy(args.policy or demo_policy_path())
+    observer = ChatObserver()
+    router = build_router(policy, observer=observer)
+    ended_line = True
+    try:
+        async with closing(router.stream_complete(make_request(args))) as stream:
+            async for chunk in stream:
+                if chunk.text:
+                    sys.stdout.write(chunk.text)
+                    sys.stdout.flush()
+                    ended_line = chunk.text.endswith("\n")
+    except LLMRouterError:
+        if not ended_line:
+            print(flush=True)
+        if observer.record is not None:
+            _note(stats_line(observer.record)[1:-1])
+        raise
+    finally:
+        await router.aclose()
+    if not ended_line:
+        print(flush=True)
+    if observer.record is not None:
+        print(stats_line(observer.record), file=sys.stderr, flush=True)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Stream the answer; errors propagate to ``llm-router``'s one-line handler."""
+    configure_logging(json=False, level="warning")
+    return asyncio.run(_chat(args))
