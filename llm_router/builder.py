@@ -93,6 +93,41 @@ def stack(
     return stacked
 
 
+def candidate(
+    provider: Provider,
+    *,
+    model: str | None = None,
+    context_window: int | None = None,
+    weight: float = 1.0,
+    deployment: str | None = None,
+    retry: RetryConfig | None = _RETRY,
+    breaker: BreakerConfig | None = _BREAKER,
+    shared: SharedBreakerState | None = None,
+    observer: Observer = _NULL,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+    rng: Callable[[], float] = random.random,
+) -> Candidate:
+    """A route :class:`Candidate` for one deployment of a bare ``provider``: stacked
+    with :func:`stack`, its breaker attached for the router to read. ``deployment``
+    defaults as in :attr:`CandidateSpec.deployment_name`. Build one per deployment
+    and reuse it (or its ``provider`` and ``breaker``) in every route that names it."""
+    dep = CandidateSpec(provider, model, deployment=deployment).deployment_name
+    layer = stack(
+        provider,
+        retry=retry,
+        breaker=breaker,
+        deployment=dep,
+        shared=shared,
+        observer=observer,
+        clock=clock,
+        sleep=sleep,
+        rng=rng,
+    )
+    view = layer if isinstance(layer, CircuitBreaker) else None
+    return Candidate(layer, dep, model, context_window, weight, view)
+
+
 def build_router(
     routes: Mapping[str, Sequence[CandidateSpec | Provider]],
     *,
@@ -124,22 +159,26 @@ def build_router(
             spec = entry if isinstance(entry, CandidateSpec) else CandidateSpec(entry)
             dep = spec.deployment_name
             if dep not in stacked:
-                layer = stack(
+                stacked[dep] = (
                     spec.provider,
-                    retry=retry,
-                    breaker=breaker,
-                    deployment=dep,
-                    shared=shared,
-                    observer=observer,
-                    clock=clock,
-                    sleep=sleep,
-                    rng=rng,
+                    candidate(
+                        spec.provider,
+                        model=spec.model,
+                        deployment=dep,
+                        retry=retry,
+                        breaker=breaker,
+                        shared=shared,
+                        observer=observer,
+                        clock=clock,
+                        sleep=sleep,
+                        rng=rng,
+                    ),
                 )
-                view = layer if isinstance(layer, CircuitBreaker) else None
-                stacked[dep] = (spec.provider, Candidate(layer, dep, breaker=view))
             raw, base = stacked[dep]
-            if raw is not spec.provider:
-                raise ConfigurationError(f"deployment {dep!r} names two different providers")
+            if raw is not spec.provider or base.model != spec.model:
+                raise ConfigurationError(
+                    f"deployment {dep!r} names two different providers or models"
+                )
             candidates.append(
                 Candidate(
                     base.provider,
@@ -156,7 +195,9 @@ def build_router(
             raise ConfigurationError(f"default route {default!r} is not among the routes")
         source = built[default]
         built["default"] = Route("default", source.candidates, source.failover_on_content_filter)
-    return Router(built, detector=detector, observer=observer, clock=clock, deadline_s=deadline_s)
+    return Router(
+        built, detector=detector, observer=observer, clock=clock, deadline_s=deadline_s, rng=rng
+    )
 
 
-__all__ = ["CandidateSpec", "build_router", "stack"]
+__all__ = ["CandidateSpec", "build_router", "candidate", "stack"]

@@ -39,9 +39,7 @@ def add_parser(sub: Any) -> None:
         "demo", help="see routing, retries, failover and breakers at work (no keys, no network)"
     )
     p.add_argument("--policy", help="policy file (default: the demo policy)")
-    p.add_argument(
-        "--serve", action="store_true", help="keep the gateway running after the tour"
-    )
+    p.add_argument("--serve", action="store_true", help="keep the gateway running after the tour")
     p.add_argument("--port", type=int, help="port for --serve (default: the policy's)")
     p.add_argument("--verbose", action="store_true", help="show the gateway's log events too")
     p.set_defaults(func=run)
@@ -105,17 +103,23 @@ async def _demo(args: argparse.Namespace) -> int:
         _write("Run `llm-router demo --serve` to keep the gateway running and try it yourself.\n")
         return 0
     live = GatewayServer(policy, port=args.port)
-    await live.start()
+    serving = asyncio.create_task(run_until_stopped(live))
+    started = asyncio.create_task(live.started.wait())
+    await asyncio.wait({serving, started}, return_when=asyncio.FIRST_COMPLETED)
+    if serving.done():  # failed to start (port taken, …): raise its error
+        started.cancel()
+        await serving
+        return 1
     _write(
         f"\nThe gateway is serving {live.url} (Ctrl-C to stop). Try:\n"
         f"  curl -N {live.url}/chat/completions -H 'Content-Type: application/json' \\\n"
-        "    -d '{\"model\": \"auto\", \"stream\": true, "
-        "\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}'\n"
+        '    -d \'{"model": "auto", "stream": true, '
+        '"messages": [{"role": "user", "content": "Hello"}]}\'\n'
         f"  python -c \"import openai; c = openai.OpenAI(base_url='{live.url}', api_key='x'); "
         "print(c.chat.completions.create(model='auto', "
         "messages=[{'role': 'user', 'content': 'Hi'}]).choices[0].message.content)\"\n"
     )
-    await run_until_stopped(live)
+    await serving
     return 0
 
 

@@ -24,16 +24,11 @@ from llm_router._aio import closing
 from llm_router.accumulate import Accumulator
 from llm_router.errors import LLMRouterError
 from llm_router.gateway.errors import SHUTDOWN, ErrorInfo, error_info
-from llm_router.gateway.openai_format import (
-    DONE_EVENT,
-    ChunkEncoder,
-    ParsedRequest,
-    RequestInvalid,
-    completion_body,
-    parse_chat_request,
-)
+from llm_router.gateway.openai_format import DONE_EVENT, ChunkEncoder, completion_body
+from llm_router.gateway.openai_request import ParsedRequest, RequestInvalid, parse_chat_request
 from llm_router.gateway.state import GatewayState
 from llm_router.layers.router import Router
+from llm_router.obs.logs import bind_request_id
 
 log = structlog.get_logger("llm_router.gateway")
 
@@ -77,6 +72,7 @@ class _TooLarge(Exception):
 async def chat_completions(request: web.Request, state: GatewayState) -> web.StreamResponse:
     """Answer one chat completion request."""
     request_id = _request_id(request)
+    bind_request_id(request_id)
     if state.draining:
         return json_response(SHUTDOWN, request_id)
     try:
@@ -111,30 +107,29 @@ async def _stream(
     parsed: ParsedRequest,
     headers: dict[str, str],
 ) -> web.StreamResponse:
+    request_id = headers[REQUEST_ID_HEADER]
     response: web.StreamResponse | None = None
     async with closing(router.stream_complete(parsed.request)) as stream:
         try:
             try:
-                first = await anext(stream)
-            except StopAsyncIteration:
-                first = None
-            except LLMRouterError as exc:
-                _log_failure(parsed, exc, committed=False)
-                return json_response(error_info(exc), headers[REQUEST_ID_HEADER])
+                first = await anext(stream, None)  # the commit point
+            except Exception as exc:
+                return _failed(parsed, exc, committed=False)
             if first is None:
-                return json_response(_EMPTY, headers[REQUEST_ID_HEADER])
+                return json_response(_EMPTY, request_id)
             response = web.StreamResponse(
                 headers={**_SSE_HEADERS, **headers, PROVIDER_HEADER: first.provider}
             )
             await response.prepare(request)
-            completion_id, created = _ids()
-            encoder = ChunkEncoder(completion_id, created, include_usage=parsed.include_usage)
-            await response.write(encoder.encode(first))
+            encoder = ChunkEncoder(*_ids(), include_usage=parsed.include_usage)
             try:
+                await response.write(encoder.encode(first))
                 async for chunk in stream:
                     await response.write(encoder.encode(chunk))
-            except LLMRouterError as exc:
-                _log_failure(parsed, exc, committed=True)
+            except ConnectionResetError:
+                raise
+            except Exception as exc:
+                _failed(parsed, exc, committed=True)
                 await response.write(error_info(exc).sse_event())
                 await response.write_eof()
                 return response
@@ -143,15 +138,23 @@ async def _stream(
             await response.write(DONE_EVENT)
             await response.write_eof()
             return response
+        except ConnectionResetError:  # the client went away between two writes
+            log.info("request.client_gone", request_id=request_id)
+            return response or web.Response(status=499)
         except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if not state.is_shutdown_cancel(current) or current is None or current.uncancel():
+            if not _own_shutdown(state):
                 raise
             if response is None:
-                return json_response(SHUTDOWN, headers[REQUEST_ID_HEADER])
+                return json_response(SHUTDOWN, request_id)
             await response.write(SHUTDOWN.sse_event())
             await response.write_eof()
             return response
+
+
+def _own_shutdown(state: GatewayState) -> bool:
+    """Whether the cancellation being handled is the drain's alone (then consume it)."""
+    current = asyncio.current_task()
+    return current is not None and state.is_shutdown_cancel(current) and current.uncancel() == 0
 
 
 async def _complete(
@@ -163,28 +166,32 @@ async def _complete(
         async with closing(router.stream_complete(parsed.request)) as stream:
             async for chunk in stream:
                 acc.add(chunk)
-    except LLMRouterError as exc:
-        _log_failure(parsed, exc, committed=acc.chunks > 0)
-        return json_response(error_info(exc), headers[REQUEST_ID_HEADER])
+    except Exception as exc:
+        return _failed(parsed, exc, committed=acc.chunks > 0)
     except asyncio.CancelledError:
-        current = asyncio.current_task()
-        if not state.is_shutdown_cancel(current) or current is None or current.uncancel():
+        if not _own_shutdown(state):
             raise
         return json_response(SHUTDOWN, headers[REQUEST_ID_HEADER])
     completion = acc.build(duration_s=time.monotonic() - start)
-    completion_id, created = _ids()
     return web.Response(
-        text=json.dumps(completion_body(completion, completion_id, created)),
+        text=json.dumps(completion_body(completion, *_ids())),
         content_type="application/json",
         headers={**headers, PROVIDER_HEADER: completion.provider},
     )
 
 
-def _log_failure(parsed: ParsedRequest, exc: BaseException, *, committed: bool) -> None:
-    log.warning(
-        "request.failed",
-        request_id=parsed.request.request_id,
-        error=type(exc).__name__,
-        committed=committed,
-        status=error_info(exc).status,
-    )
+def _failed(parsed: ParsedRequest, exc: Exception, *, committed: bool) -> web.Response:
+    """Log a failed request; the error response to send if nothing was sent yet."""
+    info = error_info(exc)
+    request_id = parsed.request.request_id
+    if isinstance(exc, LLMRouterError):
+        log.warning(
+            "request.failed",
+            request_id=request_id,
+            error=type(exc).__name__,
+            committed=committed,
+            status=info.status,
+        )
+    else:  # a bug, not an upstream failure: keep the traceback
+        log.exception("request.internal_error", request_id=request_id, committed=committed)
+    return json_response(info, request_id)

@@ -157,8 +157,10 @@ class Tour:
                     f" {ev['wait_s']:.1f} s (honouring Retry-After) before trying it again\n"
                 )
             elif kind == "fallback":
-                verb = "skipped (circuit open)" if ev["reason"] == "circuit_open" else (
-                    f"failed before its first token ({ev['reason']})"
+                verb = (
+                    "skipped (circuit open)"
+                    if ev["reason"] == "circuit_open"
+                    else (f"failed before its first token ({ev['reason']})")
                 )
                 say(f"   - failover: {ev['from']} {verb}; moving on to {ev['to']}\n")
         for provider, old, new in answer.transitions:
@@ -205,11 +207,15 @@ async def breaker_walkthrough(tour: Tour, route: str, candidates: Sequence[str])
     else:
         tour.write(f"   (the breaker of {first} did not open; is its provider healthy?)\n")
         return
-    tour.write(f"   The breaker of {first} is open: the next request skips it without calling it.\n")
+    tour.write(
+        f"   The breaker of {first} is open: the next request skips it without calling it.\n"
+    )
     await tour.ask(route, "Summarize the incident report in two sentences.", show=False)
     state, retry_in = await tour.breaker_state(first)
     wait = max(retry_in or 0.0, 0.0) + 0.05
-    tour.write(f"   Waiting {wait:.1f} s for its reset timeout, after which one trial is let through...\n")
+    tour.write(
+        f"   Waiting {wait:.1f} s for its reset timeout, after which one trial is let through...\n"
+    )
     await asyncio.sleep(wait)
     await tour.ask(route, "Summarize the incident report in two sentences.", show=False)
     state, _ = await tour.breaker_state(first)

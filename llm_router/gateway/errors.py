@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llm_router import errors
-from llm_router.gateway.openai_format import RequestInvalid
+from llm_router.gateway.openai_request import RequestInvalid
 from llm_router.layers.router import UnknownModel
 
 

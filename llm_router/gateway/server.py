@@ -61,6 +61,8 @@ class GatewayServer:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.state: GatewayState | None = None
+        self.started = asyncio.Event()
+        """Set once the server listens (after the ``gateway.started`` log event)."""
 
     @property
     def port(self) -> int:
@@ -98,6 +100,7 @@ class GatewayServer:
             policy=self.policy.file,
             routes=list(router.routes),
         )
+        self.started.set()
         if not self.policy.server.api_keys:
             log.warning(
                 "gateway.open_access",
@@ -146,13 +149,13 @@ class GatewayServer:
 
 async def serve(policy: Policy, *, host: str | None = None, port: int | None = None) -> None:
     """Run the gateway on ``policy`` until SIGTERM or SIGINT; SIGHUP reloads its file."""
-    server = GatewayServer(policy, host=host, port=port)
-    await server.start()
-    await run_until_stopped(server)
+    await run_until_stopped(GatewayServer(policy, host=host, port=port))
 
 
 async def run_until_stopped(server: GatewayServer) -> None:
-    """Serve until SIGTERM or SIGINT, reloading on SIGHUP; then shut ``server`` down."""
+    """Start ``server`` and serve until SIGTERM or SIGINT, reloading on SIGHUP; then
+    shut it down. The signal handlers are in place before ``gateway.started`` is logged,
+    so a signal sent as soon as that line appears is never lost."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     reloads: set[asyncio.Task[bool]] = set()
@@ -166,6 +169,7 @@ async def run_until_stopped(server: GatewayServer) -> None:
     loop.add_signal_handler(signal.SIGINT, stop.set)
     loop.add_signal_handler(signal.SIGHUP, _reload)
     try:
+        await server.start()
         await stop.wait()
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

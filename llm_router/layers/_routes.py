@@ -10,13 +10,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from llm_router.errors import (
-    Attempt,
     BadRequest,
-    CircuitOpen,
     ConfigurationError,
-    ContextWindowExceeded,
-    DeadlineExceeded,
-    ProviderError,
 )
 from llm_router.observe import BreakerState
 from llm_router.types import TASK_NAMES, ChatRequest, Provider, TaskName
@@ -186,46 +181,3 @@ class Resolver:
             raise UnknownModel(model, (*self.routes, *self.singles))
         detection = self._detector()(request)
         return Resolution(label(detection.task), route, detection)
-
-
-def skip_reason(cand: Candidate, window_floor: int | None) -> ProviderError | None:
-    """Why ``cand`` is skipped without being called, or ``None``."""
-    breaker = cand.breaker
-    if breaker is not None and not breaker.would_admit():
-        return CircuitOpen("circuit open", provider=cand.deployment, retry_at=breaker.retry_at)
-    window = cand.context_window
-    if window_floor is not None and window is not None and window <= window_floor:
-        return ContextWindowExceeded(
-            f"skipped: context window {window} is not larger than {window_floor}",
-            provider=cand.deployment,
-        )
-    return None
-
-
-def deadline_error(cand: Candidate, attempts: list[Attempt]) -> DeadlineExceeded:
-    """The error raised when the request-wide deadline ends the failover walk."""
-    tried = ", ".join(f"{a.provider}: {type(a.error).__name__}" for a in attempts)
-    return DeadlineExceeded(
-        f"request deadline passed before any candidate answered ({tried or 'none tried'})",
-        provider=cand.deployment,
-    )
-
-
-def is_breaker(provider: object) -> bool:
-    """Whether ``provider`` can be read as a :class:`BreakerView` (it is a breaker layer)."""
-    return callable(getattr(provider, "would_admit", None)) and hasattr(provider, "retry_at")
-
-
-def model_of(cand: Candidate) -> str:
-    """The model a candidate would use: its override, else its provider's own."""
-    if cand.model is not None:
-        return cand.model
-    layer: object = cand.provider
-    for _ in range(8):
-        model = getattr(layer, "model", None)
-        if isinstance(model, str):
-            return model
-        layer = getattr(layer, "inner", None)
-        if layer is None:
-            break
-    return ""

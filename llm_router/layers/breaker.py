@@ -65,8 +65,9 @@ class SharedBreakerState(Protocol):
         """Stop delivering transitions to ``breaker``."""
         ...
 
-    def publish(self, deployment: str, state: BreakerState, retry_in: float | None) -> None:
-        """Share a local transition; ``retry_in``: seconds until a trial (``open`` only)."""
+    def publish(self, breaker: CircuitBreaker, state: BreakerState, retry_in: float | None) -> None:
+        """Share ``breaker``'s local transition to ``state`` (``open`` or ``closed``);
+        ``retry_in``: seconds until its trial (``open`` only)."""
         ...
 
 
@@ -245,7 +246,7 @@ class CircuitBreaker:
         self._observer.circuit_state_change(self.deployment, old, new, source=source)
         if self._shared is not None and not self._applying_shared and new != "half_open":
             retry_in = self._retry_at - self._clock() if new == "open" and self._retry_at else None
-            self._shared.publish(self.deployment, new, retry_in)
+            self._shared.publish(self, new, retry_in)
 
     def apply_shared(self, state: BreakerState, retry_in: float | None = None) -> None:
         """Adopt a transition made by another process (never re-published).

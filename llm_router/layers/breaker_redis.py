@@ -117,8 +117,6 @@ class RedisBreakerState:
         """The Redis key holding ``deployment``'s open state."""
         return f"{self.prefix}state:{deployment}"
 
-    # -- SharedBreakerState --------------------------------------------------------
-
     def attach(self, breaker: CircuitBreaker) -> None:
         """Deliver remote transitions of ``breaker.deployment`` to ``breaker``."""
         self._breakers.setdefault(breaker.deployment, []).append(breaker)
@@ -131,19 +129,18 @@ class RedisBreakerState:
         if breaker in siblings:
             siblings.remove(breaker)
 
-    def publish(self, deployment: str, state: BreakerState, retry_in: float | None) -> None:
-        """Queue a local transition for the writer task; never waits."""
+    def publish(self, breaker: CircuitBreaker, state: BreakerState, retry_in: float | None) -> None:
+        """Queue ``breaker``'s local transition for the writer task; never waits."""
         if state == "half_open":
             return
+        deployment = breaker.deployment
         until = time.monotonic() + (retry_in or 0.0)
         self._pending[deployment] = (state, until)
         self._idle.clear()
         self._wake.set()
         for sibling in self._breakers.get(deployment, ()):
-            if sibling.state != state:  # another breaker of this process, same deployment
+            if sibling is not breaker:  # another breaker of this process, same deployment
                 sibling.apply_shared(state, retry_in)
-
-    # -- lifecycle -----------------------------------------------------------------
 
     async def start(self) -> None:
         """Connect and subscribe in the background; returns after the first attempt
@@ -169,6 +166,7 @@ class RedisBreakerState:
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
+        self._wake.set()  # in case redis-py swallowed the cancellation (3.11 wait_for race)
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -184,8 +182,6 @@ class RedisBreakerState:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    # -- background tasks ------------------------------------------------------------
-
     async def _read_loop(self, first: asyncio.Event) -> None:
         assert self._client is not None
         delay = self._backoff[0]
@@ -198,6 +194,7 @@ class RedisBreakerState:
                 first.set()
                 delay = self._backoff[0]
                 while True:
+                    _raise_if_cancelled()
                     message = await pubsub.get_message(
                         ignore_subscribe_messages=True, timeout=self._ping_interval
                     )
@@ -211,6 +208,7 @@ class RedisBreakerState:
                 first.set()
             finally:
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
+            _raise_if_cancelled()
             await self._sleep(delay)
             delay = min(delay * 2, self._backoff[1])
 
@@ -230,6 +228,7 @@ class RedisBreakerState:
                 for deployment, (state, until) in pending.items():
                     if state == "open":  # re-shared on reconnect while still open
                         self._pending.setdefault(deployment, (state, until))
+            _raise_if_cancelled()
             if not self._wake.is_set():
                 self._idle.set()
 
@@ -241,14 +240,9 @@ class RedisBreakerState:
                 retry_in = max(until - now, 0.0)
                 if state == "open" and retry_in <= 0:
                     continue
-                body: dict[str, object] = {
-                    "deployment": deployment,
-                    "state": state,
-                    "origin": self.origin,
-                }
+                body = {"deployment": deployment, "state": state, "origin": self.origin}
                 if state == "open":
-                    body["retry_in"] = retry_in
-                    value = json.dumps(body)
+                    value = json.dumps({**body, "retry_in": retry_in})
                     pipe.set(self.key(deployment), value, px=max(int(retry_in * 1000), 1))
                 else:
                     value = json.dumps(body)
@@ -287,8 +281,6 @@ class RedisBreakerState:
         for breaker in self._breakers.get(str(body.get("deployment")), ()):
             breaker.apply_shared(state, retry_in)
 
-    # -- availability log ------------------------------------------------------------
-
     def _set_available(self, up: bool) -> None:
         (self._up if up else self._down).set()
         (self._down if up else self._up).clear()
@@ -310,6 +302,14 @@ class RedisBreakerState:
                 error=type(exc).__name__,
                 fallback="local",
             )
+
+
+def _raise_if_cancelled() -> None:
+    """Re-raise a cancellation that a library call swallowed (Python 3.11's
+    ``asyncio.wait_for`` can drop one when its inner call completes at the same time)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _decode(raw: Any) -> dict[str, Any] | None:

@@ -14,15 +14,15 @@ It is also where each routed stream is recorded **once**, when it ends:
 from __future__ import annotations
 
 import asyncio
-import importlib
+import random
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, cast
 
 from llm_router.errors import (
     AllProvidersFailed,
     Attempt,
-    ContentFiltered,
+    ConfigurationError,
     ContextWindowExceeded,
     ProviderError,
     StreamInterrupted,
@@ -40,29 +40,14 @@ from llm_router.layers._routes import (
     Resolver,
     Route,
     UnknownModel,
-    deadline_error,
-    is_breaker,
-    model_of,
-    skip_reason,
 )
+from llm_router.layers._walk import Run, deadline_error, is_breaker, skip_reason, weighted_order
 from llm_router.layers.deadline import close, pull_first
-from llm_router.observe import NullObserver, Observer, Outcome, StreamRecord
+from llm_router.observe import NullObserver, Observer, Outcome
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
 _NULL = NullObserver()
 _Opened = tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]
-
-
-class _Run:
-    """Bookkeeping of one routed stream (the fields of its :class:`StreamRecord`)."""
-
-    __slots__ = ("current", "fallbacks", "request_id", "resolution")
-
-    def __init__(self, request_id: str, resolution: Resolution) -> None:
-        self.request_id = request_id
-        self.resolution = resolution
-        self.current = resolution.route.candidates[0]
-        self.fallbacks = 0
 
 
 class Router:
@@ -72,9 +57,11 @@ class Router:
     ``llm_router.tasks.detect_task``. ``deadline_s`` is the request-wide deadline
     (``request.deadline_s`` overrides it): the router sets ``deadline_at`` on the
     request it passes down, skips candidates once it has passed and bounds each
-    candidate's setup phase by what is left (``DeadlineExceeded``). ``providers``
+    candidate's setup phase by what is left (``DeadlineExceeded``; that bound is an
+    ``asyncio.timeout`` on the event loop's clock, the checks use ``clock``). ``providers``
     adds deployments that ``model`` may name directly, beside every candidate's
-    ``deployment``.
+    ``deployment``. Consecutive candidates with a weight other than 1.0 (e.g. 0.7
+    and 0.3) share load: their order is a weighted shuffle per stream (``rng``).
 
     Example::
 
@@ -94,9 +81,10 @@ class Router:
         clock: Clock = time.monotonic,
         deadline_s: float = 60.0,
         providers: Mapping[str, Provider] | None = None,
+        rng: Callable[[], float] = random.random,
     ) -> None:
         if deadline_s <= 0:
-            raise ValueError("deadline_s must be > 0")
+            raise ConfigurationError(f"router deadline_s must be > 0, got {deadline_s!r}")
         self.routes: Mapping[str, Route] = dict(routes)
         singles: dict[str, Route] = {}
         for pname, provider in (providers or {}).items():
@@ -115,10 +103,11 @@ class Router:
         self._clock = clock
         self.deadline_s = deadline_s
         self._inflight: dict[str, int] = dict.fromkeys(singles, 0)
+        self._rng = rng
 
     def _get_detector(self) -> Detector:
         if self._detector is None:
-            from llm_router.tasks import detect_task  # lazy: most routers never need it
+            from llm_router.tasks import detect_task  # lazy: only when detection is needed
 
             self._detector = detect_task
         return self._detector
@@ -137,26 +126,41 @@ class Router:
 
     async def aclose(self) -> None:
         """Close the shared HTTP sessions of this event loop (providers' connections)."""
-        try:
-            session = importlib.import_module("llm_router.providers.session")
-        except ImportError:
-            return
-        await session.close_shared_sessions()
+        from llm_router.providers.session import close_shared_sessions
 
-    async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        await close_shared_sessions()
+
+    def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Route ``request``, failing over before commit; pass through after it.
 
         The request passed down carries ``deadline_at`` and ``model`` = the
         candidate's override (``None``: the provider's own model; a route alias is
         never sent upstream). A ``model`` that names nothing raises
-        :class:`UnknownModel` before anything is recorded.
+        :class:`UnknownModel` (on the first ``anext``) before anything is recorded.
         """
-        run = _Run(request.request_id, self.resolve(request))
-        res, observer = run.resolution, self.observer
+        return self._stream(request, None)
+
+    def stream_resolved(
+        self, request: ChatRequest, resolution: Resolution
+    ) -> AsyncIterator[StreamChunk]:
+        """:meth:`stream_complete` with a :class:`Resolution` already obtained from
+        :meth:`resolve` (the gateway reads it first for its response headers), so the
+        task is detected once per request."""
+        return self._stream(request, resolution)
+
+    async def _stream(
+        self, request: ChatRequest, resolution: Resolution | None
+    ) -> AsyncIterator[StreamChunk]:
+        res, observer = resolution or self.resolve(request), self.observer
+        order = res.route.candidates
+        if any(c.weight != 1.0 for c in order):
+            order = weighted_order(order, self._rng)
+        start = self._clock()
+        run = Run(request.request_id, res, order, start)
         signals = tuple(res.detection.signals) if res.detection is not None else ()
         observer.task_detected(run.request_id, res.task, signals)
-        observer.route_selected(run.request_id, res.task, res.route.name, res.route.deployments)
-        start = self._clock()
+        deployments = tuple(c.deployment for c in order)
+        observer.route_selected(run.request_id, res.task, res.route.name, deployments)
         outcome: Outcome = "cancelled"
         failure: BaseException | None = None
         first: StreamChunk | None = None
@@ -190,41 +194,24 @@ class Router:
             outcome, failure = "error", exc
             raise
         finally:
-            cur = run.current
-            self.observer.stream_finished(
-                StreamRecord(
-                    request_id=run.request_id,
-                    task=res.task,
-                    route=res.route.name,
-                    provider=cur.deployment,
-                    model=first.model if first is not None else model_of(cur),
-                    outcome=outcome,
-                    ttft_s=ttft,
-                    duration_s=self._clock() - start,
-                    chunks=chunks,
-                    usage=last.usage if last is not None else None,
-                    fallbacks=run.fallbacks,
-                    error=type(failure).__name__ if failure is not None else None,
-                    error_message=str(failure) if failure is not None else None,
-                )
-            )
+            record = run.record(outcome, failure, first, last, chunks, ttft, self._clock())
+            observer.stream_finished(record)
 
-    async def _open(self, run: _Run, base: ChatRequest) -> _Opened:
+    async def _open(self, run: Run, base: ChatRequest) -> _Opened:
         """The failover loop: the first candidate whose first chunk arrives wins."""
-        candidates = run.resolution.route.candidates
         attempts: list[Attempt] = []
         window_floor: int | None = None
         assert base.deadline_at is not None
-        for i, cand in enumerate(candidates):
+        for i, cand in enumerate(run.order):
             run.current = cand
             skip = skip_reason(cand, window_floor)
             if skip is not None:
                 attempts.append(Attempt(cand.deployment, skip))
-                self._fell_back(run, i, skip.reason)
+                run.fell_back(i, skip.reason, self.observer)
                 continue
             left = base.deadline_at - self._clock()
             if left <= 0:
-                raise deadline_error(cand, attempts)
+                raise deadline_error(cand, attempts) from (attempts[-1].error if attempts else None)
             request = base if cand.model is None else base.replace(model=cand.model)
             self._started(run.request_id, cand)
             stream = cand.provider.stream_complete(request)
@@ -237,33 +224,15 @@ class Router:
                 self._stopped(run.request_id, cand)
                 if isinstance(exc, TimeoutError) and scope.expired():
                     raise deadline_error(cand, attempts) from exc
-                if not isinstance(exc, ProviderError) or not self._fails_over(exc, run):
+                if not isinstance(exc, ProviderError) or not run.fails_over(exc):
                     raise
                 attempts.append(Attempt(cand.deployment, exc))
                 if isinstance(exc, ContextWindowExceeded) and cand.context_window is not None:
                     window_floor = max(window_floor or 0, cand.context_window)
-                self._fell_back(run, i, exc.reason)
+                run.fell_back(i, exc.reason, self.observer)
                 continue
             return cand, stream, first
         raise AllProvidersFailed(attempts, route=run.resolution.route.name)
-
-    @staticmethod
-    def _fails_over(exc: ProviderError, run: _Run) -> bool:
-        if isinstance(exc, ContentFiltered):
-            return run.resolution.route.failover_on_content_filter
-        return exc.fails_over
-
-    def _fell_back(self, run: _Run, index: int, reason: str) -> None:
-        candidates = run.resolution.route.candidates
-        if index + 1 < len(candidates):
-            run.fallbacks += 1
-            self.observer.fallback(
-                run.request_id,
-                run.resolution.task,
-                candidates[index].deployment,
-                candidates[index + 1].deployment,
-                reason,
-            )
 
     def _started(self, request_id: str, cand: Candidate) -> None:
         self._inflight[cand.deployment] = self._inflight.get(cand.deployment, 0) + 1

@@ -15,7 +15,7 @@ import os
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from llm_router.builder import stack
 from llm_router.layers.breaker import CircuitBreaker, SharedBreakerState
@@ -84,13 +84,29 @@ def detector_config(policy: Policy) -> DetectorConfig:
 
 
 def shared_breaker_state(policy: Policy) -> SharedBreakerState | None:
-    """The Redis-backed shared breaker state the policy asks for, or ``None``."""
+    """The Redis-backed shared breaker state the policy asks for, or ``None``.
+
+    Called inside a running event loop it is started at once (in the background: the
+    hot path never waits on Redis); otherwise ``await state.start()`` before use. Its
+    owner closes it with ``await state.aclose()`` (see :func:`shared_state_of`).
+    """
     storage = policy.breaker_storage
     if storage.kind != "redis" or storage.url is None:
         return None
     module = importlib.import_module("llm_router.layers.breaker_redis")
-    shared: SharedBreakerState = module.RedisBreakerState(storage.url, prefix=storage.key_prefix)
-    return shared
+    prefix = storage.key_prefix.rstrip(":") + ":"
+    shared: Any = module.RedisBreakerState(storage.url, prefix=prefix)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return cast(SharedBreakerState, shared)
+    task = loop.create_task(shared.start(), name="llm_router.policy.redis_start")
+    _STARTING.add(task)
+    task.add_done_callback(_STARTING.discard)
+    return cast(SharedBreakerState, shared)
+
+
+_STARTING: set[asyncio.Task[None]] = set()
 
 
 def metrics_observer(policy: Policy, registry: Any = None) -> Observer:
@@ -196,7 +212,17 @@ def build_router(
         providers={name: stacked[name] for name in policy.providers},
     )
     _BUILT[router] = built
+    if shared is not None:
+        _SHARED[router] = shared
     return router
+
+
+_SHARED: weakref.WeakKeyDictionary[Router, SharedBreakerState] = weakref.WeakKeyDictionary()
+
+
+def shared_state_of(router: Router) -> SharedBreakerState | None:
+    """The shared breaker state a router built here uses (its owner closes it)."""
+    return _SHARED.get(router)
 
 
 def _candidate(cand: CandidateSpec, policy: Policy, stacked: Mapping[str, Provider]) -> Candidate:
@@ -231,4 +257,5 @@ __all__ = [
     "load_router",
     "metrics_observer",
     "shared_breaker_state",
+    "shared_state_of",
 ]

@@ -164,7 +164,7 @@ def _storage(spec: Any) -> BreakerStorageSpec:
     if spec == "memory":
         return BreakerStorageSpec()
     return BreakerStorageSpec(
-        kind="redis", url=spec["redis"], key_prefix=spec.get("key_prefix", "llm_router")
+        kind="redis", url=spec["redis"], key_prefix=spec.get("key_prefix", "llm_router:breaker")
     )
 
 

@@ -114,7 +114,7 @@ class BreakerStorageSpec:
 
     kind: Literal["memory", "redis"] = "memory"
     url: str | None = field(default=None, repr=False)
-    key_prefix: str = "llm_router"
+    key_prefix: str = "llm_router:breaker"
 
 
 @dataclass(frozen=True, slots=True)

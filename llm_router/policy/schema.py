@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_router.policy.shapes import Bool, ListOf, MapOf, Num, Obj, OneOf, Str, Variant
+from llm_router.policy.compound import ListOf, MapOf, Obj, OneOf, Variant
+from llm_router.policy.shapes import Bool, Num, Str
 from llm_router.providers.scripted import FAULT_KINDS
 from llm_router.types import TASK_NAMES
 

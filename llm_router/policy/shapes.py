@@ -1,5 +1,8 @@
 """A small table language for the policy's shape: one description, two uses.
 
+This module holds the protocol and the scalar shapes; :mod:`.compound` the lists,
+mappings and alternatives.
+
 Each shape checks parsed YAML data (reporting every problem with its path, through
 :class:`~llm_router.policy.load.Document`) and renders itself as JSON Schema (draft
 2020-12), so the loader and the schema editors use cannot drift apart. Checks that
@@ -12,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from llm_router.policy.load import Document, PathT
@@ -53,15 +56,17 @@ def json_type(value: Any) -> str:
 _ARTICLE = {"integer": "an integer", "mapping": "a mapping", "list": "a list", "null": "null"}
 
 
-def _a(kind: str) -> str:
+def article(kind: str) -> str:
+    """``kind`` with its article, for messages (``an integer``, ``a mapping``)."""
     return _ARTICLE.get(kind, f"a {kind}")
 
 
-def _got(value: Any) -> str:
+def got(value: Any) -> str:
+    """How a wrong value is shown in messages: ``'soon' (a string)``, ``a list``."""
     kind = json_type(value)
     if kind in ("list", "mapping", "null"):
-        return _a(kind)
-    return f"{value!r} ({_a(kind)})"
+        return article(kind)
+    return f"{value!r} ({article(kind)})"
 
 
 class Shape(Protocol):
@@ -85,7 +90,8 @@ class Shape(Protocol):
         ...
 
 
-def _with_doc(doc: str, schema: Json) -> Json:
+def with_doc(doc: str, schema: Json) -> Json:
+    """``schema`` with ``description`` first when ``doc`` is given."""
     return {"description": doc, **schema} if doc else schema
 
 
@@ -107,7 +113,7 @@ class Str:
     def check(self, doc: Document, value: Any, path: PathT) -> None:
         """Type, emptiness, enum (with a suggestion) and pattern."""
         if not isinstance(value, str):
-            doc.issue(path, f"expected a string, got {_got(value)}")
+            doc.issue(path, f"expected a string, got {got(value)}")
         elif len(value) < self.min_length:
             doc.issue(path, "must not be empty")
         elif self.enum and value not in self.enum:
@@ -128,7 +134,7 @@ class Str:
             out["pattern"] = f"^(?:{self.pattern})$"
         if self.min_length:
             out["minLength"] = self.min_length
-        return _with_doc(self.doc, out)
+        return with_doc(self.doc, out)
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,7 @@ class Num:
         """Type and bounds."""
         if json_type(value) not in self.kinds():
             wanted = "an integer" if self.integer else "a number"
-            doc.issue(path, f"expected {wanted}, got {_got(value)}")
+            doc.issue(path, f"expected {wanted}, got {got(value)}")
         elif self.exclusive_minimum is not None and value <= self.exclusive_minimum:
             doc.issue(path, f"must be > {self.exclusive_minimum:g}, got {value!r}")
         elif self.minimum is not None and value < self.minimum:
@@ -167,7 +173,7 @@ class Num:
         ):
             if bound is not None:
                 out[key] = int(bound) if self.integer else bound
-        return _with_doc(self.doc, {"anyOf": [out, INTERPOLATED]})
+        return with_doc(self.doc, {"anyOf": [out, INTERPOLATED]})
 
 
 @dataclass(frozen=True)
@@ -184,181 +190,9 @@ class Bool:
     def check(self, doc: Document, value: Any, path: PathT) -> None:
         """Type only."""
         if json_type(value) not in self.kinds():
-            doc.issue(path, f"expected true or false, got {_got(value)}")
+            doc.issue(path, f"expected true or false, got {got(value)}")
 
     def schema(self) -> Json:
         """``type: boolean``, or a ``${VAR}`` string."""
         kind: Any = ["boolean", "null"] if self.nullable else "boolean"
-        return _with_doc(self.doc, {"anyOf": [{"type": kind}, INTERPOLATED]})
-
-
-@dataclass(frozen=True)
-class ListOf:
-    """A list whose items all have shape ``item``."""
-
-    item: Shape
-    doc: str = ""
-    min_items: int = 0
-
-    def kinds(self) -> frozenset[str]:
-        """Lists only."""
-        return frozenset({"list"})
-
-    def check(self, doc: Document, value: Any, path: PathT) -> None:
-        """Type, length, then every item."""
-        if not isinstance(value, list):
-            doc.issue(path, f"expected a list, got {_got(value)}")
-            return
-        if len(value) < self.min_items:
-            doc.issue(
-                path,
-                "must not be empty"
-                if self.min_items == 1
-                else f"must list at least {self.min_items} items",
-            )
-        for i, item in enumerate(value):
-            self.item.check(doc, item, (*path, i))
-
-    def schema(self) -> Json:
-        """``type: array``."""
-        out: Json = {"type": "array", "items": self.item.schema()}
-        if self.min_items:
-            out["minItems"] = self.min_items
-        return _with_doc(self.doc, out)
-
-
-@dataclass(frozen=True)
-class MapOf:
-    """A mapping from names (each a valid ``key``) to values of shape ``value``."""
-
-    key: Str
-    value: Shape
-    doc: str = ""
-    min_items: int = 0
-
-    def kinds(self) -> frozenset[str]:
-        """Mappings only."""
-        return frozenset({"mapping"})
-
-    def check(self, doc: Document, value: Any, path: PathT) -> None:
-        """Type, size, every name and every value."""
-        if not isinstance(value, dict):
-            doc.issue(path, f"expected a mapping, got {_got(value)}")
-            return
-        if len(value) < self.min_items:
-            doc.issue(path, "must not be empty")
-        for name, item in value.items():
-            self.key.check(doc, name, (*path, name))
-            self.value.check(doc, item, (*path, name))
-
-    def schema(self) -> Json:
-        """``type: object`` with ``propertyNames`` and ``additionalProperties``."""
-        out: Json = {
-            "type": "object",
-            "propertyNames": self.key.schema(),
-            "additionalProperties": self.value.schema(),
-        }
-        if self.min_items:
-            out["minProperties"] = self.min_items
-        return _with_doc(self.doc, out)
-
-
-@dataclass(frozen=True)
-class Variant:
-    """Keys of an :class:`Obj` allowed (or required) only for some ``type`` values."""
-
-    key: str
-    types: frozenset[str]
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Obj:
-    """A mapping with a fixed set of keys; unknown keys are errors (with a suggestion).
-
-    ``variants`` restrict keys by the value of the ``discriminator`` key.
-    """
-
-    fields: dict[str, Shape]
-    doc: str = ""
-    required: tuple[str, ...] = ()
-    discriminator: str = "type"
-    variants: tuple[Variant, ...] = field(default=())
-
-    def kinds(self) -> frozenset[str]:
-        """Mappings only."""
-        return frozenset({"mapping"})
-
-    def check(self, doc: Document, value: Any, path: PathT) -> None:
-        """Type, unknown keys, required keys, variant rules, then every value."""
-        if not isinstance(value, dict):
-            doc.issue(path, f"expected a mapping, got {_got(value)}")
-            return
-        for key, item in value.items():
-            if key in self.fields:
-                self.fields[key].check(doc, item, (*path, key))
-                continue
-            hint = suggest(key, list(self.fields)) or f"; expected one of: {', '.join(self.fields)}"
-            doc.issue((*path, key), f"unknown key '{key}'{hint}")
-        for key in self.required:
-            if key not in value:
-                doc.issue(path, f"missing required key '{key}'")
-        kind = value.get(self.discriminator)
-        known = self.fields.get(self.discriminator)
-        if not isinstance(kind, str) or (isinstance(known, Str) and kind not in known.enum):
-            return
-        for v in self.variants:
-            if v.required and kind in v.types and v.key not in value:
-                doc.issue(path, f"missing required key '{v.key}' (needed by type {kind})")
-            if not v.required and kind not in v.types and v.key in value:
-                only = ", ".join(sorted(v.types))
-                doc.issue((*path, v.key), f"'{v.key}' is only valid for type {only}, not {kind}")
-
-    def schema(self) -> Json:
-        """``type: object`` with ``properties``, ``required`` and ``if``/``then`` rules."""
-        out: Json = {
-            "type": "object",
-            "properties": {k: s.schema() for k, s in self.fields.items()},
-            "additionalProperties": False,
-        }
-        if self.required:
-            out["required"] = list(self.required)
-        rules = []
-        for v in self.variants:
-            types = sorted(v.types)
-            if v.required:
-                cond: Json = {"properties": {self.discriminator: {"enum": types}}}
-                then: Json = {"required": [v.key]}
-            else:
-                cond = {"properties": {self.discriminator: {"not": {"enum": types}}}}
-                then = {"properties": {v.key: False}}
-            rules.append({"if": {**cond, "required": [self.discriminator]}, "then": then})
-        if rules:
-            out["allOf"] = rules
-        return _with_doc(self.doc, out)
-
-
-@dataclass(frozen=True)
-class OneOf:
-    """Several shapes told apart by JSON type (e.g. ``- openai`` or ``- {provider: …}``)."""
-
-    options: tuple[Shape, ...]
-    doc: str = ""
-
-    def kinds(self) -> frozenset[str]:
-        """The union of the options' kinds."""
-        return frozenset().union(*(o.kinds() for o in self.options))
-
-    def check(self, doc: Document, value: Any, path: PathT) -> None:
-        """Check against the option that takes this JSON type."""
-        kind = json_type(value)
-        for option in self.options:
-            if kind in option.kinds():
-                option.check(doc, value, path)
-                return
-        wanted = " or ".join(sorted({_a(k) for o in self.options for k in o.kinds()}))
-        doc.issue(path, f"expected {wanted}, got {_got(value)}")
-
-    def schema(self) -> Json:
-        """``anyOf`` the options (they never overlap, so messages stay precise)."""
-        return _with_doc(self.doc, {"anyOf": [o.schema() for o in self.options]})
+        return with_doc(self.doc, {"anyOf": [{"type": kind}, INTERPOLATED]})

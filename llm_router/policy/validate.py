@@ -21,7 +21,7 @@ from llm_router.errors import ConfigurationError, PolicyError
 from llm_router.policy.convert import to_policy
 from llm_router.policy.load import Document, PathT, parse
 from llm_router.policy.model import Policy
-from llm_router.policy.schema import POLICY
+from llm_router.policy.schema import POLICY, TEXT_TASKS
 from llm_router.policy.shapes import suggest
 
 RESERVED_ROUTES = frozenset({"auto"})
@@ -90,6 +90,9 @@ def _check_document(doc: Document, data: dict[str, Any]) -> None:
             "no 'default' route: requests whose task has no route of its own need one"
             f"{suggest('default', list(routes))}",
         )
+    disabled = _dict(data.get("tasks")).get("disabled")
+    if isinstance(disabled, list) and set(TEXT_TASKS) <= set(disabled):
+        doc.issue(("tasks", "disabled"), "disables every text task; keep at least 'chat'")
     for i, rule in enumerate(_dict(data.get("tasks")).get("rules") or []):
         pattern = _dict(rule).get("pattern")
         if isinstance(pattern, str) and pattern:
@@ -130,9 +133,15 @@ def _check_route(doc: Document, name: str, route: Any, providers: list[str]) -> 
         seen.setdefault(key, i)
 
 
-def _check_url(doc: Document, path: PathT, url: str, schemes: tuple[str, ...]) -> None:
+def _shown(url: str) -> str:
+    """``url`` with any ``user:password@`` hidden: messages never carry secrets."""
+    return re.sub(r"(?<=//)[^/@]*@", "***@", url)
+
+
+def _check_url(doc: Document, path: PathT, raw: str, schemes: tuple[str, ...]) -> None:
+    url = _shown(raw)
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(raw)
         parts.port  # noqa: B018 -- raises ValueError on a bad port
     except ValueError as exc:
         doc.issue(path, f"invalid URL '{url}': {exc}")

@@ -96,11 +96,6 @@ class AnthropicDecoder:
         self.finished = False
         self.wants_trailer = False
 
-    @property
-    def model(self) -> str:
-        """The model that answers: the one named by ``message_start``, once seen."""
-        return self._model
-
     def decode(self, event: str, data: Any) -> list[StreamChunk]:
         """Chunks for one event (none for bookkeeping events); raises for ``error``."""
         if not isinstance(data, Mapping):

@@ -6,7 +6,7 @@ does the rest once: connection, status → error mapping, SSE/NDJSON framing, ma
 events, the finish signal, timeouts and cancellation.
 
 Timeouts cost nothing per chunk: the request phase runs under one
-``asyncio.timeout_at``; while reading, one :class:`_Watchdog` timer per stream checks
+``asyncio.timeout_at``; while reading, one :class:`Watchdog` timer per stream checks
 the deadlines when it fires (re-arming itself otherwise) and, if one passed, fails the
 pending read; the generator then raises the typed error. Nothing is yielded inside a
 timeout context.
@@ -34,6 +34,7 @@ from llm_router.providers._http_errors import (
     parse_retry_after,
     retry_after_from_headers,
 )
+from llm_router.providers._watchdog import INF, Expired, Watchdog, drain, read_bounded
 from llm_router.providers.session import shared_session
 from llm_router.types import ChatRequest, StreamChunk
 from llm_router.wire.ndjson import NDJSONParser
@@ -41,8 +42,6 @@ from llm_router.wire.sse import SSEParser
 
 log = logging.getLogger("llm_router")
 
-_MAX_ERROR_BODY = 64 * 1024
-_INF = float("inf")
 DEFAULT_TIMEOUTS = Timeouts()
 _TRUNCATED = "truncated: stream ended without a finish signal"
 
@@ -63,89 +62,6 @@ class StreamDecoder(Protocol):
     def final_chunk(self) -> StreamChunk:
         """The closing chunk (finish reason, raw finish reason, usage); called once."""
         ...
-
-
-class _Expired(Exception):
-    """Set on the response body by the watchdog to wake the pending read."""
-
-
-class _Watchdog:
-    """One timer per stream enforcing ``first_token``, ``idle``, ``total`` and the
-    trailer grace. ``since`` is when the current read started (``inf`` while the
-    generator is suspended at a yield, so a slow consumer is never an idle upstream)."""
-
-    __slots__ = (
-        "committed",
-        "fired",
-        "first_at",
-        "grace_at",
-        "handle",
-        "idle",
-        "loop",
-        "resp",
-        "since",
-        "total_at",
-    )
-
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        resp: aiohttp.ClientResponse,
-        first_at: float,
-        total_at: float,
-        idle: float,
-    ) -> None:
-        self.loop = loop
-        self.resp = resp
-        self.first_at = first_at
-        self.total_at = total_at
-        self.idle = idle
-        self.since = _INF
-        self.committed = False
-        self.grace_at = _INF
-        self.fired: str | None = None
-        self.handle: asyncio.TimerHandle | None = loop.call_at(min(first_at, total_at), self._check)
-
-    def commit(self) -> None:
-        """The first chunk is out: from now on ``idle`` applies (re-arm once)."""
-        self.committed = True
-        at = min(self.loop.time() + self.idle, self.total_at, self.grace_at)
-        if self.handle is not None and self.handle.when() > at:
-            self.handle.cancel()
-            self.handle = self.loop.call_at(at, self._check)
-
-    def arm_grace(self, at: float) -> None:
-        self.grace_at = at
-        if self.handle is not None and self.handle.when() > at:
-            self.handle.cancel()
-            self.handle = self.loop.call_at(at, self._check)
-
-    def cancel(self) -> None:
-        if self.handle is not None:
-            self.handle.cancel()
-            self.handle = None
-
-    def _check(self) -> None:
-        now = self.loop.time()
-        if now >= self.total_at:
-            return self._fire("total")
-        if now >= self.grace_at:
-            return self._fire("grace")
-        if not self.committed:
-            if now >= self.first_at:
-                return self._fire("first_token")
-            nxt = self.first_at
-        elif now - self.since >= self.idle:
-            return self._fire("idle")
-        else:
-            nxt = min(self.since, now) + self.idle
-        self.handle = self.loop.call_at(min(nxt, self.total_at, self.grace_at), self._check)
-
-    def _fire(self, kind: str) -> None:
-        self.fired = kind
-        self.handle = None
-        self.resp.content.set_exception(_Expired(kind))
-        self.resp.close()
 
 
 class HTTPStreamProvider:
@@ -271,7 +187,7 @@ class HTTPStreamProvider:
                 if resp.status == 200:
                     return resp
                 try:
-                    err_body = await _read_bounded(resp.content)
+                    err_body = await read_bounded(resp.content)
                 finally:
                     resp.close()
         except aiohttp.ServerTimeoutError as exc:
@@ -291,7 +207,7 @@ class HTTPStreamProvider:
         first_at = start + self.timeouts.first_token
         total_at = start + self.timeouts.total
         resp = await self._open(request, model, first_at, total_at)
-        wd = _Watchdog(loop, resp, first_at, total_at, self.timeouts.idle)
+        wd = Watchdog(loop, resp, first_at, total_at, self.timeouts.idle)
         sse = self.wire == "sse"
         parser: Any = SSEParser(provider=self.name) if sse else NDJSONParser(provider=self.name)
         decoder = self.new_decoder(model)
@@ -304,11 +220,11 @@ class HTTPStreamProvider:
                 wd.since = loop.time()
                 try:
                     data = await content.readany()
-                except (aiohttp.ClientError, OSError, _Expired) as exc:
+                except (aiohttp.ClientError, OSError, Expired) as exc:
                     if wd.fired == "grace":
                         break
                     raise self._read_error(wd, exc, model) from exc
-                wd.since = _INF
+                wd.since = INF
                 if not data:
                     if sse:
                         break
@@ -338,14 +254,14 @@ class HTTPStreamProvider:
                         if not decoder.wants_trailer:
                             ended = True
                             break
-                        if wd.grace_at == _INF:
+                        if wd.grace_at == INF:
                             wd.arm_grace(loop.time() + self.trailer_grace)
             if not decoder.finished:
                 raise self._error(errors.ProtocolError, _TRUNCATED, model)
             final = decoder.final_chunk()
             wd.committed = True
             yield final
-            clean = await _drain(content, wd, loop, self.trailer_grace)
+            clean = await drain(content, wd, loop, self.trailer_grace)
         finally:
             wd.cancel()
             if clean:
@@ -353,7 +269,7 @@ class HTTPStreamProvider:
             else:
                 resp.close()
 
-    def _read_error(self, wd: _Watchdog, exc: BaseException, model: str) -> errors.ProviderError:
+    def _read_error(self, wd: Watchdog, exc: BaseException, model: str) -> errors.ProviderError:
         if wd.fired is not None:
             return self._timeout_error(wd.fired, model)
         cls = errors.ProtocolError if wd.committed else errors.ConnectError
@@ -367,37 +283,6 @@ class HTTPStreamProvider:
             raise self._error(
                 errors.ProtocolError, f"{count} malformed events in one stream", model
             )
-
-
-async def _read_bounded(content: aiohttp.StreamReader) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    while size < _MAX_ERROR_BODY:
-        data = await content.readany()
-        if not data:
-            break
-        parts.append(data)
-        size += len(data)
-    return b"".join(parts)[:_MAX_ERROR_BODY]
-
-
-async def _drain(
-    content: aiohttp.StreamReader,
-    wd: _Watchdog,
-    loop: asyncio.AbstractEventLoop,
-    grace: float,
-) -> bool:
-    """Read to EOF (bounded by ``grace``) so the connection can be reused; True if EOF."""
-    if content.at_eof():
-        return True
-    if wd.grace_at == _INF:
-        wd.arm_grace(loop.time() + grace)
-    try:
-        while await content.readany():
-            pass
-    except (aiohttp.ClientError, OSError, _Expired):
-        return False
-    return wd.fired is None
 
 
 __all__ = [

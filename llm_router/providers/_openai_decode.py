@@ -66,9 +66,25 @@ class OpenAIDecoder:
 
     def decode(self, event: str, data: Any) -> list[StreamChunk]:
         """Chunks for one parsed event."""
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             return []
-        if "error" in data and data["error"] is not None:
+        choices = data.get("choices")
+        if choices and len(choices) == 1 and len(data) > 1:
+            # Fast path for the common chunk: one choice whose delta is only text.
+            choice = choices[0]
+            delta = choice.get("delta")
+            if (
+                delta is not None
+                and len(delta) == 1
+                and not choice.get("finish_reason")
+                and not choice.get("index")
+                and not data.get("usage")
+                and data.get("error") is None
+            ):
+                text = delta.get("content")
+                if text and type(text) is str:
+                    return [StreamChunk(text, self.provider, self.model)]
+        if data.get("error") is not None:
             raise error_from_event(data["error"], self.provider, self.model)
         usage = data.get("usage")
         if usage:
@@ -78,7 +94,7 @@ class OpenAIDecoder:
             )
             self.wants_trailer = False
         out: list[StreamChunk] = []
-        for choice in data.get("choices") or ():
+        for choice in choices or ():
             if choice.get("index", 0) != 0:
                 continue  # n > 1 is not supported: keep the first answer coherent
             delta = choice.get("delta")

@@ -1,10 +1,9 @@
 """Task detection (SPEC §4.2): which kind of work a chat request asks for."""
 
 from llm_router.tasks.detector import TaskDetector, default_rules, detect_task
-from llm_router.tasks.model import TEXT_TASKS, Detection, DetectorConfig, Rule, TextTask
+from llm_router.tasks.model import Detection, DetectorConfig, Rule, TextTask
 
 __all__ = [
-    "TEXT_TASKS",
     "Detection",
     "DetectorConfig",
     "Rule",

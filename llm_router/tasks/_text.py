@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import re
 
-from llm_router.tasks.rules import QUANTITY_QUESTION
+from llm_router.tasks.rules_reasoning import QUANTITY_QUESTION
 from llm_router.types import ChatRequest
 
-ASK_HEAD = 700
+ASK_HEAD = 500
 """Characters from the start of the turn searched for instructions."""
-ASK_TAIL = 500
+ASK_TAIL = 300
 """Characters from the end of the turn searched for instructions."""
-BODY_HEAD = 4000
+BODY_HEAD = 1500
 """Characters from the start of the turn searched for structural cues."""
-BODY_TAIL = 1000
+BODY_TAIL = 500
 """Characters from the end of the turn searched for structural cues."""
+TAIL = 200
+"""Characters from the end of the turn searched by ``tail`` rules."""
 FOLLOW_UP_MAX = 160
 """A last user turn at most this long may lean on the previous user turn."""
 
@@ -29,9 +31,8 @@ _NUMBER = re.compile(
     r"\$?\b\d+(?:[.,]\d+)?\b%?|\b(?:one|third|fourth|fifth|tenth|two|three|four|five|six|seven|eight|nine|ten|eleven|"
     r"twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|twice|double|"
     r"triple|dozen|quarter)\b",
-    re.IGNORECASE,
 )
-_QUANTITY = re.compile(QUANTITY_QUESTION, re.IGNORECASE)
+_QUANTITY = re.compile(QUANTITY_QUESTION)
 _YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
 _FOLLOW_UP = re.compile(
     r"\b(?:this|it|that|them|these|those|again|too|also|shorter|longer|instead|another|"
@@ -51,14 +52,23 @@ def ask_zone(text: str) -> str:
     return _cut(text, ASK_HEAD, ASK_TAIL)
 
 
+def tail_zone(text: str) -> str:
+    """The last ``TAIL`` characters of a turn, where closing cues (``TL;DR:``) sit."""
+    return text[-TAIL:]
+
+
 def body_zone(text: str) -> str:
-    """The part of a turn scanned for structural cues (bounded)."""
-    return _cut(text, BODY_HEAD, BODY_TAIL)
+    """The part of a turn scanned for structural cues (bounded), after a newline.
+
+    The leading newline lets body rules write a line start as ``\\n[ \\t]*``.
+    """
+    return "\n" + _cut(text, BODY_HEAD, BODY_TAIL)
 
 
 def count_numbers(text: str) -> int:
     """Quantities in ``text`` (digits and number words), not counting years like 1998."""
-    return sum(1 for m in _NUMBER.finditer(text) if not _YEAR.fullmatch(m.group().strip("$%")))
+    found = _NUMBER.finditer(text.lower())
+    return sum(1 for m in found if not _YEAR.fullmatch(m.group().strip("$%")))
 
 
 def estimated_tokens(request: ChatRequest, limit: int) -> int:
@@ -102,4 +112,4 @@ def is_word_problem(text: str) -> bool:
     a "how many" inside a pasted dialogue or article does not turn it into arithmetic.
     """
     tail = text[-_QUANTITY_TAIL:]
-    return bool(_QUANTITY.search(tail)) and count_numbers(ask_zone(text)) >= 2
+    return bool(_QUANTITY.search(tail.lower())) and count_numbers(ask_zone(text)) >= 2

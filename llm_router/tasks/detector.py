@@ -17,16 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from llm_router.errors import ConfigurationError
-from llm_router.tasks import _text
+from llm_router.tasks import _gate, _text
 from llm_router.tasks.model import TEXT_TASKS, Detection, DetectorConfig, Rule, Scope, TextTask
 from llm_router.tasks.overrides import OVERRIDES
-from llm_router.tasks.rules import CODE_RULES, REASONING_RULES, TRANSLATION_RULES, rows_to_rules
-from llm_router.tasks.rules_text import (
-    CHAT_RULES,
-    CREATIVE_RULES,
-    EXTRACTION_RULES,
-    SUMMARIZATION_RULES,
-)
+from llm_router.tasks.rules import CODE_RULES, rows_to_rules
+from llm_router.tasks.rules_creative import CHAT_RULES, CREATIVE_RULES
+from llm_router.tasks.rules_reasoning import REASONING_RULES, TRANSLATION_RULES
+from llm_router.tasks.rules_text import EXTRACTION_RULES, SUMMARIZATION_RULES
 from llm_router.types import TASK_NAMES, ChatRequest, TaskName
 
 MIN_SCORE = 2.0
@@ -61,20 +58,38 @@ class _Compiled:
     weight: float
     scope: Scope
     regex: re.Pattern[str]
+    gate: _gate.Gate | None
+    original: bool
+    """Match against the original text (``(?-i:…)`` parts), not the lower-cased one."""
+    boundary: bool
+    """The leading ``\\b`` was stripped from the regex; check it at the match start."""
 
 
 def _compile(rules: Iterable[Rule], *, custom: bool) -> list[_Compiled]:
     compiled: list[_Compiled] = []
     for index, rule in enumerate(rules):
+        # Built-in patterns are written in lower case and run on the lower-cased text
+        # without IGNORECASE, which lets the regex engine use its fast prefix search.
+        cased = custom or "(?-i:" in rule.pattern
+        flags = re.MULTILINE | (re.IGNORECASE if cased else 0)
+        stripped = _gate.strip_leading_boundary(rule.pattern)
         try:
-            regex = re.compile(rule.pattern, re.IGNORECASE | re.MULTILINE)
+            re.compile(rule.pattern, flags)
+            regex = re.compile(rule.pattern if stripped is None else stripped, flags)
         except re.error as exc:
             raise ConfigurationError(
                 f"task rule for {rule.task!r}: invalid regex {rule.pattern!r}: {exc}"
             ) from exc
         name = rule.name or (f"custom{index}" if custom else f"rule{index}")
         task: TextTask = rule.task  # type: ignore[assignment]  # validated by Rule
-        compiled.append(_Compiled(f"{task}:{name}", task, rule.weight, rule.scope, regex))
+        gate = _gate.derive(rule.pattern, flags, words=rule.scope == "ask")
+        original = "(?-i:" in rule.pattern
+        signal = f"{task}:{name}"
+        compiled.append(
+            _Compiled(
+                signal, task, rule.weight, rule.scope, regex, gate, original, stripped is not None
+            )
+        )
     return compiled
 
 
@@ -102,6 +117,7 @@ class TaskDetector:
             self.config.rules, custom=True
         )
         self._ask = [r for r in self._rules if r.scope == "ask"]
+        self._tail = [r for r in self._rules if r.scope == "tail"]
         self._body = [r for r in self._rules if r.scope == "body"]
         self._enabled = [t for t in TEXT_TASKS if t not in self.config.disabled]
 
@@ -131,19 +147,28 @@ class TaskDetector:
     def _score(self, text: str, tally: _Tally, factor: float, prefix: str, body: bool) -> float:
         """Add ``text``'s votes to ``tally``; return the total weight of instruction rules."""
         ask = _text.ask_zone(text)
+        tail = _text.tail_zone(text)
+        groups = [
+            (self._ask, ask, _gate.view(ask)),
+            (self._tail, tail, _gate.view(tail, words=False)),
+        ]
+        if body:
+            scanned = _text.body_zone(text)
+            groups.append((self._body, scanned, _gate.view(scanned, words=False)))
         instruction = 0.0
-        for rule in self._ask:
-            if rule.regex.search(ask):
-                tally.add(rule.task, rule.weight * factor, prefix + rule.signal)
-                instruction += rule.weight
-        closed_qa = "chat:closed_qa" in tally.signals or prefix + "chat:closed_qa" in tally.signals
+        closed_qa = False
+        for rules, original, view in groups:
+            for rule in rules:
+                if not _gate.passes(rule.gate, view):
+                    continue
+                zone = original if rule.original else view.lowered
+                if _gate.search(rule.regex, zone, rule.boundary):
+                    tally.add(rule.task, rule.weight * factor, prefix + rule.signal)
+                    if rule.scope != "body":
+                        instruction += rule.weight
+                    closed_qa = closed_qa or rule.signal == "chat:closed_qa"
         if not closed_qa and _text.is_word_problem(text):
             tally.add("reasoning", WORD_PROBLEM_WEIGHT * factor, prefix + "reasoning:word_problem")
-        if body:
-            zone = _text.body_zone(text)
-            for rule in self._body:
-                if rule.regex.search(zone):
-                    tally.add(rule.task, rule.weight * factor, prefix + rule.signal)
         return instruction
 
     def _classify(self, request: ChatRequest) -> tuple[TextTask, float, tuple[str, ...]]:
@@ -164,7 +189,10 @@ class TaskDetector:
         best = ranked[0]
         if best != "chat" and scores[best] < MIN_SCORE and "chat" in self._enabled:
             best = "chat"
-        fired = {s.split(":", 1)[1] if s.startswith(("system:", "context:")) else s for s in tally.signals}
+        fired = {
+            s.split(":", 1)[1] if s.startswith(("system:", "context:")) else s
+            for s in tally.signals
+        }
         for losers, winner, needs, unless in OVERRIDES:
             if (
                 best in losers

@@ -25,8 +25,9 @@ TEXT_TASKS: tuple[TextTask, ...] = (
 )
 """Text labels in tie-break precedence order (README rule 10): earlier wins a tie."""
 
-Scope: TypeAlias = Literal["ask", "body"]
+Scope: TypeAlias = Literal["ask", "tail", "body"]
 """Where a rule looks: ``ask`` — the instruction zone (start and end of the turn);
+``tail`` — the last few hundred characters (cues such as a closing ``TL;DR:``);
 ``body`` — the whole scanned turn (structural cues such as code or stack traces)."""
 
 
@@ -53,13 +54,17 @@ class Rule:
                 f"rules classify text into one of {', '.join(TEXT_TASKS)}"
             )
         if not isinstance(self.pattern, str) or not self.pattern:
-            raise ConfigurationError(f"task rule for {self.task!r}: pattern must be a non-empty string")
+            raise ConfigurationError(
+                f"task rule for {self.task!r}: pattern must be a non-empty string"
+            )
         if isinstance(self.weight, bool) or not isinstance(self.weight, int | float):
             raise ConfigurationError(f"task rule {self.pattern!r}: weight must be a number")
         if not math.isfinite(self.weight):
             raise ConfigurationError(f"task rule {self.pattern!r}: weight must be finite")
-        if self.scope not in ("ask", "body"):
-            raise ConfigurationError(f"task rule {self.pattern!r}: scope must be 'ask' or 'body'")
+        if self.scope not in ("ask", "tail", "body"):
+            raise ConfigurationError(
+                f"task rule {self.pattern!r}: scope must be 'ask', 'tail' or 'body'"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +73,9 @@ class DetectorConfig:
 
     ``long_context_tokens``: estimated prompt tokens above which a request is
     ``long_context``. ``rules``: extra rules added to the built-in ones.
-    ``disabled``: labels the detector must never return (e.g. ``{"creative"}``).
+    ``disabled``: labels the detector must never return (e.g. ``{"creative"}``): a
+    disabled structural label skips that check, a disabled text label falls back to
+    ``chat`` (or, if ``chat`` is disabled too, to the best-scoring enabled label).
     """
 
     long_context_tokens: int = 32000

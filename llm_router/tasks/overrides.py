@@ -15,6 +15,14 @@ Override = tuple[frozenset[TextTask], TextTask, frozenset[str], frozenset[str]]
 """``(losers, winner, needs, unless)``."""
 
 OVERRIDES: tuple[Override, ...] = (
+    # Translating the comments or UI strings of some code is translation, however much
+    # code is pasted along with it.
+    (
+        frozenset({"code"}),
+        "translation",
+        frozenset({"translation:localise"}),
+        frozenset(),
+    ),
     # "translate this Python to Rust", "summarize what this SQL does", a stack trace
     # to explain: the source or target is code. Translating the comments is not.
     (

@@ -1,10 +1,11 @@
-"""Built-in detector rules for ``code``, ``reasoning`` and ``translation``.
+"""Built-in detector rules for ``code``, plus the shared vocabulary of the rule tables.
 
 Each rule is a general signal a reviewer can read: an instruction verb, a structural
 cue (a code fence, a stack trace), a question shape. Weights: ~3 for an explicit
 instruction, ~2 for a strong cue, ~1 for a hint that only helps break ties. Patterns
-use bounded gaps (``.{0,60}``) and no nested quantifiers, so no input can make them
-backtrack catastrophically. The other labels' rules are in :mod:`.rules_text`.
+use bounded gaps (``.{0,60}``) and only bounded nested repetition, so no input can make them
+backtrack catastrophically. The other labels' rules are in :mod:`.rules_reasoning`,
+:mod:`.rules_text` and :mod:`.rules_creative`.
 """
 
 from __future__ import annotations
@@ -42,49 +43,65 @@ _ARTIFACT = (
 )
 
 CODE_RULES: tuple[RuleRow, ...] = (
-    ("code", "fence", 2.0, "body", r"^\s*```"),
+    # Body rules run on the turn prefixed with "\n"; "\n[ \t]*" stands for a line start
+    # because a literal first character lets the regex engine skip ahead quickly.
+    ("code", "fence", 2.0, "body", r"```"),
     (
         "code",
         "fence_lang",
         1.5,
         "body",
-        rf"^\s*```\s*(?:{PROGRAMMING}|py|js|ts|sh|c|cpp|go|java|rb|kt|cs|tsx|jsx|toml|xml)\s*$",
+        rf"```[ \t]*(?:{PROGRAMMING}|py|js|ts|sh|c|cpp|go|java|rb|kt|cs|tsx|jsx|toml|xml)[ \t]*$",
     ),
-    ("code", "def", 2.5, "body", r"^\s*(?:async\s+)?def \w+\s*\("),
-    ("code", "function_decl", 2.5, "body", r"\bfunction\s*\w*\s*\([^)\n]{0,80}\)\s*\{"),
+    ("code", "def", 2.5, "body", r"\n[ \t]*(?:async[ \t]+)?def \w+ ?\("),
+    ("code", "function_decl", 2.5, "body", r"function ?\w* ?\([^)\n]{0,80}\) ?\{"),
     (
         "code",
         "class_decl",
         2.0,
         "body",
-        r"^\s*(?:public\s+|private\s+|export\s+)?(?:class|interface|struct|enum)\s+\w+\s*[:{(<]",
+        r"\n[ \t]*(?:(?:public|private|export) )?(?:class|interface|struct|enum) \w+ ?[:{(<]",
     ),
-    ("code", "sql", 2.5, "body", r"(?-i:\bSELECT\b[^;]{1,200}?\bFROM\b)|\b(?:insert into|create table|alter table|inner join|left join)\b"),
+    (
+        "code",
+        "sql",
+        2.5,
+        "body",
+        r"(?-i:\bSELECT\b[^;]{1,200}?\bFROM\b)|\b(?:insert into|create table|alter table|"
+        r"inner join|left join)\b",
+    ),
     (
         "code",
         "stack_trace",
         3.0,
         "body",
-        r"Traceback \(most recent call last\)|^\s+at [\w.$<>]+\([\w.]*:\d+\)|"
-        r"^\s*(?:\w+\.)*\w+(?:Error|Exception): |\bsegmentation fault\b|\bcore dumped\b",
+        r"traceback \(most recent call last\)|\n[ \t]+at [\w.$<>]+\([\w.]*:\d+\)|"
+        r"(?:error|exception): |segmentation fault|core dumped",
     ),
     (
         "code",
         "shell",
         2.0,
         "body",
-        r"^\s*\$ \w|\b(?:sudo|pip install|npm (?:install|run)|yarn add|apt-get|brew install|"
-        r"git (?:commit|push|pull|rebase|merge|checkout|clone|stash|reset)|docker (?:run|build|compose)|"
-        r"kubectl|chmod|grep -)\b",
+        r"\n[ \t]*\$ \w|(?:sudo |pip install|npm install|npm run|yarn add|apt-get|brew install|"
+        r"git (?:commit|push|pull|rebase|merge|checkout|clone|stash|reset)|docker (?:run|build|"
+        r"compose)|kubectl|chmod|grep -)",
     ),
     (
         "code",
         "syntax",
         1.5,
         "body",
-        r"console\.log|System\.out|printf\(|#include\s*<|^\s*import \w+|^\s*from [\w.]+ import |"
-        r"\breturn [\w\[(]{1,40};|\w+\s*=\s*\[[^\]\n]{0,80}\];?\s*$|=>\s*\{|\bself\.\w+|"
-        r"\bvar \w+ =|\blet \w+ =|\bconst \w+ =|^\s*(?:for|while|if)\s*\(.{0,80}\)\s*\{",
+        r"console\.log|system\.out|printf\(|#include ?<|\n[ \t]*import \w|"
+        r"\n[ \t]*from [\w.]+ import |return [\w\[(]{1,40};|=> ?\{|self\.\w|var \w+ =|"
+        r"let \w+ =|const \w+ =|\n[ \t]*(?:for|while|if) ?\(.{0,80}\) ?\{",
+    ),
+    (
+        "code",
+        "assignment",
+        2.0,
+        "body",
+        r"\n[ \t]*[a-z_]\w* ?= ?(?:[\"'\[{(]|-?\d+[ \t]*$)|= ?\[[^\]\n]{0,80}\];?[ \t]*$",
     ),
     (
         "code",
@@ -95,7 +112,13 @@ CODE_RULES: tuple[RuleRow, ...] = (
         r"fill in|construct|make|define|give me|provide|show me)\b.{0,60}?\b"
         rf"(?:{_ARTIFACT})s?\b",
     ),
-    ("code", "language", 1.5, "ask", rf"\b(?:{PROGRAMMING})(?![\w+#])|(?-i:\b(?:in|using|use|with) C\b)"),
+    (
+        "code",
+        "language",
+        1.5,
+        "ask",
+        rf"\b(?:{PROGRAMMING})(?![\w+#])|(?-i:\b(?:in|using|use|with) C\b)",
+    ),
     (
         "code",
         "this_code",
@@ -110,13 +133,6 @@ CODE_RULES: tuple[RuleRow, ...] = (
         2.0,
         "ask",
         r"^\W{0,3}(?:please\s+)?(?:implement|print|output|debug|refactor|compile|code up)\b",
-    ),
-    (
-        "code",
-        "assignment",
-        2.0,
-        "body",
-        r"^\s*[a-z_]\w*\s*=\s*[\"'\[{(]|^\s*[a-z_]\w*\s*=\s*-?\d+\s*$",
     ),
     (
         "code",
@@ -145,6 +161,14 @@ CODE_RULES: tuple[RuleRow, ...] = (
         r"input|output|returns?|parameters?|arguments?|repository|commit|merge conflict|"
         r"library|framework|deploy|server|frontend|backend|endpoint|for loop|while loop|loops?|"
         r"lambda|callback|iterator|exception|permutations?)\b",
+    ),
+    (
+        "code",
+        "error_report",
+        1.5,
+        "ask",
+        r"\b(?:fails?|failed|failing|crash(?:es|ed)?|throws?|raises?)\b.{0,30}?"
+        r"\b(?:with|error|exception)\b",
     ),
     (
         "code",
@@ -183,129 +207,9 @@ CODE_RULES: tuple[RuleRow, ...] = (
     ),
 )
 
-QUANTITY_QUESTION = (
-    r"\bhow (?:many|much|long|old|far|fast|often|high|tall|heavy)\b|"
-    r"\bwhat(?:'s|’s| is| was| will be| would be| are| were) (?:the |his |her |their |its |my )?"
-    r"(?:[\w'’-]+ ){0,2}?"
-    r"(?:total|average|sum|percentage|probability|value|cost|price|area|perimeter|speed|"
-    r"remainder|ratio|result|amount|profit|age|final|net|combined|mean|score|weight|"
-    r"number|\w+ (?:score|price|cost|weight|speed|pension|salary|profit))\b|"
-    r"\bwhat percent|\b(?:calculate|compute|find|determine) (?:the|her|his|their|its|how)\b"
-)
-"""A question asking for a quantity; with two or more numbers it makes a word problem."""
-
-REASONING_RULES: tuple[RuleRow, ...] = (
-    (
-        "reasoning",
-        "solve",
-        3.0,
-        "ask",
-        r"^\W{0,3}(?:please\s+)?(?:solve|calculate|compute|simplify|prove|derive|"
-        r"evaluate the (?:integral|expression|limit|derivative|sum)|"
-        r"estimate|determine the (?:value|number)|find the (?:value|area|sum|product|"
-        r"derivative|integral|limit|probability|number|remainder|equation|solution|maximum|"
-        r"minimum|roots?|antiderivative|volume|perimeter|average|mean|median))\b",
-    ),
-    (
-        "reasoning",
-        "math_terms",
-        1.5,
-        "ask",
-        r"\b(?:equations?|integral|derivative|antiderivative|probability|theorem|prime numbers?|"
-        r"factorial|remainder|divisible|inequality|polynomial|logarithm|percentages?|"
-        r"ratio|fractions?|conjecture|proof|prove|arithmetic|algebra|geometry|calculus|"
-        r"dice|coin flips?|expected value|odds)\b",
-    ),
-    (
-        "reasoning",
-        "compute",
-        2.0,
-        "ask",
-        r"\b(?:calculate|compute|work out|add up)\b|\b(?:the )?(?:average|mean|median|sum|total) "
-        r"of (?:the|these|all|their)\b",
-    ),
-    (
-        "reasoning",
-        "math_expression",
-        2.0,
-        "ask",
-        r"\d\s*[-+*/^×÷]\s*\d|\d\s*=\s*\d|\b[a-z]\s*\^\s*\d|\b[a-z]\s*=\s*-?\d*[a-z]\b|"
-        r"\b[fgh]\([a-z0-9]\)|\bd[a-z]/d[a-z]\b|\bsqrt\(|√",
-    ),
-    (
-        "reasoning",
-        "quantity_question",
-        1.5,
-        "ask",
-        QUANTITY_QUESTION,
-    ),
-    (
-        "reasoning",
-        "logic_puzzle",
-        2.0,
-        "ask",
-        r"\b(?:puzzle|clues?|logic(?:al|ally)?|deduce|deduction|syllogism|premises?|"
-        r"true, false, or uncertain|sitting (?:to the|opposite|between|next to)|"
-        r"relationship between [a-z] and [a-z]\b|does not belong|odd one out|"
-        r"solve (?:this|the|a) riddle|brain ?teaser)\b",
-    ),
-    (
-        "reasoning",
-        "show_work",
-        1.0,
-        "ask",
-        r"\bstep[- ]by[- ]step\b|\bshow (?:your|the) (?:work|reasoning|steps)\b|"
-        r"\bexplain your (?:answer|reasoning)\b|\bjustify\b",
-    ),
-    (
-        "reasoning",
-        "non_english",
-        2.5,
-        "ask",
-        r"\b(?:calcula|calcular|calcule[rz]?|berechne|berechnen|löse|resuelve|résous|résoudre|"
-        r"cuántos|cuántas|cuánto|combien|wie viele|wie viel|probabilidad|probabilité|"
-        r"wahrscheinlichkeit)\b|计算|算一算|多少|求解|证明|概率",
-    ),
-)
-
-TRANSLATION_RULES: tuple[RuleRow, ...] = (
-    ("translation", "translate", 2.0, "ask", r"\btranslat(?:e|ing)\b"),
-    (
-        "translation",
-        "to_language",
-        2.5,
-        "ask",
-        rf"\b(?:translat\w*|render|put|say|convert|rewrite|turn)\b.{{0,120}}?\b(?:in|into|to)\s+"
-        rf"(?:{LANGUAGES})\b",
-    ),
-    (
-        "translation",
-        "language_pair",
-        1.5,
-        "ask",
-        rf"\bfrom\s+(?:{LANGUAGES})\s+(?:in)?to\s+(?:{LANGUAGES})\b|"
-        rf"\b(?:{LANGUAGES})\s*(?:->|→|to)\s*(?:{LANGUAGES})\s+translation\b",
-    ),
-    ("translation", "how_to_say", 2.5, "ask", r"\bhow (?:do|would|can|should) (?:you|i|we) say\b"),
-    (
-        "translation",
-        "localise",
-        2.0,
-        "ask",
-        r"\btranslat\w*\b.{0,40}?\b(?:comments|strings|labels|subtitles|captions|ui text)\b",
-    ),
-    (
-        "translation",
-        "non_english",
-        3.0,
-        "ask",
-        r"\b(?:traduce|traducir|tradúcelo|tradúceme|traduis|traduisez|traduire|traduza|"
-        r"traduzir|tradurre|traduci|übersetze|übersetzen|übersetz\w*)\b|翻译|翻譯|译成|译为|"
-        r"翻成|翻訳|번역",
-    ),
-)
-
 
 def rows_to_rules(rows: tuple[RuleRow, ...]) -> tuple[Rule, ...]:
     """Turn compact table rows into :class:`Rule` objects."""
-    return tuple(Rule(task, pattern, weight, name, scope) for task, name, weight, scope, pattern in rows)
+    return tuple(
+        Rule(task, pattern, weight, name, scope) for task, name, weight, scope, pattern in rows
+    )

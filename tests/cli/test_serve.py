@@ -85,13 +85,13 @@ class Served:
                 self.events.append(event)
                 self._new.notify_all()
 
-    async def wait_event(self, name: str, count: int = 1, timeout: float = 10.0) -> dict[str, Any]:
+    async def wait_event(self, name: str, count: int = 1, within: float = 10.0) -> dict[str, Any]:
         """The ``count``-th log event named ``name`` (waiting for it)."""
 
         def found() -> list[dict[str, Any]]:
             return [e for e in self.events if e.get("event") == name]
 
-        async with asyncio.timeout(timeout), self._new:
+        async with asyncio.timeout(within), self._new:
             await self._new.wait_for(lambda: len(found()) >= count)
         return found()[count - 1]
 
@@ -125,7 +125,7 @@ async def serve(tmp_path: Path) -> AsyncIterator[Any]:
         )
         served = Served(proc)
         started.append(served)
-        served.port = (await served.wait_event("gateway.started", timeout=20.0))["port"]
+        served.port = (await served.wait_event("gateway.started", within=20.0))["port"]
         return served
 
     yield start

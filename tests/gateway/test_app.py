@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from llm_router.gateway.app import STATE
 from llm_router.providers.scripted import Fault, Script, ScriptedProvider
 from llm_router.types import ToolCall, Usage
 from tests.gateway.conftest import MakeClient, chat_body, sse_events, sse_json
@@ -334,3 +335,22 @@ async def test_unknown_path_is_openai_shaped_404(make_client: MakeClient) -> Non
     resp = await client.get("/v1/nothing")
     assert resp.status == 404
     assert "error" in await resp.json()
+
+
+async def test_non_streaming_interruption_is_an_error(make_client: MakeClient) -> None:
+    """A non-streaming answer cut mid-way is an error status, never a short completion."""
+    script = Script(text="one two three", fault=Fault("server_error", after_chunks=1))
+    client = await make_client({"default": [ScriptedProvider(name="cut", scripts=(script,))]})
+    resp = await client.post("/v1/chat/completions", json=chat_body())
+    assert resp.status == 502
+    assert (await resp.json())["error"]["code"] == "stream_interrupted"
+
+
+async def test_draining_gateway_is_not_ready(make_client: MakeClient) -> None:
+    """While draining, readyz answers 503 and new chat requests get 503 shutting_down."""
+    client = await make_client({"default": [fast()]})
+    client.app[STATE].draining = True  # type: ignore[index]
+    assert (await client.get("/readyz")).status == 503
+    resp = await client.post("/v1/chat/completions", json=chat_body())
+    assert resp.status == 503
+    assert (await resp.json())["error"]["code"] == "shutting_down"

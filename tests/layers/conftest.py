@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import selectors
 import shutil
 import socket
@@ -50,10 +51,7 @@ class RedisServer:
                 if left <= 0 or proc.poll() is not None or not sel.select(left):
                     self.stop()
                     pytest.fail(f"redis-server did not start: {seen.decode(errors='replace')}")
-                line = proc.stdout.readline()
-                if not line:
-                    continue
-                seen += line
+                seen += os.read(proc.stdout.fileno(), 65536)
         # Keep draining its log so the server never blocks on a full pipe.
         proc.stdout.close()
 

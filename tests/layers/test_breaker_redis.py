@@ -27,6 +27,7 @@ REQ = ChatRequest(messages=[{"role": "user", "content": "hi"}])
 OK = Script(text="ok")
 FAIL = Script(fault=Fault("server_error"))
 CONFIG = BreakerConfig(fail_max=1, reset_timeout=30.0)
+ROOT = Path(__file__).resolve().parents[2]
 WAIT = 1.0
 """How long a transition may take to reach another breaker (it takes ~1 ms)."""
 
@@ -138,11 +139,12 @@ async def test_other_deployments_and_prefixes_are_untouched(
 async def test_redis_down_at_start_serves_locally(clock: FakeClock) -> None:
     """Redis unreachable at start: requests work, the breaker works, one warning, no password."""
     attempts: list[float] = []
-    gate = asyncio.Event()
+    third, gate = asyncio.Event(), asyncio.Event()
 
     async def sleep(seconds: float) -> None:
         attempts.append(seconds)
         if len(attempts) >= 3:
+            third.set()
             await gate.wait()
 
     url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"
@@ -156,8 +158,7 @@ async def test_redis_down_at_start_serves_locally(clock: FakeClock) -> None:
             with pytest.raises(errors.CircuitOpen):
                 await complete(breaker, REQ)
             async with asyncio.timeout(WAIT):
-                while len(attempts) < 3:
-                    await asyncio.sleep(0)
+                await third.wait()
     warnings = [e for e in logs if e["event"] == "circuit.shared_unavailable"]
     assert len(warnings) == 1
     assert warnings[0]["log_level"] == "warning"
@@ -194,6 +195,19 @@ async def test_redis_killed_mid_run_keeps_serving_and_reconnects(
     assert any(e["event"] == "circuit.shared_available" for e in logs)
 
 
+async def test_breakers_sharing_one_state_object_follow_each_other(
+    redis_server: RedisServer, prefix: str, clock: FakeClock
+) -> None:
+    """Two breakers of one deployment on one RedisBreakerState follow each other at once."""
+    async with RedisBreakerState(redis_server.url, prefix=prefix) as shared:
+        first, _, _ = node(shared, clock, FAIL)
+        second, _, seen = node(shared, clock)
+        with pytest.raises(errors.ServerError):
+            await complete(first, REQ)
+        assert second.state == "open"
+        assert seen.seen == [("closed", "open", "shared")]
+
+
 def test_redact_url_removes_only_the_password() -> None:
     """redact_url drops the password and keeps user, host, port and database."""
     assert redact_url("redis://user:pw@h:1/2") == "redis://user@h:1/2"
@@ -206,7 +220,8 @@ async def test_aclose_leaves_no_task_behind(redis_server: RedisServer, prefix: s
     before = asyncio.all_tasks()
     shared = RedisBreakerState(redis_server.url, prefix=prefix)
     await shared.start()
-    assert len(asyncio.all_tasks() - before) == 2
+    names = {t.get_name() for t in asyncio.all_tasks() - before}
+    assert {"llm_router.breaker.redis.read", "llm_router.breaker.redis.write"} <= names
     await shared.aclose()
     assert asyncio.all_tasks() - before == set()
     assert not shared.available
@@ -255,9 +270,9 @@ class Peer:
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
 
-    async def line(self, timeout: float = WAIT) -> str:
+    async def line(self, within: float = WAIT) -> str:
         assert self.proc.stdout is not None
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while True:
                 raw = await self.proc.stdout.readline()
                 assert raw, "peer exited"
@@ -275,15 +290,14 @@ class Peer:
 @pytest.fixture
 async def peer(redis_server: RedisServer, prefix: str) -> AsyncIterator[Peer]:
     """A second Python process running PEER against the session's redis-server."""
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", PEER, redis_server.url, prefix,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, cwd=root,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, cwd=ROOT,
     )  # fmt: skip
     peer = Peer(proc)
     try:
-        assert await peer.line(timeout=30.0) == "ready"
+        assert await peer.line(within=30.0) == "ready"
         yield peer
     finally:
         assert proc.stdin is not None

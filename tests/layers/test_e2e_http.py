@@ -21,6 +21,7 @@ from llm_router import ChatRequest, complete
 from llm_router.builder import build_router
 from llm_router.config import BreakerConfig, RetryConfig, Timeouts
 from llm_router.providers.openai import OpenAIProvider
+from llm_router.providers.session import shared_session
 from tests.conftest import FakeClock
 from tests.layers.test_router import Detection, Recorder
 
@@ -90,6 +91,9 @@ class Upstream:
             await self.runner.cleanup()
 
 
+FB = "Hello from the fallback."
+
+
 def _closed_port_url() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -107,13 +111,13 @@ async def fallback() -> AsyncIterator[Upstream]:
 
 
 @pytest.mark.parametrize(
-    ("behaviours", "primary_calls", "fallback_calls", "text"),
+    ("behaviours", "primary_calls", "fallback_calls", "retries", "text"),
     [
-        pytest.param(None, 0, 1, "Hello from the fallback.", id="refused"),
-        pytest.param(["500"], 2, 1, "Hello from the fallback.", id="server-error"),
-        pytest.param(["429", "ok"], 2, 0, "Primary answers.", id="rate-limited-then-ok"),
-        pytest.param(["429"], 2, 1, "Hello from the fallback.", id="rate-limited-twice"),
-        pytest.param(["stall"], 1, 1, "Hello from the fallback.", id="stall-first-token"),
+        pytest.param(None, 0, 1, ["connect_error"], FB, id="refused"),
+        pytest.param(["500"], 2, 1, ["server_error"], FB, id="server-error"),
+        pytest.param(["429", "ok"], 2, 0, ["rate_limited"], "Primary answers.", id="429-then-ok"),
+        pytest.param(["429"], 2, 1, ["rate_limited"], FB, id="429-twice"),
+        pytest.param(["stall"], 1, 1, [], FB, id="stall-first-token"),
     ],
 )
 async def test_primary_failure_served_by_fallback(
@@ -122,13 +126,19 @@ async def test_primary_failure_served_by_fallback(
     behaviours: list[str] | None,
     primary_calls: int,
     fallback_calls: int,
+    retries: list[str],
     text: str,
 ) -> None:
     """The caller gets one complete, unduplicated answer; each upstream's calls are exact."""
     primary = Upstream("pri-model", ["Primary ", "answers."], behaviours or ["ok"])
     url = _closed_port_url() if behaviours is None else await primary.start()
-    fast = Timeouts(connect=2.0, first_token=0.05, idle=5.0, total=10.0)
-    pri = OpenAIProvider(base_url=url, model="pri-model", name="pri", timeouts=fast)
+    # Only the stall case needs the short first-token timeout; elsewhere it would
+    # turn a slow loopback connect on a busy machine into a spurious failover.
+    first_token = 0.05 if behaviours == ["stall"] else 5.0
+    timeouts = Timeouts(connect=2.0, first_token=first_token, idle=5.0, total=10.0)
+    pri = OpenAIProvider(
+        base_url=url, model="pri-model", name="pri", api_key="k", timeouts=timeouts
+    )
     fb = OpenAIProvider(base_url=fallback.url, model="fb-model", name="fb", api_key="k")
     obs = Recorder()
     router = build_router(
@@ -142,12 +152,15 @@ async def test_primary_failure_served_by_fallback(
         rng=lambda: 0.0,
     )
     try:
+        async with shared_session().get(fallback.url + "/warm-up") as warm:  # not counted
+            await warm.read()
         out = await complete(router, ChatRequest(messages=[{"role": "user", "content": "hi"}]))
     finally:
         await router.aclose()
         await primary.stop()
     assert out.text == text and out.finish_reason == "stop"
     assert (primary.calls, fallback.calls) == (primary_calls, fallback_calls)
+    assert [e[1] for e in obs.of("retry")] == retries
     [record] = obs.records
     assert record.outcome == "success" and record.fallbacks == fallback_calls
     assert record.provider == ("fb" if fallback_calls else "pri")

@@ -401,3 +401,66 @@ def test_default_route_required() -> None:
     """A router without a default route is a configuration error."""
     with pytest.raises(errors.ConfigurationError):
         Router({"code": Route("code", (Candidate(sp("a"), "a"),))})
+
+
+@pytest.mark.parametrize(
+    ("draws", "order"),
+    [
+        pytest.param([0.1, 0.9], ["b", "a", "c"], id="light-one-drawn-high"),
+        pytest.param([0.5, 0.5], ["a", "b", "c"], id="heavier-first-on-equal-draws"),
+    ],
+)
+async def test_weighted_candidates_shuffled(
+    clock: FakeClock, draws: list[float], order: list[str]
+) -> None:
+    """Consecutive weighted candidates are ordered by a weighted draw; others keep place."""
+    obs = Recorder()
+    a, b, c = sp("a"), sp("b"), sp("c")
+    cands = (Candidate(a, "a", weight=0.7), Candidate(b, "b", weight=0.3), Candidate(c, "c"))
+    draw = iter(draws)
+    r = Router(
+        {"default": Route("default", cands)},
+        detector=lambda r: Detection("chat"),
+        observer=obs,
+        clock=clock,
+        rng=lambda: next(draw),
+    )
+    assert (await complete(r, req())).provider == order[0]
+    assert obs.of("route") == [("chat", "default", tuple(order))]
+
+
+async def test_default_detector_honours_explicit_task(clock: FakeClock) -> None:
+    """Without a detector argument the router uses llm_router.tasks.detect_task."""
+    a, b = sp("a"), sp("b")
+    r = Router(
+        {
+            "default": Route("default", (Candidate(a, "a"),)),
+            "code": Route("code", (Candidate(b, "b"),)),
+        },
+        clock=clock,
+    )
+    assert (await complete(r, req(task="code"))).provider == "b"
+    assert r.resolve(req("auto", task="code")).task == "code"
+
+
+async def test_stream_resolved_detects_once(clock: FakeClock) -> None:
+    """stream_resolved() reuses the gateway's resolve(): the detector runs once."""
+    seen: list[str] = []
+
+    def detector(r: ChatRequest) -> Detection:
+        seen.append(r.request_id)
+        return Detection("code")
+
+    b = sp("b")
+    r = Router(
+        {
+            "default": Route("default", (Candidate(sp("a"), "a"),)),
+            "code": Route("code", (Candidate(b, "b"),)),
+        },
+        detector=detector,
+        clock=clock,
+    )
+    request = req()
+    res = r.resolve(request)
+    chunks = [c.text async for c in r.stream_resolved(request, res)]
+    assert "".join(chunks) == "answer from b" and len(seen) == 1

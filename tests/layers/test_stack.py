@@ -7,8 +7,8 @@ import contextlib
 
 import pytest
 
-from llm_router import ChatRequest, complete, errors
-from llm_router.builder import CandidateSpec, build_router, stack
+from llm_router import ChatRequest, Provider, complete, errors
+from llm_router.builder import CandidateSpec, build_router, candidate, stack
 from llm_router.config import BreakerConfig, RetryConfig
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.layers.retry import Retry
@@ -62,6 +62,7 @@ def test_stack_order_is_breaker_then_retry(clock: FakeClock) -> None:
     assert isinstance(full._inner, Retry) and full._inner.inner is p
     assert isinstance(stack(p, breaker=None), Retry)
     assert stack(p, retry=None, breaker=None) is p
+    assert isinstance(full, Provider) and isinstance(build(clock, p), Provider)
 
 
 async def test_rate_limited_retried_in_place(clock: FakeClock) -> None:
@@ -166,3 +167,14 @@ def test_two_providers_one_deployment_name_rejected(clock: FakeClock) -> None:
     """Two different providers under one deployment name are a configuration error."""
     with pytest.raises(errors.ConfigurationError):
         build_router({"default": [sp("a", clock=clock), sp("a", clock=clock)]})
+
+
+def test_candidate_helper_names_deployment_and_attaches_breaker(clock: FakeClock) -> None:
+    """candidate() stacks one deployment and exposes its breaker to the router."""
+    p = sp("p", clock=clock)
+    c = candidate(p, model="big", context_window=128000, clock=clock, sleep=clock.sleep)
+    assert c.deployment == "p/big" and c.model == "big" and c.context_window == 128000
+    assert isinstance(c.provider, CircuitBreaker) and c.breaker is c.provider
+    assert c.provider.deployment == "p/big"
+    bare = candidate(p, breaker=None)
+    assert bare.breaker is None and isinstance(bare.provider, Retry)

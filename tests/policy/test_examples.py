@@ -95,7 +95,9 @@ def test_packaged_demo_policy_is_the_shipped_one() -> None:
 
 AGREEMENT = [
     pytest.param("providers: {x: {type: nope, model: m}}\nroutes: {default: [x]}\n", id="type"),
-    pytest.param("providers: {x: {type: scripted, colour: red}}\nroutes: {default: [x]}\n", id="key"),
+    pytest.param(
+        "providers: {x: {type: scripted, colour: red}}\nroutes: {default: [x]}\n", id="key"
+    ),
     pytest.param(
         "providers: {x: {type: scripted, timeouts: {idle: 0}}}\nroutes: {default: [x]}\n",
         id="bound",
@@ -107,7 +109,9 @@ AGREEMENT = [
         "providers: {x: {type: openai, model: m, text: hi}}\nroutes: {default: [x]}\n",
         id="variant",
     ),
-    pytest.param("providers: {x: {type: scripted}}\nroutes: {default: [x]}\nserver: {port: -1}\n", id="port"),
+    pytest.param(
+        "providers: {x: {type: scripted}}\nroutes: {default: [x]}\nserver: {port: -1}\n", id="port"
+    ),
 ]
 
 

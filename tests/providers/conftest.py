@@ -111,6 +111,7 @@ class Upstream:
         self.requests: list[Recorded] = []
         self.disconnected = asyncio.Event()
         self.finished = asyncio.Event()
+        self.received = asyncio.Event()
         self._holds: list[asyncio.Event] = []
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -155,6 +156,7 @@ class Upstream:
                 body,
             )
         )
+        self.received.set()
         reply = self.replies[min(len(self.requests), len(self.replies)) - 1]
         resp = web.StreamResponse(status=reply.status, headers=reply.headers)
         try:

@@ -207,11 +207,13 @@ class Harness:
         self.scripted: ScriptedProvider | None = None
 
     def _http(
-        self, body: list[Any], timeouts: Timeouts = Timeouts(), status: int = 200
+        self, body: list[Any], timeouts: Timeouts | None = None, status: int = 200
     ) -> Provider:
         assert self.wire is not None
         self.upstream.script(Reply(status=status, headers=self.wire.headers, body=body))
-        return self.wire.make(base_url=self.upstream.url, session=self.session, timeouts=timeouts)
+        return self.wire.make(
+            base_url=self.upstream.url, session=self.session, timeouts=timeouts or Timeouts()
+        )
 
     def _script(self, script: Script) -> Provider:
         self.scripted = ScriptedProvider(scripts=[script], release=asyncio.Event())

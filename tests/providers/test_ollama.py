@@ -101,15 +101,24 @@ async def test_tool_calls(upstream: Upstream, session: aiohttp.ClientSession) ->
 
 
 @pytest.mark.parametrize(
-    "path", [pytest.param(p, id=p.stem) for p in sorted(SAMPLES.glob("*.ndjson"))]
+    ("body", "expected"),
+    [
+        pytest.param(
+            p.read_bytes(), json.loads(p.with_suffix(".expected.json").read_text()), id=p.stem
+        )
+        for p in sorted(SAMPLES.glob("*.ndjson"))
+    ],
 )
 @pytest.mark.parametrize("piece", [pytest.param(n, id=f"split{n}") for n in (1_000_000, 1, 5, 33)])
 async def test_wire_samples_reproduce_expected(
-    upstream: Upstream, session: aiohttp.ClientSession, path: Path, piece: int
+    upstream: Upstream,
+    session: aiohttp.ClientSession,
+    body: bytes,
+    expected: dict[str, Any],
+    piece: int,
 ) -> None:
     """The documented mid-stream error sample gives its text, then the error, in every split."""
-    expected = json.loads(path.with_name(path.stem + ".expected.json").read_text())
-    upstream.script(reply(*split_every(path.read_bytes(), piece)))
+    upstream.script(reply(*split_every(body, piece)))
     with pytest.raises(errors.StreamInterrupted) as info:
         await complete(make(upstream, session), REQ)
     assert info.value.partial.text == expected["expected_text"]

@@ -83,15 +83,24 @@ async def test_no_empty_chunks_and_final_chunk_closes(
 
 
 @pytest.mark.parametrize(
-    "path", [pytest.param(p, id=p.stem) for p in sorted(SAMPLES.glob("*.sse"))]
+    ("body", "expected"),
+    [
+        pytest.param(
+            p.read_bytes(), json.loads(p.with_suffix(".expected.json").read_text()), id=p.stem
+        )
+        for p in sorted(SAMPLES.glob("*.sse"))
+    ],
 )
 @pytest.mark.parametrize("piece", [pytest.param(n, id=f"split{n}") for n in (1_000_000, 1, 7, 301)])
 async def test_wire_samples_reproduce_expected(
-    upstream: Upstream, session: aiohttp.ClientSession, path: Path, piece: int
+    upstream: Upstream,
+    session: aiohttp.ClientSession,
+    body: bytes,
+    expected: dict[str, Any],
+    piece: int,
 ) -> None:
     """Each real OpenAI capture, served in several split patterns, gives its expected result."""
-    expected = json.loads(path.with_name(path.stem + ".expected.json").read_text())
-    upstream.script(Reply(body=split_every(path.read_bytes(), piece)))
+    upstream.script(Reply(body=split_every(body, piece)))
     result = await complete(make(upstream, session), REQ)
     assert result.text == expected["expected_text"]
     assert result.raw_finish_reason == expected["expected_finish_reason"]
@@ -190,7 +199,7 @@ async def test_request_shape(upstream: Upstream, session: aiohttp.ClientSession)
 async def test_azure_request_shape_and_prompt_filter_chunk(
     upstream: Upstream, session: aiohttp.ClientSession
 ) -> None:
-    """Azure: deployment URL with api-version, api-key header, first empty-choices chunk consumed."""
+    """Azure: deployment URL, api-version, api-key header; the empty-choices chunk is consumed."""
     filt = sse({"choices": [], "prompt_filter_results": [{"prompt_index": 0}]})
     upstream.script(
         Reply(body=[filt, chunk("ok"), chunk(finish="content_filter"), usage(1, 1), DONE])
@@ -313,7 +322,7 @@ def err(message: str, **fields: str) -> dict[str, Any]:
     return {"error": {"message": message, **fields}}
 
 
-HTTP_DATE = email.utils.formatdate(time.time() + 30, usegmt=True)
+HTTP_DATE = "<an HTTP-date 30 s from now>"
 
 
 @pytest.mark.parametrize(
@@ -369,7 +378,8 @@ HTTP_DATE = email.utils.formatdate(time.time() + 30, usegmt=True)
             Reply.json(
                 400,
                 err(
-                    "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+                    "The response was filtered due to the prompt triggering Azure OpenAI's"
+                    " content management policy.",
                     code="content_filter",
                 ),
             ),
@@ -399,6 +409,9 @@ async def test_http_errors_are_typed(
     retry_after: float | None,
 ) -> None:
     """Status and body map to the §1.3 error with status, retry_after and upstream message."""
+    if reply.headers.get("Retry-After") == HTTP_DATE:
+        date = email.utils.formatdate(time.time() + 30, usegmt=True)
+        reply = Reply.json(reply.status, err("slow"), {"Retry-After": date})
     upstream.script(reply)
     with pytest.raises(errors.ProviderError) as info:
         await complete(make(upstream, session), REQ)
@@ -540,8 +553,7 @@ async def test_cancel_while_waiting_for_headers_closes_upstream(
     gate = upstream.hold()
     upstream.script(Reply(before=[Hold(gate)]))
     task = asyncio.create_task(complete(make(upstream, session), REQ))
-    while not upstream.requests:
-        await asyncio.sleep(0.001)
+    await asyncio.wait_for(upstream.received.wait(), 1)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -565,7 +577,7 @@ def test_missing_api_key_names_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
     """No key and no env var: ConfigurationError naming provider and variable."""
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("AZURE_OPENAI_API_KEY", raising=False)
-    with pytest.raises(errors.ConfigurationError, match="openai.*OPENAI_API_KEY"):
+    with pytest.raises(errors.ConfigurationError, match=r"openai.*OPENAI_API_KEY"):
         OpenAIProvider(model="m")
     with pytest.raises(errors.ConfigurationError, match="OPENAI_API_KEY"):
         OpenAIProvider(model="m", api_key="")

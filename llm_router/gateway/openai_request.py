@@ -1,0 +1,242 @@
+"""OpenAI Chat Completions requests: a body in, a validated :class:`ChatRequest` out.
+
+Parsing is strict, like OpenAI's own API: a malformed body, a missing or ill-typed
+field, or an unknown argument is a :class:`RequestInvalid` (400) naming the field
+(``param``) but never echoing the prompt. Known OpenAI options that the core types do
+not model (``seed``, ``response_format``, …) travel to the upstream in ``extra``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from llm_router.types import TASK_NAMES, ChatRequest
+
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+_PASS_THROUGH = frozenset(
+    {
+        "seed",
+        "response_format",
+        "parallel_tool_calls",
+        "user",
+        "presence_penalty",
+        "frequency_penalty",
+        "logit_bias",
+        "reasoning_effort",
+        "service_tier",
+        "store",
+        "prediction",
+        "modalities",
+        "verbosity",
+    }
+)
+_MODELLED = frozenset(
+    {
+        "model",
+        "messages",
+        "stream",
+        "stream_options",
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "stop",
+        "tools",
+        "tool_choice",
+        "n",
+        "logprobs",
+        "top_logprobs",
+        "metadata",
+    }
+)
+
+
+class RequestInvalid(Exception):
+    """The client's request body is malformed; answered with 400 in OpenAI's shape."""
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRequest:
+    """A validated chat completion request and its gateway-level options."""
+
+    request: ChatRequest
+    stream: bool
+    include_usage: bool
+
+
+def _number(body: Mapping[str, Any], key: str, low: float, high: float) -> float | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RequestInvalid(f"'{key}' must be a number", param=key)
+    if not low <= value <= high:
+        raise RequestInvalid(f"'{key}' must be between {low:g} and {high:g}", param=key)
+    return float(value)
+
+
+def _integer(body: Mapping[str, Any], key: str) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RequestInvalid(f"'{key}' must be a positive integer", param=key)
+    return value
+
+
+def _boolean(body: Mapping[str, Any], key: str) -> bool:
+    value = body.get(key, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise RequestInvalid(f"'{key}' must be a boolean", param=key)
+    return value
+
+
+def _check_message(i: int, msg: Any) -> None:
+    where = f"messages[{i}]"
+    if not isinstance(msg, dict):
+        raise RequestInvalid(f"'{where}' must be an object", param=where)
+    role = msg.get("role")
+    if role not in _ROLES:
+        raise RequestInvalid(
+            f"'{where}.role' must be one of {', '.join(sorted(_ROLES))}", param=f"{where}.role"
+        )
+    content = msg.get("content")
+    if isinstance(content, list):
+        if not all(isinstance(p, dict) and isinstance(p.get("type"), str) for p in content):
+            raise RequestInvalid(
+                f"'{where}.content' parts must be objects with a 'type'", param=f"{where}.content"
+            )
+    elif content is None:
+        if role != "assistant" or not msg.get("tool_calls"):
+            raise RequestInvalid(f"'{where}.content' is required", param=f"{where}.content")
+    elif not isinstance(content, str):
+        raise RequestInvalid(
+            f"'{where}.content' must be a string or a list of parts", param=f"{where}.content"
+        )
+    calls = msg.get("tool_calls")
+    if calls is not None and not (
+        isinstance(calls, list) and all(isinstance(c, dict) for c in calls)
+    ):
+        raise RequestInvalid(
+            f"'{where}.tool_calls' must be a list of objects", param=f"{where}.tool_calls"
+        )
+    if role == "tool" and not isinstance(msg.get("tool_call_id"), str):
+        raise RequestInvalid(
+            f"'{where}.tool_call_id' is required for tool messages", param=f"{where}.tool_call_id"
+        )
+    for key in ("name", "tool_call_id"):
+        if msg.get(key) is not None and not isinstance(msg[key], str):
+            raise RequestInvalid(f"'{where}.{key}' must be a string", param=f"{where}.{key}")
+    unknown = set(msg) - {"role", "content", "name", "tool_calls", "tool_call_id"}
+    if unknown:
+        raise RequestInvalid(f"unrecognized message field '{sorted(unknown)[0]}'", param=f"{where}")
+
+
+def _check_tools(body: Mapping[str, Any]) -> None:
+    tools = body.get("tools")
+    if tools is None:
+        return
+    if not isinstance(tools, list):
+        raise RequestInvalid("'tools' must be a list", param="tools")
+    for i, tool in enumerate(tools):
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if (
+            not isinstance(tool, dict)
+            or tool.get("type") != "function"
+            or not isinstance(fn, dict)
+            or not isinstance(fn.get("name"), str)
+        ):
+            raise RequestInvalid(
+                f"'tools[{i}]' must be {{'type': 'function', 'function': {{'name': ...}}}}",
+                param=f"tools[{i}]",
+            )
+    choice = body.get("tool_choice")
+    if choice is not None and not (
+        choice in ("none", "auto", "required") or isinstance(choice, dict)
+    ):
+        raise RequestInvalid(
+            "'tool_choice' must be none, auto, required or an object", param="tool_choice"
+        )
+
+
+def parse_chat_request(
+    raw: bytes, *, task: str | None = None, request_id: str | None = None
+) -> ParsedRequest:
+    """Validate a ``/v1/chat/completions`` body; ``task`` is the ``x-llm-router-task`` header."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise RequestInvalid("the request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise RequestInvalid("the request body must be a JSON object")
+    unknown = set(body) - _MODELLED - _PASS_THROUGH
+    if unknown:
+        name = sorted(unknown)[0]
+        raise RequestInvalid(f"Unrecognized request argument supplied: {name}", param=name)
+    model = body.get("model", "auto")
+    if not isinstance(model, str) or not model:
+        raise RequestInvalid("'model' must be a non-empty string", param="model")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise RequestInvalid("'messages' must be a non-empty list", param="messages")
+    for i, msg in enumerate(messages):
+        _check_message(i, msg)
+    _check_tools(body)
+    stream = _boolean(body, "stream")
+    options = body.get("stream_options")
+    if options is not None and not stream:
+        raise RequestInvalid(
+            "'stream_options' is only allowed when 'stream' is true", param="stream_options"
+        )
+    if options is not None and not isinstance(options, dict):
+        raise RequestInvalid("'stream_options' must be an object", param="stream_options")
+    include_usage = _boolean(options or {}, "include_usage")
+    if body.get("n") not in (None, 1):
+        raise RequestInvalid("only n=1 is supported", param="n")
+    if _boolean(body, "logprobs"):
+        raise RequestInvalid("logprobs are not supported by the gateway", param="logprobs")
+    stop = body.get("stop")
+    if stop is not None and not (
+        isinstance(stop, str)
+        or (isinstance(stop, list) and all(isinstance(s, str) for s in stop) and len(stop) <= 4)
+    ):
+        raise RequestInvalid("'stop' must be a string or a list of up to 4 strings", param="stop")
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise RequestInvalid("'metadata' must be an object", param="metadata")
+    if task is not None and task not in TASK_NAMES:
+        raise RequestInvalid(
+            f"header x-llm-router-task must be one of {', '.join(TASK_NAMES)}",
+            param="x-llm-router-task",
+        )
+    max_tokens = _integer(body, "max_completion_tokens") or _integer(body, "max_tokens")
+    try:
+        request = ChatRequest(
+            messages=messages,
+            model=model,
+            max_tokens=max_tokens,
+            temperature=_number(body, "temperature", 0.0, 2.0),
+            top_p=_number(body, "top_p", 0.0, 1.0),
+            stop=stop,
+            tools=body.get("tools"),
+            tool_choice=body.get("tool_choice"),
+            task=task,
+            metadata=metadata,
+            request_id=request_id,
+            extra={k: body[k] for k in _PASS_THROUGH if k in body},
+        )
+    except ValueError as exc:
+        raise RequestInvalid(str(exc), param="messages") from None
+    return ParsedRequest(request=request, stream=stream, include_usage=include_usage)

@@ -1,0 +1,116 @@
+"""GatewayServer in process: the real runner configuration, drain and reload."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from llm_router.gateway.server import GatewayServer
+from llm_router.policy import load_policy
+from tests.gateway.conftest import chat_body
+from tests.gateway.upstream import Upstream, running
+
+POLICY = """
+version: 1
+providers:
+  up:
+    type: openai_compatible
+    base_url: "{url}"
+    model: up-model-1
+    retry: {{attempts: 1}}
+    breaker: {{fail_max: 1, reset_timeout: 60}}
+  fast:
+    type: scripted
+    model: fast-1
+    text: "{text}"
+routes:
+  default: [up, fast]
+  scripted: [fast]
+server:
+  shutdown_grace: 5
+"""
+
+
+def policy_file(tmp_path: Path, url: str, text: str = "Fast answer.") -> Path:
+    """Write the test policy (loopback upstream first, scripted fallback)."""
+    path = tmp_path / "policy.yaml"
+    path.write_text(POLICY.format(url=url, text=text))
+    return path
+
+
+async def test_real_server_cancels_upstream_on_disconnect(tmp_path: Path) -> None:
+    """With the server's own runner, a client leaving before the first token closes the
+    upstream connection within 100 ms."""
+    async with running(Upstream(hold_after=0)) as upstream:
+        server = GatewayServer(load_policy(policy_file(tmp_path, upstream.url)), port=0)
+        await server.start()
+        try:
+            async with aiohttp.ClientSession() as session:
+                call = session.post(f"{server.url}/chat/completions", json=chat_body(stream=True))
+                task = asyncio.create_task(call)
+                await asyncio.wait_for(upstream.holding.wait(), 2.0)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                await asyncio.wait_for(upstream.closed.wait(), 0.1)
+                status = await (await session.get(f"{server.url}/router/status")).json()
+            assert status["deployments"]["up"] == {
+                "breaker": "closed",
+                "retry_in_s": None,
+                "in_flight": 0,
+            }
+        finally:
+            await server.shutdown(grace=0.1)
+
+
+async def test_drain_cuts_held_requests_and_reports_not_ready(tmp_path: Path) -> None:
+    """While draining, readyz is 503; a request still waiting at the end of the grace
+    period gets a 503 shutting_down error."""
+    async with running(Upstream(hold_after=0)) as upstream:
+        server = GatewayServer(load_policy(policy_file(tmp_path, upstream.url)), port=0)
+        await server.start()
+        async with aiohttp.ClientSession() as session:
+            held = asyncio.create_task(
+                session.post(f"{server.url}/chat/completions", json=chat_body())
+            )
+            await asyncio.wait_for(upstream.holding.wait(), 2.0)
+            assert server.state is not None
+            shutdown = asyncio.create_task(server.shutdown(grace=0.05))
+            await asyncio.sleep(0)
+            assert server.state.draining
+            assert await shutdown == 1
+            resp = await held
+            assert resp.status == 503
+            assert (await resp.json())["error"]["code"] == "shutting_down"
+
+
+async def test_reload_keeps_breakers_and_rejects_bad_files(tmp_path: Path) -> None:
+    """A valid reload keeps an unchanged deployment's open breaker; an invalid one is
+    rejected and the old router stays."""
+    async with running(Upstream(rate_limit_first=60.0)) as upstream:
+        path = policy_file(tmp_path, upstream.url)
+        server = GatewayServer(load_policy(path), port=0)
+        await server.start()
+        assert server.state is not None
+        try:
+            async with aiohttp.ClientSession() as session:
+                resp = await session.post(f"{server.url}/chat/completions", json=chat_body())
+                assert resp.headers["x-llm-router-provider"] == "fast"
+                policy_file(tmp_path, upstream.url, text="Reloaded answer.")
+                assert await server.reload()
+                status = await (await session.get(f"{server.url}/router/status")).json()
+                assert status["deployments"]["up"]["breaker"] == "open"
+                body = chat_body(model="scripted")
+                resp = await session.post(f"{server.url}/chat/completions", json=body)
+                assert (await resp.json())["choices"][0]["message"]["content"] == (
+                    "Reloaded answer."
+                )
+                current = server.state.router
+                path.write_text("version: 1\nroutes: {}\n")
+                assert not await server.reload()
+                assert server.state.router is current
+        finally:
+            await server.shutdown(grace=0.1)
