@@ -60,9 +60,21 @@ class Gateway:
         policy.write_text(POLICY.format(base=base, port=self.port))
         started = time.perf_counter()
         self.proc = subprocess.Popen(
-            pinned([sys.executable, "-m", "llm_router.cli.main", "serve", "--policy",
-                    str(policy), "--port", str(self.port)], GATEWAY_CORE),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pinned(
+                [
+                    sys.executable,
+                    "-m",
+                    "llm_router.cli.main",
+                    "serve",
+                    "--policy",
+                    str(policy),
+                    "--port",
+                    str(self.port),
+                ],
+                GATEWAY_CORE,
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.ready_s = _wait_ready(f"http://127.0.0.1:{self.port}/readyz", self.proc)
         self.ready_s = time.perf_counter() - started
@@ -90,16 +102,35 @@ class LiteLLMProxy:
             "model_list:\n  - model_name: auto\n    litellm_params:\n"
             f"      model: openai/bench-model\n      api_base: {base}\n      api_key: sk-x\n"
         )
-        env = dict(os.environ, LITELLM_MASTER_KEY=self.key, LITELLM_LOG="ERROR",
-                   LITELLM_LOCAL_MODEL_COST_MAP="True")
+        env = dict(
+            os.environ,
+            LITELLM_MASTER_KEY=self.key,
+            LITELLM_LOG="ERROR",
+            LITELLM_LOCAL_MODEL_COST_MAP="True",
+        )
         exe = str(Path(python).parent / "litellm")
         self.proc = subprocess.Popen(
-            pinned([exe, "--config", str(cfg), "--port", str(self.port), "--host", "127.0.0.1",
-                    "--num_workers", "1"], GATEWAY_CORE),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            pinned(
+                [
+                    exe,
+                    "--config",
+                    str(cfg),
+                    "--port",
+                    str(self.port),
+                    "--host",
+                    "127.0.0.1",
+                    "--num_workers",
+                    "1",
+                ],
+                GATEWAY_CORE,
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
         )
-        self.ready_s = _wait_ready(f"http://127.0.0.1:{self.port}/health/liveliness",
-                                   self.proc, limit=120)
+        self.ready_s = _wait_ready(
+            f"http://127.0.0.1:{self.port}/health/liveliness", self.proc, limit=120
+        )
         self.url = f"http://127.0.0.1:{self.port}/v1/chat/completions"
 
     def close(self) -> None:
@@ -114,22 +145,37 @@ class LiteLLMProxy:
 
 def load(url: str, concurrency: int, total: int, bearer: str = "") -> dict[str, float]:
     """Run ``benchmarks/load.py`` in its own process, pinned to the client core."""
-    cmd = [sys.executable, str(HERE / "load.py"), "--url", url, "--concurrency",
-           str(concurrency), "--total", str(total)]
+    cmd = [
+        sys.executable,
+        str(HERE / "load.py"),
+        "--url",
+        url,
+        "--concurrency",
+        str(concurrency),
+        "--total",
+        str(total),
+    ]
     if bearer:
         cmd += ["--bearer", bearer]
-    out = subprocess.run(pinned(cmd, CLIENT_CORE), capture_output=True, text=True, check=True,
-                         timeout=900)
+    out = subprocess.run(
+        pinned(cmd, CLIENT_CORE), capture_output=True, text=True, check=True, timeout=900
+    )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def throughput(up: Upstream, *, levels: tuple[tuple[int, int], ...],
-               litellm_python: Path | None, chunks: int = 200) -> list[Row]:
+def throughput(
+    up: Upstream,
+    *,
+    levels: tuple[tuple[int, int], ...],
+    litellm_python: Path | None,
+    chunks: int = 200,
+) -> list[Row]:
     """Streams/s, chunks/s and TTFT p50/p99: direct, via our gateway, via LiteLLM's proxy."""
     base = up.base(chunks=chunks)
     gw = Gateway(base)
-    rows: list[Row] = [{"section": "gateway", "case": "ready after start",
-                        "value": f"{gw.ready_s * 1e3:.0f} ms"}]
+    rows: list[Row] = [
+        {"section": "gateway", "case": "ready after start", "value": f"{gw.ready_s * 1e3:.0f} ms"}
+    ]
     proxy: LiteLLMProxy | None = None
     try:
         for conc, total in levels:
@@ -137,8 +183,13 @@ def throughput(up: Upstream, *, levels: tuple[tuple[int, int], ...],
             via = load(gw.url, conc, total)
             rows.append(_row(f"llm_router gateway, {conc} concurrent", via, direct))
             rows.append(_row(f"straight to upstream, {conc} concurrent", direct, direct))
-        rows.append({"section": "gateway", "case": "gateway peak RSS",
-                     "value": f"{hwm_kib(gw.proc.pid) / 1024:.1f} MiB"})
+        rows.append(
+            {
+                "section": "gateway",
+                "case": "gateway peak RSS",
+                "value": f"{hwm_kib(gw.proc.pid) / 1024:.1f} MiB",
+            }
+        )
         if litellm_python is not None:
             proxy = LiteLLMProxy(litellm_python, base)
             conc, total = levels[0]
@@ -146,8 +197,13 @@ def throughput(up: Upstream, *, levels: tuple[tuple[int, int], ...],
             via = load(proxy.url, conc, min(total, 300), bearer=proxy.key)
             rows.append(_row(f"LiteLLM proxy, {conc} concurrent", via, direct))
         else:
-            rows.append({"section": "gateway", "case": "LiteLLM proxy",
-                         "value": "not run (litellm not installed; run without --quick)"})
+            rows.append(
+                {
+                    "section": "gateway",
+                    "case": "LiteLLM proxy",
+                    "value": "not run (litellm not installed; run without --quick)",
+                }
+            )
     finally:
         gw.close()
         if proxy is not None:
@@ -157,7 +213,8 @@ def throughput(up: Upstream, *, levels: tuple[tuple[int, int], ...],
 
 def _row(case: str, m: dict[str, float], direct: dict[str, float]) -> Row:
     return {
-        "section": "gateway", "case": case,
+        "section": "gateway",
+        "case": case,
         "streams_per_s": round(m["streams_per_s"], 1),
         "chunks_per_s": round(m["chunks_per_s"]),
         "ttft_p50_ms": round(m["ttft_p50_ms"], 2),
@@ -171,9 +228,13 @@ def _row(case: str, m: dict[str, float], direct: dict[str, float]) -> Row:
 def _hold(url: str, streams: int, pid: int) -> int:
     """Hold ``streams`` open through ``url``; the gateway's RSS (KiB) while they are open."""
     client = subprocess.Popen(
-        pinned([sys.executable, str(HERE / "load.py"), "--url", url, "--hold", str(streams)],
-               CLIENT_CORE),
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        pinned(
+            [sys.executable, str(HERE / "load.py"), "--url", url, "--hold", str(streams)],
+            CLIENT_CORE,
+        ),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert client.stdout is not None and client.stdin is not None
     line = client.stdout.readline()
@@ -198,6 +259,12 @@ def memory_per_stream(up: Upstream, *, streams: int) -> list[Row]:
     finally:
         gw.close()
     per = (during - before) / streams
-    return [{"section": "gateway", "case": f"memory per open stream ({streams} held)",
-             "value": f"{per:.1f} KiB", "rss_before_mib": round(before / 1024, 1),
-             "rss_during_mib": round(during / 1024, 1)}]
+    return [
+        {
+            "section": "gateway",
+            "case": f"memory per open stream ({streams} held)",
+            "value": f"{per:.1f} KiB",
+            "rss_before_mib": round(before / 1024, 1),
+            "rss_during_mib": round(during / 1024, 1),
+        }
+    ]

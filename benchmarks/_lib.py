@@ -35,8 +35,9 @@ def _req() -> ChatRequest:
 
 
 def _provider(base: str, name: str = "up", **kw: Any) -> OpenAIProvider:
-    return OpenAIProvider(base_url=base, model="bench-model", name=name, require_api_key=False,
-                          **kw)
+    return OpenAIProvider(
+        base_url=base, model="bench-model", name=name, require_api_key=False, **kw
+    )
 
 
 async def _drain(p: Provider) -> int:
@@ -51,9 +52,13 @@ class _LiteLLM:
     """A LiteLLM worker process in the benchmark's own virtualenv."""
 
     def __init__(self, python: Path) -> None:
-        self.proc = subprocess.Popen([str(python), str(HERE / "litellm_worker.py")],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(
+            [str(python), str(HERE / "litellm_worker.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert self.proc.stdout is not None
         self.version = json.loads(self.proc.stdout.readline()).get("version", "?")
 
@@ -82,19 +87,21 @@ def _summary(name: str, per_stream: list[float], floor: list[float], chunks: int
         "section": "library overhead",
         "variant": name,
         "ms_per_stream": round(med * 1e3, 3),
-        "noise_ms": f"{min(per_stream) * 1e3:.2f}–{max(per_stream) * 1e3:.2f}",
+        "noise_ms": f"{min(per_stream) * 1e3:.2f}-{max(per_stream) * 1e3:.2f}",
         "us_per_chunk": round(med / chunks * 1e6, 2),
         "overhead_us_per_chunk": round((med - fmed) / chunks * 1e6, 2),
         "ratio_to_floor": round(med / fmed, 3),
     }
 
 
-async def library_overhead(up: Upstream, *, streams: int, rounds: int,
-                           litellm_python: Path | None, chunks: int = 200) -> list[Row]:
+async def library_overhead(
+    up: Upstream, *, streams: int, rounds: int, litellm_python: Path | None, chunks: int = 200
+) -> list[Row]:
     """Floor vs OpenAIProvider vs full stack (vs LiteLLM), interleaved A B C D A B C D …"""
     base = up.base(chunks=chunks)
     url = base + "/chat/completions"
-    configure_logging(json=True, level="info", stream=open(os.devnull, "w"))  # noqa: SIM115
+    devnull = open(os.devnull, "w")  # noqa: SIM115, ASYNC230 - once, before timing
+    configure_logging(json=True, level="info", stream=devnull)
     registry = CollectorRegistry()
     session = aiohttp.ClientSession()
     provider = _provider(base)
@@ -136,8 +143,13 @@ async def library_overhead(up: Upstream, *, streams: int, rounds: int,
     if lite is not None:
         rows[-1]["variant"] = f"LiteLLM Router {lite.version}"
     else:
-        rows.append({"section": "library overhead", "variant": "LiteLLM Router",
-                     "ms_per_stream": "not run (litellm not installed; run without --quick)"})
+        rows.append(
+            {
+                "section": "library overhead",
+                "variant": "LiteLLM Router",
+                "ms_per_stream": "not run (litellm not installed; run without --quick)",
+            }
+        )
     return rows
 
 
@@ -164,13 +176,13 @@ async def failover(up: Upstream, *, runs: int) -> list[Row]:
     rows: list[Row] = []
     fb_alone = _provider(fallback_base, name="fallback")
     for label, primary_base in scenarios.items():
-        primary = _provider(primary_base, name="primary",
-                            timeouts=Timeouts(first_token=first_token))
+        primary = _provider(
+            primary_base, name="primary", timeouts=Timeouts(first_token=first_token)
+        )
         router = build_router(
             {"default": [primary, _provider(fallback_base, name="fallback")]},
             retry=RetryConfig(attempts=2, initial=0.01, max_wait=0.05),
-            breaker=BreakerConfig(fail_max=1 if "breaker" in label else 10**6,
-                                  reset_timeout=3600),
+            breaker=BreakerConfig(fail_max=1 if "breaker" in label else 10**6, reset_timeout=3600),
         )
         if "breaker" in label:
             await _ttft(router)  # one 500 opens the primary's breaker (fail_max 1)
@@ -181,10 +193,15 @@ async def failover(up: Upstream, *, runs: int) -> list[Row]:
             alone.append(await _ttft(fb_alone))
         await router.aclose()
         v, a = statistics.median(via), statistics.median(alone)
-        rows.append({"section": "failover", "scenario": label,
-                     "ttft_via_fallback_ms": round(v * 1e3, 2),
-                     "fallback_alone_ms": round(a * 1e3, 2),
-                     "added_ms": round((v - a) * 1e3, 2)})
+        rows.append(
+            {
+                "section": "failover",
+                "scenario": label,
+                "ttft_via_fallback_ms": round(v * 1e3, 2),
+                "fallback_alone_ms": round(a * 1e3, 2),
+                "added_ms": round((v - a) * 1e3, 2),
+            }
+        )
     return rows
 
 

@@ -37,8 +37,14 @@ class Upstream:
             raise RuntimeError(f"upstream did not start: {line!r}")
         self.port = int(line.split()[1])
 
-    def base(self, chunks: int = 200, size: int = 20, first_ms: int = 0, delay_ms: int = 0,
-             fault: str = "ok") -> str:
+    def base(
+        self,
+        chunks: int = 200,
+        size: int = 20,
+        first_ms: int = 0,
+        delay_ms: int = 0,
+        fault: str = "ok",
+    ) -> str:
         """Base URL (ending in ``/v1``) of one scenario."""
         return f"http://127.0.0.1:{self.port}/s/{chunks}/{size}/{first_ms}/{delay_ms}/{fault}/v1"
 
@@ -88,12 +94,16 @@ def ensure_litellm(log: bool = True) -> Path | None:
     if py.exists():
         return py
     if log:
-        print("benchmarks: installing litellm[proxy] into benchmarks/.venv-litellm …",
-              file=sys.stderr)
+        print(
+            "benchmarks: installing litellm[proxy] into benchmarks/.venv-litellm …", file=sys.stderr
+        )
     try:
         subprocess.run([sys.executable, "-m", "venv", str(LITELLM_VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "litellm[proxy]"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "-q", "litellm[proxy]"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     except (subprocess.CalledProcessError, OSError) as exc:
         print(f"benchmarks: litellm unavailable: {exc}", file=sys.stderr)
         return None

@@ -17,12 +17,16 @@ import time
 
 import aiohttp
 
-BODY = {"model": "auto", "stream": True,
-        "messages": [{"role": "user", "content": "Stream a long answer, please."}]}
+BODY = {
+    "model": "auto",
+    "stream": True,
+    "messages": [{"role": "user", "content": "Stream a long answer, please."}],
+}
 
 
-async def one(session: aiohttp.ClientSession, url: str, headers: dict[str, str],
-              ttfts: list[float]) -> int:
+async def one(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], ttfts: list[float]
+) -> int:
     """One stream read to its end; returns the data events seen."""
     n = 0
     t = time.perf_counter()
@@ -37,7 +41,9 @@ async def one(session: aiohttp.ClientSession, url: str, headers: dict[str, str],
     return n
 
 
-async def run_load(url: str, concurrency: int, total: int, headers: dict[str, str]) -> dict[str, float]:
+async def run_load(
+    url: str, concurrency: int, total: int, headers: dict[str, str]
+) -> dict[str, float]:
     """Keep ``concurrency`` streams in flight until ``total`` finished."""
     ttfts: list[float] = []
     chunks = 0
@@ -67,7 +73,9 @@ async def run_load(url: str, concurrency: int, total: int, headers: dict[str, st
 async def hold(url: str, n: int, headers: dict[str, str]) -> None:
     """Open ``n`` streams, report when all delivered a chunk, close on stdin."""
     conn = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=None)) as s:
+    async with aiohttp.ClientSession(
+        connector=conn, timeout=aiohttp.ClientTimeout(total=None)
+    ) as s:
         ready = asyncio.Semaphore(0)
 
         async def opened() -> None:

@@ -4,7 +4,7 @@
                                                   # benchmarks/.venv-litellm on first use)
     .venv/bin/python benchmarks/run.py --quick    # smoke run, under a minute
 
-Timings are medians of interleaved rounds (A B C A B C …) with the spread (min–max)
+Timings are medians of interleaved rounds (A B C A B C …) with the spread (min-max)
 as the machine-noise figure; compare ratios, not absolute times.
 """
 
@@ -22,9 +22,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _gateway  # noqa: E402
-import _lib  # noqa: E402
-from _procs import HERE, Upstream, ensure_litellm  # noqa: E402
+import _gateway
+import _lib
+from _procs import HERE, Upstream, ensure_litellm
 
 Row = dict[str, Any]
 
@@ -42,9 +42,14 @@ def machine() -> dict[str, Any]:
 def ceiling(up: Upstream, quick: bool) -> list[Row]:
     """The upstream measured alone, so it is known never to be the bottleneck."""
     m = _gateway.load(up.url(), 50, 100 if quick else 1000)
-    return [{"section": "upstream ceiling", "case": "bare client, 50 concurrent",
-             "streams_per_s": round(m["streams_per_s"], 1),
-             "chunks_per_s": round(m["chunks_per_s"])}]
+    return [
+        {
+            "section": "upstream ceiling",
+            "case": "bare client, 50 concurrent",
+            "streams_per_s": round(m["streams_per_s"], 1),
+            "chunks_per_s": round(m["chunks_per_s"]),
+        }
+    ]
 
 
 def detection(quick: bool) -> list[Row]:
@@ -95,8 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     try:
         rows += ceiling(up, quick)
-        rows += asyncio.run(_lib.library_overhead(
-            up, streams=10 if quick else 50, rounds=3 if quick else 9, litellm_python=lite))
+        rows += asyncio.run(
+            _lib.library_overhead(
+                up, streams=10 if quick else 50, rounds=3 if quick else 9, litellm_python=lite
+            )
+        )
         rows += asyncio.run(_lib.failover(up, runs=3 if quick else 20))
         levels = ((100, 200),) if quick else ((100, 2000), (1000, 4000))
         rows += _gateway.throughput(up, levels=levels, litellm_python=lite)
@@ -106,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         up.close()
     info = machine()
-    print(f"Measured {info['date']} on {info['cores']} cores, Python {info['python']}"
-          f" ({info['platform']}){' — quick mode' if quick else ''}")
+    print(
+        f"Measured {info['date']} on {info['cores']} cores, Python {info['python']}"
+        f" ({info['platform']}){' — quick mode' if quick else ''}"
+    )
     print(markdown(rows))
     a.out.mkdir(parents=True, exist_ok=True)
     doc = {"machine": info, "quick": quick, "rows": rows}

@@ -29,21 +29,52 @@ _WORDS = ("alpha ", "beta ", "gamma ", "delta ", "epsilon ", "zeta ", "eta ", "t
 def stream_events(chunks: int, size: int) -> tuple[bytes, ...]:
     """The SSE events of one answer: ``chunks`` deltas of about ``size`` characters."""
     created = int(time.time())
-    head = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": created,
-            "model": "bench-model", "system_fingerprint": None}
+    head = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": "bench-model",
+        "system_fingerprint": None,
+    }
     events = []
-    first = dict(head, choices=[{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                 "logprobs": None, "finish_reason": None}])
+    first = dict(
+        head,
+        choices=[
+            {
+                "index": 0,
+                "delta": {"role": "assistant", "content": ""},
+                "logprobs": None,
+                "finish_reason": None,
+            }
+        ],
+    )
     events.append(first)
     for i in range(chunks):
         word = _WORDS[i % len(_WORDS)]
         text = (f"{i}:" + word * (size // len(word) + 1))[:size]
-        events.append(dict(head, choices=[{"index": 0, "delta": {"content": text},
-                                           "logprobs": None, "finish_reason": None}]))
-    events.append(dict(head, choices=[{"index": 0, "delta": {}, "logprobs": None,
-                                       "finish_reason": "stop"}]))
-    events.append(dict(head, choices=[], usage={"prompt_tokens": 10, "completion_tokens": chunks,
-                                                "total_tokens": chunks + 10}))
+        events.append(
+            dict(
+                head,
+                choices=[
+                    {
+                        "index": 0,
+                        "delta": {"content": text},
+                        "logprobs": None,
+                        "finish_reason": None,
+                    }
+                ],
+            )
+        )
+    events.append(
+        dict(head, choices=[{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}])
+    )
+    events.append(
+        dict(
+            head,
+            choices=[],
+            usage={"prompt_tokens": 10, "completion_tokens": chunks, "total_tokens": chunks + 10},
+        )
+    )
     out = [b"data: " + json.dumps(e, separators=(",", ":")).encode() + b"\n\n" for e in events]
     out.append(b"data: [DONE]\n\n")
     return tuple(out)
@@ -56,12 +87,16 @@ async def handle(request: web.Request) -> web.StreamResponse:
     first_ms, delay_ms, fault = int(m["first"]), int(m["delay"]), m["fault"]
     await request.read()
     if fault.startswith("500"):
-        return web.json_response({"error": {"message": "bench 500", "type": "server_error"}},
-                                 status=500)
+        return web.json_response(
+            {"error": {"message": "bench 500", "type": "server_error"}}, status=500
+        )
     if fault.startswith("429"):
         after = fault.partition("-")[2] or "0"
-        return web.json_response({"error": {"message": "bench 429", "type": "rate_limit"}},
-                                 status=429, headers={"Retry-After": after})
+        return web.json_response(
+            {"error": {"message": "bench 429", "type": "rate_limit"}},
+            status=429,
+            headers={"Retry-After": after},
+        )
     resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
     await resp.prepare(request)
     if fault == "stall":
@@ -80,9 +115,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
 def make_app() -> web.Application:
     """The upstream application."""
     app = web.Application()
-    app.router.add_post(
-        "/s/{chunks}/{size}/{first}/{delay}/{fault}/v1/chat/completions", handle
-    )
+    app.router.add_post("/s/{chunks}/{size}/{first}/{delay}/{fault}/v1/chat/completions", handle)
     return app
 
 

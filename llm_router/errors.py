@@ -17,12 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from llm_router.obs.redact import redact_text
 from llm_router.types import Completion
 
 _MAX_MESSAGE = 500
 
 
 def _clip(message: str) -> str:
+    # Upstreams sometimes echo a (masked or not) key in their error text: scrub it here,
+    # once, so no layer can pass it on in a log line, a metric or an HTTP error body.
+    message = redact_text(message)
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
 
 

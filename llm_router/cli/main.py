@@ -27,10 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"llm_router.cli.{name}_cmd")
-        except ModuleNotFoundError:  # INTEGRATION: removed once every command exists
-            continue
+        module = importlib.import_module(f"llm_router.cli.{name}_cmd")
         module.add_parser(sub)
     return parser
 

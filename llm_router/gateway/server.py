@@ -31,6 +31,7 @@ from llm_router.gateway.state import GatewayState
 from llm_router.obs.logs import LogObserver, get_logger
 from llm_router.observe import MultiObserver, Observer
 from llm_router.policy import Policy, build_router, load_policy
+from llm_router.policy.build import shared_state_of
 
 log = get_logger("llm_router.gateway")
 
@@ -141,7 +142,11 @@ class GatewayServer:
             await site.stop()
         cut = await self.state.drain(grace)
         await self._runner.cleanup()
+        shared = shared_state_of(self.state.router)
         await self.state.router.aclose()
+        aclose = getattr(shared, "aclose", None)
+        if aclose is not None:  # the Redis connection of the breakers' shared state
+            await aclose()
         self._runner = None
         log.info("gateway.stopped", cut_requests=cut)
         return cut

@@ -145,6 +145,11 @@ class CircuitBreaker:
         return self._inner.name
 
     @property
+    def inner(self) -> Provider:
+        """The wrapped provider (the next layer down)."""
+        return self._inner
+
+    @property
     def state(self) -> BreakerState:
         """``closed``, ``half_open`` or ``open`` (open even once ``retry_at`` has passed,
         until the next call half-opens it, as in pybreaker)."""

@@ -21,7 +21,7 @@ from llm_router.builder import stack
 from llm_router.layers.breaker import CircuitBreaker, SharedBreakerState
 from llm_router.layers.router import Candidate, Route, Router
 from llm_router.observe import MultiObserver, Observer
-from llm_router.policy.model import CandidateSpec, Policy, ProviderSpec
+from llm_router.policy.model import BreakerStorageSpec, CandidateSpec, Policy, ProviderSpec
 from llm_router.policy.validate import load_policy
 from llm_router.providers.scripted import ScriptedProvider
 from llm_router.tasks import DetectorConfig, Rule, TaskDetector
@@ -168,6 +168,8 @@ def build_router(
     if observer is not None:
         observers.append(observer)
     obs: Observer = observers[0] if len(observers) == 1 else MultiObserver(observers)
+    if shared is None and previous is not None and _STORAGE.get(previous) == policy.breaker_storage:
+        shared = _SHARED.get(previous)  # reload: keep one Redis connection, not one per build
     if shared is None:
         shared = shared_breaker_state(policy)
     given = providers or {}
@@ -214,10 +216,12 @@ def build_router(
     _BUILT[router] = built
     if shared is not None:
         _SHARED[router] = shared
+    _STORAGE[router] = policy.breaker_storage
     return router
 
 
 _SHARED: weakref.WeakKeyDictionary[Router, SharedBreakerState] = weakref.WeakKeyDictionary()
+_STORAGE: weakref.WeakKeyDictionary[Router, BreakerStorageSpec] = weakref.WeakKeyDictionary()
 
 
 def shared_state_of(router: Router) -> SharedBreakerState | None:
