@@ -15,7 +15,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/llm-router demo
 
 test: $(VENV)/.installed
-	$(PY) -m ruff check llm_router tests benchmarks
+	$(PY) -m ruff check llm_router tests benchmarks examples
 	$(PY) -m mypy
 	$(PY) -m pytest
 
