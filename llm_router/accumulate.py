@@ -124,6 +124,27 @@ async def complete(
     return acc.build(ttft_s=ttft, duration_s=clock() - start)
 
 
+def interrupted(
+    sent: list[StreamChunk],
+    cause: ProviderError,
+    *,
+    provider: str,
+    model: str,
+    ttft_s: float | None,
+    duration_s: float,
+) -> StreamInterrupted:
+    """The :class:`StreamInterrupted` for ``cause`` raised after ``sent`` went out.
+
+    Streams keep only references to the chunks they yielded (one list append per
+    chunk); the partial :class:`Completion` is assembled here, once, only when a
+    stream actually breaks.
+    """
+    acc = Accumulator(provider, model)
+    for chunk in sent:
+        acc.add(chunk)
+    return StreamInterrupted(acc.build(ttft_s=ttft_s, duration_s=duration_s), cause)
+
+
 async def guard_commit(
     stream: AsyncIterator[StreamChunk], *, provider: str, model: str, clock: Clock = time.monotonic
 ) -> AsyncIterator[StreamChunk]:
@@ -131,21 +152,23 @@ async def guard_commit(
     :class:`StreamInterrupted` carrying the partial answer.
 
     Providers wrap their raw chunk generator in this once per stream, so the commit
-    rule lives in one place. The inner stream is always closed.
+    rule lives in one place (the HTTP providers apply the same rule inside their own
+    generator, with :func:`interrupted`, to save a layer per chunk). The inner stream
+    is always closed.
     """
-    acc: Accumulator | None = None
+    sent: list[StreamChunk] = []
     start = clock()
     ttft: float | None = None
     async with closing(stream) as inner:
         try:
             async for chunk in inner:
-                if acc is None:
-                    acc = Accumulator(provider, model)
+                if not sent:
                     ttft = clock() - start
-                acc.add(chunk)
+                sent.append(chunk)
                 yield chunk
         except ProviderError as exc:
-            if acc is None:
+            if not sent:
                 raise
-            partial = acc.build(ttft_s=ttft, duration_s=clock() - start)
-            raise StreamInterrupted(partial, exc) from exc
+            raise interrupted(
+                sent, exc, provider=provider, model=model, ttft_s=ttft, duration_s=clock() - start
+            ) from exc

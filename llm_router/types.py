@@ -10,7 +10,9 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, cast, runtime_checkable
+
+from llm_router._chunk import _OpenChunk
 
 FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filter"]
 """Normalised finish reasons; the provider's own value travels as ``raw_finish_reason``."""
@@ -226,7 +228,7 @@ class ToolCallDelta:
     arguments_delta: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class StreamChunk:
     """One piece of a streamed answer, never empty.
 
@@ -244,6 +246,47 @@ class StreamChunk:
     usage: Usage | None = None
     raw_finish_reason: str | None = None
     thinking: str = ""
+
+    def __init__(
+        self,
+        text: str,
+        provider: str,
+        model: str,
+        index: int = 0,
+        finish_reason: FinishReason | None = None,
+        tool_calls: tuple[ToolCallDelta, ...] = (),
+        usage: Usage | None = None,
+        raw_finish_reason: str | None = None,
+        thinking: str = "",
+    ) -> None:
+        # Built once per chunk; a frozen dataclass's own __init__ (object.__setattr__ per
+        # field) costs ~3x this. The instance briefly wears its mutable twin class (same
+        # slots, see _chunk.py), gets plain stores, and is a StreamChunk again before
+        # anyone can see it. Subclasses take the generic path.
+        if type(self) is not StreamChunk:
+            values = (text, provider, model, index, finish_reason, tool_calls, usage)
+            for name, value in zip(
+                _CHUNK_FIELDS, (*values, raw_finish_reason, thinking), strict=True
+            ):
+                _setattr(self, name, value)
+            return
+        _setattr(self, "__class__", _OpenChunk)
+        c = cast(_OpenChunk, self)
+        c.text = text
+        c.provider = provider
+        c.model = model
+        c.index = index
+        c.finish_reason = finish_reason
+        c.tool_calls = tool_calls
+        c.usage = usage
+        c.raw_finish_reason = raw_finish_reason
+        c.thinking = thinking
+        c.__class__ = StreamChunk  # type: ignore[assignment]
+
+
+_setattr = object.__setattr__
+_CHUNK_FIELDS = StreamChunk.__slots__
+assert _OpenChunk.__slots__ == _CHUNK_FIELDS, "the twin must keep StreamChunk's slot layout"
 
 
 @dataclass(frozen=True, slots=True)

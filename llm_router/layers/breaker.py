@@ -32,9 +32,9 @@ from typing import Any, Protocol
 
 import pybreaker
 
-from llm_router._aio import closing
 from llm_router.config import BreakerConfig
 from llm_router.errors import CircuitOpen, StreamInterrupted
+from llm_router.layers.deadline import close
 from llm_router.observe import BreakerState, NullObserver, Observer
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
@@ -196,9 +196,12 @@ class CircuitBreaker:
         failure: BaseException | None = None
         success = False
         try:
-            async with closing(self._inner.stream_complete(request)) as stream:
+            stream = self._inner.stream_complete(request)
+            try:
                 async for chunk in stream:
                     yield chunk
+            finally:
+                await close(stream)
             success = True
         except BaseException as exc:
             if _counts(exc):

@@ -111,7 +111,12 @@ class _Attempts:
             before_sleep=self.before_sleep,
             reraise=True,
         )
-        opened: _Opened = await retrying(self.attempt)
+        try:
+            opened: _Opened = await retrying(self.attempt)
+        finally:
+            # tenacity's per-thread state holds bound methods of ``retrying``: a
+            # reference cycle per stream for the garbage collector. Break it here.
+            retrying.iter_state.reset()
         return opened
 
     async def attempt(self) -> _Opened:

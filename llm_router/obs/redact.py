@@ -79,18 +79,43 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
+
+def _maybe_secret(text: str) -> bool:
+    """False only if no pattern of ``_PATTERNS`` can match ``text``: every match holds
+    one of these words (case-insensitively). Most log values (ids, names, times) hold
+    none and skip the five regex scans. Non-ASCII text always takes the scans, since
+    ``re``'s case folding differs from ``str.lower`` there."""
+    if not text.isascii():
+        return True
+    t = text.lower()
+    return (
+        "key" in t
+        or "token" in t
+        or "secret" in t
+        or "password" in t
+        or "authorization" in t
+        or "bearer" in t
+        or "basic" in t
+        or "sk-" in t
+        or "aiza" in t
+    )
+
+
 _SECRET_ENV = re.compile(r"(?i)(?:api_?key|token|secret|password|passwd)$")
 _MIN_SECRET = 6
 _secrets: set[str] = set()
+_secrets_by_length: tuple[str, ...] = ()  # _secrets, longest first (rebuilt on change)
 _secrets_lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
     """Scrub ``value`` wherever it appears in a log event from now on (short values,
     under 6 characters, are ignored: they would scrub ordinary words)."""
+    global _secrets_by_length
     if value and len(value) >= _MIN_SECRET:
         with _secrets_lock:
             _secrets.add(value)
+            _secrets_by_length = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def register_env_secrets(environ: Mapping[str, str] | None = None) -> None:
@@ -105,25 +130,51 @@ def _norm(key: str) -> str:
     return key.strip().lower().replace("-", "_")
 
 
+_key_kinds: dict[str, int] = {}  # field name -> _SECRET, _CONTENT or _PLAIN (memo)
+_PLAIN, _SECRET, _CONTENT = 0, 1, 2
+_MAX_KEY_KINDS = 4096
+
+
+def _key_kind(key: str) -> int:
+    """Whether field ``key`` is a secret, (possibly) content, or plain; memoised, as
+    events reuse a small set of field names."""
+    kind = _key_kinds.get(key)
+    if kind is None:
+        k = _norm(key)
+        if k not in _NOT_SECRET_KEYS and _SECRET_KEY.search(k) is not None:
+            kind = _SECRET
+        else:
+            kind = _CONTENT if k in CONTENT_KEYS else _PLAIN
+        if len(_key_kinds) < _MAX_KEY_KINDS:
+            _key_kinds[key] = kind
+    return kind
+
+
 def is_secret_key(key: str) -> bool:
     """Whether a field (or header) named ``key`` holds a credential."""
-    k = _norm(key)
-    return k not in _NOT_SECRET_KEYS and _SECRET_KEY.search(k) is not None
+    return _key_kind(key) == _SECRET
 
 
 def redact_text(text: str) -> str:
     """``text`` with every key-looking string and registered secret replaced."""
-    for secret in sorted(_secrets, key=len, reverse=True):
+    for secret in _secrets_by_length:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    if not _maybe_secret(text):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def redact(value: Any, *, include_content: bool = False, _depth: int = 0) -> Any:
     """A copy of ``value`` (strings, mappings, sequences nested) with secrets and,
     unless ``include_content``, message content removed."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, bytes | bytearray):
@@ -133,10 +184,10 @@ def redact(value: Any, *, include_content: bool = False, _depth: int = 0) -> Any
     if isinstance(value, Mapping):
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            key = str(k)
-            if is_secret_key(key):
+            kind = _key_kind(str(k))
+            if kind == _SECRET:
                 out[k] = REDACTED
-            elif not include_content and _norm(key) in CONTENT_KEYS and v is not None:
+            elif not include_content and kind == _CONTENT and v is not None:
                 out[k] = CONTENT_REDACTED
             else:
                 out[k] = redact(v, include_content=include_content, _depth=_depth + 1)
@@ -163,9 +214,10 @@ class Redactor:
         for key, value in list(event_dict.items()):
             if key == "exc_info":
                 continue  # rendered (then redacted) by the exception processor
-            if is_secret_key(key):
+            kind = _key_kind(key)
+            if kind == _SECRET:
                 event_dict[key] = REDACTED
-            elif not self.include_content and _norm(key) in CONTENT_KEYS and value is not None:
+            elif not self.include_content and kind == _CONTENT and value is not None:
                 event_dict[key] = CONTENT_REDACTED
             else:
                 event_dict[key] = redact(value, include_content=self.include_content)

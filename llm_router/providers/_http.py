@@ -15,18 +15,18 @@ timeout context.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal
 
 import aiohttp
 from yarl import URL
 
 from llm_router import errors
-from llm_router.accumulate import guard_commit
+from llm_router.accumulate import interrupted
 from llm_router.config import Timeouts
+from llm_router.providers._decoder import StreamDecoder
 from llm_router.providers._http_errors import (
     error_message_from_body,
     map_http_error,
@@ -34,34 +34,26 @@ from llm_router.providers._http_errors import (
     parse_retry_after,
     retry_after_from_headers,
 )
-from llm_router.providers._watchdog import INF, Expired, Watchdog, drain, read_bounded
-from llm_router.providers.session import shared_session
+from llm_router.providers._watchdog import (
+    INF,
+    Expired,
+    Watchdog,
+    drain,
+    read_bounded,
+    read_error,
+    timeout_error,
+)
+from llm_router.providers.session import env_options, shared_session
 from llm_router.types import ChatRequest, StreamChunk
 from llm_router.wire.ndjson import NDJSONParser
+from llm_router.wire.payload import loads
 from llm_router.wire.sse import SSEParser
 
 log = logging.getLogger("llm_router")
 
 DEFAULT_TIMEOUTS = Timeouts()
+_NO_OPTIONS: Mapping[str, Any] = {}
 _TRUNCATED = "truncated: stream ended without a finish signal"
-
-
-class StreamDecoder(Protocol):
-    """Turns one wire format's parsed events into chunks (one decoder per stream)."""
-
-    finished: bool
-    """The format's finish signal has arrived."""
-    wants_trailer: bool
-    """After ``finished``, keep reading (up to ``trailer_grace``) for trailing usage."""
-
-    def decode(self, event: str, data: Any) -> list[StreamChunk]:
-        """Chunks for one event (``data`` is parsed JSON); never empty chunks.
-        Raises :class:`~llm_router.errors.ProviderError` for in-stream error events."""
-        ...
-
-    def final_chunk(self) -> StreamChunk:
-        """The closing chunk (finish reason, raw finish reason, usage); called once."""
-        ...
 
 
 class HTTPStreamProvider:
@@ -154,35 +146,29 @@ class HTTPStreamProvider:
     def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream the answer to ``request``; errors after the first chunk surface as
         :class:`~llm_router.errors.StreamInterrupted`."""
-        model = request.model or self.model
-        return guard_commit(self._stream(request, model), provider=self.name, model=model)
+        return self._stream(request, request.model or self.model)
 
     def _error(
         self, cls: type[errors.ProviderError], message: str, model: str
     ) -> errors.ProviderError:
         return cls(message, provider=self.name, model=model)
 
-    def _timeout_error(self, kind: str, model: str) -> errors.ProviderError:
-        t = self.timeouts
-        if kind == "total":
-            return self._error(errors.TotalTimeout, f"stream exceeded total {t.total:g}s", model)
-        if kind == "idle":
-            return self._error(errors.IdleTimeout, f"no data for {t.idle:g}s", model)
-        return self._error(
-            errors.FirstTokenTimeout, f"no first token within {t.first_token:g}s", model
-        )
-
     async def _open(
         self, request: ChatRequest, model: str, first_at: float, total_at: float
     ) -> aiohttp.ClientResponse:
         """Send the request and return a 200 response (the setup phase, one timeout)."""
         url, headers, body = self.build_request(request, model)
-        session = self._session or shared_session()
+        session = self._session
         timeout = asyncio.timeout_at(min(first_at, total_at))
         try:
             async with timeout:
+                if session is None:
+                    session = shared_session()
+                    options = await env_options(self.base_url)
+                else:
+                    options = _NO_OPTIONS
                 resp = await session.post(
-                    url, json=body, headers=headers, timeout=self._client_timeout
+                    url, json=body, headers=headers, timeout=self._client_timeout, **options
                 )
                 if resp.status == 200:
                     return resp
@@ -196,26 +182,34 @@ class HTTPStreamProvider:
             if not timeout.expired():
                 raise self._error(errors.ConnectError, "connect timeout", model) from exc
             kind = "total" if total_at <= first_at else "first_token"
-            raise self._timeout_error(kind, model) from exc
+            raise timeout_error(kind, self.timeouts, self.name, model) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise self._error(errors.ConnectError, f"{type(exc).__name__}: {exc}", model) from exc
         raise self.map_error(resp.status, err_body, resp.headers)
 
     async def _stream(self, request: ChatRequest, model: str) -> AsyncIterator[StreamChunk]:
+        # One generator per stream, with the commit guard folded in (the rule of
+        # guard_commit: a ProviderError after the first chunk becomes StreamInterrupted).
+        # Per chunk the bookkeeping is one list append; the partial answer is assembled
+        # from that list only if the stream breaks.
         loop = asyncio.get_running_loop()
         start = loop.time()
-        first_at = start + self.timeouts.first_token
-        total_at = start + self.timeouts.total
-        resp = await self._open(request, model, first_at, total_at)
-        wd = Watchdog(loop, resp, first_at, total_at, self.timeouts.idle)
-        sse = self.wire == "sse"
-        parser: Any = SSEParser(provider=self.name) if sse else NDJSONParser(provider=self.name)
-        decoder = self.new_decoder(model)
-        content = resp.content
-        malformed = 0
-        ended = False  # the finish signal (and any trailer) is in: yield the final chunk
+        sent: list[StreamChunk] = []
+        ttft: float | None = None
+        resp: aiohttp.ClientResponse | None = None
+        wd: Watchdog | None = None
         clean = False
         try:
+            first_at = start + self.timeouts.first_token
+            total_at = start + self.timeouts.total
+            resp = await self._open(request, model, first_at, total_at)
+            wd = Watchdog(loop, resp, first_at, total_at, self.timeouts.idle)
+            sse = self.wire == "sse"
+            parser: Any = SSEParser(provider=self.name) if sse else NDJSONParser(provider=self.name)
+            decoder = self.new_decoder(model)
+            content = resp.content
+            malformed = 0
+            ended = False  # the finish signal (and any trailer) is in: yield the final chunk
             while not ended:
                 wd.since = loop.time()
                 try:
@@ -223,7 +217,7 @@ class HTTPStreamProvider:
                 except (aiohttp.ClientError, OSError, Expired) as exc:
                     if wd.fired == "grace":
                         break
-                    raise self._read_error(wd, exc, model) from exc
+                    raise read_error(wd, exc, self.timeouts, self.name, model) from exc
                 wd.since = INF
                 if not data:
                     if sse:
@@ -234,21 +228,23 @@ class HTTPStreamProvider:
                     items = parser.feed(data)
                 for item in items:
                     if sse:
-                        event, raw = item.event, item.data
+                        raw, event = item[0], item[1]  # SSEEvent's data, event
                         if raw == "[DONE]":
                             ended = True
                             break
                     else:
-                        event, raw = "", item
+                        raw, event = item, ""
                     try:
-                        obj = json.loads(raw)
+                        obj = loads(raw)
                     except ValueError:
                         malformed += 1
                         self._malformed(malformed, event, model)
                         continue
                     for chunk in decoder.decode(event, obj):
-                        if not wd.committed:
+                        if not sent:
                             wd.commit()
+                            ttft = loop.time() - start
+                        sent.append(chunk)
                         yield chunk
                     if decoder.finished:
                         if not decoder.wants_trailer:
@@ -260,21 +256,26 @@ class HTTPStreamProvider:
                 raise self._error(errors.ProtocolError, _TRUNCATED, model)
             final = decoder.final_chunk()
             wd.committed = True
+            if not sent:
+                ttft = loop.time() - start
+            sent.append(final)
             yield final
             clean = await drain(content, wd, loop, self.trailer_grace)
+        except errors.ProviderError as exc:
+            if not sent:
+                raise
+            duration = loop.time() - start
+            raise interrupted(
+                sent, exc, provider=self.name, model=model, ttft_s=ttft, duration_s=duration
+            ) from exc
         finally:
-            wd.cancel()
-            if clean:
-                resp.release()
-            else:
-                resp.close()
-
-    def _read_error(self, wd: Watchdog, exc: BaseException, model: str) -> errors.ProviderError:
-        if wd.fired is not None:
-            return self._timeout_error(wd.fired, model)
-        cls = errors.ProtocolError if wd.committed else errors.ConnectError
-        detail = str(exc) or type(exc).__name__
-        return self._error(cls, f"connection lost while streaming: {detail}", model)
+            if wd is not None:
+                wd.cancel()
+            if resp is not None:
+                if clean:
+                    resp.release()
+                else:
+                    resp.close()
 
     def _malformed(self, count: int, event: str, model: str) -> None:
         self.malformed_events_total += 1

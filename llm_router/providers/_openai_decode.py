@@ -69,20 +69,21 @@ class OpenAIDecoder:
         if type(data) is not dict:
             return []
         choices = data.get("choices")
-        if choices and len(choices) == 1 and len(data) > 1:
-            # Fast path for the common chunk: one choice whose delta is only text.
+        if type(choices) is list and len(choices) == 1:
+            # Fast path for the common chunk: one choice whose delta is only text (the
+            # general code below gives the same chunk, with more lookups).
             choice = choices[0]
             delta = choice.get("delta")
-            if (
-                delta is not None
-                and len(delta) == 1
-                and not choice.get("finish_reason")
-                and not choice.get("index")
-                and not data.get("usage")
-                and data.get("error") is None
-            ):
+            if type(delta) is dict and len(delta) == 1:
                 text = delta.get("content")
-                if text and type(text) is str:
+                if (
+                    type(text) is str
+                    and text
+                    and not choice.get("finish_reason")
+                    and not choice.get("index")
+                    and not data.get("usage")
+                    and data.get("error") is None
+                ):
                     return [StreamChunk(text, self.provider, self.model)]
         if data.get("error") is not None:
             raise error_from_event(data["error"], self.provider, self.model)

@@ -12,6 +12,9 @@ import asyncio
 
 import aiohttp
 
+from llm_router import errors
+from llm_router.config import Timeouts
+
 INF = float("inf")
 MAX_ERROR_BODY = 64 * 1024
 
@@ -133,4 +136,38 @@ async def drain(
     return wd.fired is None
 
 
-__all__ = ["INF", "MAX_ERROR_BODY", "Expired", "Watchdog", "drain", "read_bounded"]
+def timeout_error(kind: str, t: Timeouts, provider: str, model: str) -> errors.ProviderError:
+    """The typed error for a timeout of ``kind`` (``total``, ``idle``, ``first_token``)."""
+    if kind == "total":
+        return errors.TotalTimeout(
+            f"stream exceeded total {t.total:g}s", provider=provider, model=model
+        )
+    if kind == "idle":
+        return errors.IdleTimeout(f"no data for {t.idle:g}s", provider=provider, model=model)
+    return errors.FirstTokenTimeout(
+        f"no first token within {t.first_token:g}s", provider=provider, model=model
+    )
+
+
+def read_error(
+    wd: Watchdog, exc: BaseException, t: Timeouts, provider: str, model: str
+) -> errors.ProviderError:
+    """The typed error for a failed read: the watchdog's timeout if it fired, else a
+    lost connection (``ProtocolError`` once committed, ``ConnectError`` before)."""
+    if wd.fired is not None:
+        return timeout_error(wd.fired, t, provider, model)
+    cls = errors.ProtocolError if wd.committed else errors.ConnectError
+    detail = str(exc) or type(exc).__name__
+    return cls(f"connection lost while streaming: {detail}", provider=provider, model=model)
+
+
+__all__ = [
+    "INF",
+    "MAX_ERROR_BODY",
+    "Expired",
+    "Watchdog",
+    "drain",
+    "read_bounded",
+    "read_error",
+    "timeout_error",
+]

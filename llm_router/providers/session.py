@@ -2,14 +2,24 @@
 
 Every HTTP provider built without ``session=`` uses it, so streams to the same upstream
 reuse connections. The router's ``aclose()`` calls :func:`close_shared_sessions`.
+
+The environment's proxy settings (``HTTP(S)_PROXY``, ``NO_PROXY``) and ``.netrc``
+credentials apply as with aiohttp's ``trust_env=True``, but they are read once per
+upstream origin (:func:`env_options`) rather than in a worker thread on every request:
+two thread hops per stream cost more than everything else the library does per stream.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
+from collections.abc import Mapping
+from typing import Any
 
 import aiohttp
+from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
+from yarl import URL
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
@@ -39,17 +49,43 @@ def shared_session() -> aiohttp.ClientSession:
         session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None),
-            trust_env=True,
+            trust_env=False,  # see env_options(): the same settings, read once
         )
         _sessions[loop] = session
     return session
 
 
+_env: dict[str, Mapping[str, Any]] = {}
+
+
+def _read_env(url: URL) -> Mapping[str, Any]:
+    """What aiohttp's ``trust_env`` would add to a request to ``url`` (blocking I/O)."""
+    options: dict[str, Any] = {}
+    with contextlib.suppress(LookupError):  # no proxy for this URL
+        options["proxy"], options["proxy_auth"] = get_env_proxy_for_url(url)
+    if url.host is not None:
+        with contextlib.suppress(LookupError):  # no .netrc, or no entry for the host
+            options["auth"] = basicauth_from_netrc(netrc_from_env(), url.host)
+    return options
+
+
+async def env_options(base_url: str) -> Mapping[str, Any]:
+    """Request options (``proxy``, ``proxy_auth``, ``auth``) that the environment gives
+    requests to ``base_url``'s origin, read once (in a thread: ``.netrc`` is a file)
+    and then cached until :func:`close_shared_sessions`."""
+    options = _env.get(base_url)
+    if options is None:
+        options = _env[base_url] = await asyncio.to_thread(_read_env, URL(base_url))
+    return options
+
+
 async def close_shared_sessions() -> None:
-    """Close the current loop's shared session (a no-op if there is none)."""
+    """Close the current loop's shared session (a no-op if there is none) and forget
+    the environment settings read so far (the next stream reads them again)."""
+    _env.clear()
     session = _sessions.pop(asyncio.get_running_loop(), None)
     if session is not None and not session.closed:
         await session.close()
 
 
-__all__ = ["close_shared_sessions", "shared_session"]
+__all__ = ["close_shared_sessions", "env_options", "shared_session"]

@@ -115,56 +115,55 @@ class SSEParser:
         raise ProtocolError(f"SSE {what} longer than {limit} characters", provider=self.provider)
 
     def _lines(self, lines: list[str]) -> list[SSEEvent]:
+        # The per-event path: state lives in locals while the lines are walked and is
+        # stored back once per feed (also when a limit raises).
         events: list[SSEEvent] = []
-        max_line = self._max_line
-        for line in lines:
-            if not line:
-                if self._data:
-                    events.append(
-                        SSEEvent(
-                            "\n".join(self._data),
-                            self._event or "message",
-                            self._last_id,
-                            self._retry,
-                        )
-                    )
-                self._data = []
-                self._data_size = 0
-                self._event = ""
-                self._retry = None
-                continue
-            if len(line) > max_line:
-                self._too_long("line")
-            if line[:6] == "data: ":  # the common case, without the general split
-                value = line[6:]
-                self._data.append(value)
-                self._data_size += len(value) + 1
-                if self._data_size > self._max_event:
+        max_line, max_event = self._max_line, self._max_event
+        data, size, event, retry = self._data, self._data_size, self._event, self._retry
+        try:
+            for line in lines:
+                if not line:
+                    if data:
+                        item = (_JOIN(data), event or "message", self._last_id, retry)
+                        events.append(_new_event(SSEEvent, item))
+                        data = []
+                    size, event, retry = 0, "", None
+                    continue
+                if len(line) > max_line:
+                    self._too_long("line")
+                if line[:6] == "data: ":  # the common case, without the general split
+                    value = line[6:]
+                elif line[0] == ":":
+                    continue
+                else:
+                    colon = line.find(":")
+                    if colon == -1:
+                        name, value = line, ""
+                    else:
+                        name = line[:colon]
+                        value = line[colon + 1 :]
+                        if value[:1] == " ":
+                            value = value[1:]
+                    if name != "data":
+                        if name == "event":
+                            event = value
+                        elif name == "id":
+                            if "\0" not in value:
+                                self._last_id = value
+                        elif name == "retry" and value.isascii() and value.isdigit():
+                            retry = int(value)
+                        continue
+                data.append(value)
+                size += len(value) + 1
+                if size > max_event:
                     self._too_long("event")
-                continue
-            if line[0] == ":":
-                continue
-            colon = line.find(":")
-            if colon == -1:
-                name, value = line, ""
-            else:
-                name = line[:colon]
-                value = line[colon + 1 :]
-                if value[:1] == " ":
-                    value = value[1:]
-            if name == "data":
-                self._data.append(value)
-                self._data_size += len(value) + 1
-                if self._data_size > self._max_event:
-                    self._too_long("event")
-            elif name == "event":
-                self._event = value
-            elif name == "id":
-                if "\0" not in value:
-                    self._last_id = value
-            elif name == "retry" and value.isascii() and value.isdigit():
-                self._retry = int(value)
+        finally:
+            self._data, self._data_size, self._event, self._retry = data, size, event, retry
         return events
+
+
+_JOIN = "\n".join
+_new_event = tuple.__new__  # SSEEvent's own __new__ adds a Python frame per event
 
 
 __all__ = ["SSEEvent", "SSEParser"]
