@@ -533,7 +533,7 @@ async def test_consumer_stop_closes_upstream(
             if how == "aclose":
                 await stream.aclose()  # type: ignore[attr-defined]
                 return
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()  # held until the test cancels this task
 
     task = asyncio.create_task(consume())
     await asyncio.wait_for(got.wait(), 1)
