@@ -69,23 +69,32 @@ class HTTPStreamProvider:
 
     wire: ClassVar[Literal["sse", "ndjson"]] = "sse"
     env_var: ClassVar[str] = ""
+    default_base_url: ClassVar[str] = ""
+    """``base_url`` when none is given (a subclass's public endpoint)."""
+    default_name: ClassVar[str] = ""
+    """``name`` when none is given."""
+    key_required: ClassVar[bool] = True
+    """``require_api_key`` when not given (False for servers that need no key)."""
 
     def __init__(
         self,
         *,
-        base_url: str,
-        api_key: str | None,
         model: str,
-        name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        name: str | None = None,
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         session: aiohttp.ClientSession | None = None,
         extra_headers: Mapping[str, str] | None = None,
         max_malformed_events: int = 3,
         trailer_grace: float = 0.5,
-        require_api_key: bool = True,
+        require_api_key: bool | None = None,
         env_var: str | None = None,
     ) -> None:
         env_var = self.env_var if env_var is None else env_var
+        base_url = self.default_base_url if base_url is None else base_url
+        name = self.default_name if name is None else name
+        require_api_key = self.key_required if require_api_key is None else require_api_key
         if not name or not isinstance(name, str):
             raise errors.ConfigurationError("provider name must be a non-empty string")
         if not model or not isinstance(model, str):

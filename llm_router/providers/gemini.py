@@ -13,13 +13,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
-import aiohttp
-
 from llm_router import errors
-from llm_router.config import Timeouts
 from llm_router.providers._gemini_decode import STATUS_ERRORS, GeminiDecoder
 from llm_router.providers._gemini_request import build_body
-from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider, parse_duration
+from llm_router.providers._http import HTTPStreamProvider, parse_duration
 from llm_router.providers.openai import plain
 from llm_router.types import ChatRequest
 
@@ -60,30 +57,8 @@ class GeminiProvider(HTTPStreamProvider):
     wire: ClassVar[Literal["sse", "ndjson"]] = "sse"
     env_var: ClassVar[str] = "GEMINI_API_KEY"
 
-    def __init__(
-        self,
-        *,
-        model: str,
-        base_url: str = "https://generativelanguage.googleapis.com/v1beta",
-        api_key: str | None = None,
-        name: str = "gemini",
-        timeouts: Timeouts = DEFAULT_TIMEOUTS,
-        session: aiohttp.ClientSession | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        max_malformed_events: int = 3,
-        trailer_grace: float = 0.5,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            api_key=api_key,
-            model=model,
-            name=name,
-            timeouts=timeouts,
-            session=session,
-            extra_headers=extra_headers,
-            max_malformed_events=max_malformed_events,
-            trailer_grace=trailer_grace,
-        )
+    default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com/v1beta"
+    default_name: ClassVar[str] = "gemini"
 
     def build_request(
         self, request: ChatRequest, model: str

@@ -11,11 +11,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
-import aiohttp
-
 from llm_router import errors
-from llm_router.config import Timeouts
-from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider, StreamDecoder
+from llm_router.providers._http import HTTPStreamProvider, StreamDecoder
 from llm_router.providers.openai import plain
 from llm_router.types import ChatRequest, FinishReason, Message, StreamChunk, ToolCallDelta, Usage
 
@@ -136,31 +133,9 @@ class OllamaProvider(HTTPStreamProvider):
     wire: ClassVar[Literal["sse", "ndjson"]] = "ndjson"
     env_var: ClassVar[str] = "OLLAMA_API_KEY"
 
-    def __init__(
-        self,
-        *,
-        model: str,
-        base_url: str = "http://localhost:11434",
-        api_key: str | None = None,
-        name: str = "ollama",
-        timeouts: Timeouts = DEFAULT_TIMEOUTS,
-        session: aiohttp.ClientSession | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        max_malformed_events: int = 3,
-        trailer_grace: float = 0.5,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            api_key=api_key,
-            model=model,
-            name=name,
-            timeouts=timeouts,
-            session=session,
-            extra_headers=extra_headers,
-            max_malformed_events=max_malformed_events,
-            trailer_grace=trailer_grace,
-            require_api_key=False,
-        )
+    default_base_url: ClassVar[str] = "http://localhost:11434"
+    default_name: ClassVar[str] = "ollama"
+    key_required: ClassVar[bool] = False
 
     def build_request(
         self, request: ChatRequest, model: str
