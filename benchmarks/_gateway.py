@@ -167,12 +167,22 @@ def throughput(
     up: Upstream,
     *,
     levels: tuple[tuple[int, int], ...],
+    paced: tuple[int, int],
     litellm_python: Path | None,
     chunks: int = 200,
 ) -> list[Row]:
-    """Streams/s, chunks/s and TTFT p50/p99: direct, via our gateway, via LiteLLM's proxy."""
+    """Streams/s, events/s and TTFT p50/p99: direct, via our gateway, via LiteLLM's proxy.
+
+    Two loads. *Saturating*: the upstream streams as fast as it can, so the gateway's
+    CPU is the limit and TTFT includes queueing behind other streams — this measures
+    throughput. *Paced*: LLM-like streams (a chunk every 10 ms) at ``paced`` =
+    (concurrency, total), below saturation — this measures the time to first token the
+    gateway adds to a request, which is what a user waits for.
+    """
     base = up.base(chunks=chunks)
+    paced_base = up.base(chunks=50, delay_ms=10)
     gw = Gateway(base)
+    paced_gw = Gateway(paced_base)
     rows: list[Row] = [
         {"section": "gateway", "case": "ready after start", "value": f"{gw.ready_s * 1e3:.0f} ms"}
     ]
@@ -181,12 +191,19 @@ def throughput(
         for conc, total in levels:
             direct = load(base + "/chat/completions", conc, total)
             via = load(gw.url, conc, total)
-            rows.append(_row(f"llm_router gateway, {conc} concurrent", via, direct))
-            rows.append(_row(f"straight to upstream, {conc} concurrent", direct, direct))
+            rows.append(_row(f"llm_router gateway, {conc} concurrent, saturating", via, direct))
+            rows.append(
+                _row(f"straight to upstream, {conc} concurrent, saturating", direct, direct)
+            )
+        conc, total = paced
+        direct = load(paced_base + "/chat/completions", conc, total)
+        via = load(paced_gw.url, conc, total)
+        rows.append(_row(f"llm_router gateway, {conc} concurrent, paced 10 ms/chunk", via, direct))
+        rows.append(_row(f"straight to upstream, {conc} concurrent, paced", direct, direct))
         rows.append(
             {
                 "section": "gateway",
-                "case": "gateway peak RSS",
+                "case": "gateway peak RSS (throughput runs)",
                 "value": f"{hwm_kib(gw.proc.pid) / 1024:.1f} MiB",
             }
         )
@@ -195,7 +212,7 @@ def throughput(
             conc, total = levels[0]
             direct = load(base + "/chat/completions", conc, total)
             via = load(proxy.url, conc, min(total, 300), bearer=proxy.key)
-            rows.append(_row(f"LiteLLM proxy, {conc} concurrent", via, direct))
+            rows.append(_row(f"LiteLLM proxy, {conc} concurrent, saturating", via, direct))
         else:
             rows.append(
                 {
@@ -206,6 +223,7 @@ def throughput(
             )
     finally:
         gw.close()
+        paced_gw.close()
         if proxy is not None:
             proxy.close()
     return rows
@@ -216,7 +234,7 @@ def _row(case: str, m: dict[str, float], direct: dict[str, float]) -> Row:
         "section": "gateway",
         "case": case,
         "streams_per_s": round(m["streams_per_s"], 1),
-        "chunks_per_s": round(m["chunks_per_s"]),
+        "events_per_s": round(m["events_per_s"]),
         "ttft_p50_ms": round(m["ttft_p50_ms"], 2),
         "ttft_p99_ms": round(m["ttft_p99_ms"], 2),
         "added_ttft_p50_ms": round(m["ttft_p50_ms"] - direct["ttft_p50_ms"], 2),

@@ -1,7 +1,7 @@
 """Load client (its own process): many concurrent OpenAI-style streams against one URL.
 
 ``--concurrency C --total N``: keep C streams in flight until N have finished; prints
-one JSON line with streams/s, chunks/s and time to first token p50/p99 (ms).
+one JSON line with streams/s, events/s and time to first token p50/p99 (ms).
 ``--hold N``: open N streams, print ``HELD`` once each has delivered its first chunk,
 then wait for a line on stdin and close them all.
 """
@@ -27,8 +27,13 @@ BODY = {
 async def one(
     session: aiohttp.ClientSession, url: str, headers: dict[str, str], ttfts: list[float]
 ) -> int:
-    """One stream read to its end; returns the data events seen."""
+    """One stream read to its end; returns the data events seen (``[DONE]`` included).
+
+    Reads coalesce events and may split an event's ``data: `` prefix, so the count
+    runs over the previous read's last 5 bytes plus this read (a 6-byte prefix can't
+    lie wholly inside those 5 bytes, so nothing is counted twice)."""
     n = 0
+    tail = b""
     t = time.perf_counter()
     async with session.post(url, json=BODY, headers=headers) as resp:
         resp.raise_for_status()
@@ -37,7 +42,8 @@ async def one(
             if first:
                 ttfts.append(time.perf_counter() - t)
                 first = False
-            n += data.count(b"data: ")
+            n += (tail + data).count(b"data: ")
+            tail = data[-5:]
     return n
 
 
@@ -57,14 +63,15 @@ async def run_load(
             nonlocal left, chunks
             while left > 0:
                 left -= 1
-                chunks += await one(s, url, headers, ttfts)
+                got = await one(s, url, headers, ttfts)
+                chunks += got  # not `chunks += await …`: that reads `chunks` before awaiting
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
     ttfts.sort()
     return {
         "streams_per_s": total / elapsed,
-        "chunks_per_s": chunks / elapsed,
+        "events_per_s": chunks / elapsed,
         "ttft_p50_ms": statistics.median(ttfts) * 1e3,
         "ttft_p99_ms": ttfts[min(len(ttfts) - 1, int(len(ttfts) * 0.99))] * 1e3,
     }

@@ -47,7 +47,7 @@ def ceiling(up: Upstream, quick: bool) -> list[Row]:
             "section": "upstream ceiling",
             "case": "bare client, 50 concurrent",
             "streams_per_s": round(m["streams_per_s"], 1),
-            "chunks_per_s": round(m["chunks_per_s"]),
+            "events_per_s": round(m["events_per_s"]),
         }
     ]
 
@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows += asyncio.run(_lib.failover(up, runs=3 if quick else 20))
         levels = ((100, 200),) if quick else ((100, 2000), (1000, 4000))
-        rows += _gateway.throughput(up, levels=levels, litellm_python=lite)
+        paced = (100, 300) if quick else (100, 1000)
+        rows += _gateway.throughput(up, levels=levels, paced=paced, litellm_python=lite)
         rows += _gateway.memory_per_stream(up, streams=300 if quick else 5000)
         rows += detection(quick)
         rows += breaker(quick)

@@ -104,11 +104,14 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if first_ms:
         await asyncio.sleep(first_ms / 1000)
     delay = delay_ms / 1000
-    for event in stream_events(chunks, size):
-        await resp.write(event)
-        if delay:
-            await asyncio.sleep(delay)
-    await resp.write_eof()
+    try:
+        for event in stream_events(chunks, size):
+            await resp.write(event)
+            if delay:
+                await asyncio.sleep(delay)
+        await resp.write_eof()
+    except ConnectionResetError:  # the client left (held streams, cancelled benchmarks)
+        pass
     return resp
 
 

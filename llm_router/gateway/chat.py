@@ -16,6 +16,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
 
 import structlog
 from aiohttp import web
@@ -23,12 +24,14 @@ from aiohttp import web
 from llm_router._aio import closing
 from llm_router.accumulate import Accumulator
 from llm_router.errors import LLMRouterError
+from llm_router.gateway._writer import EventWriter
 from llm_router.gateway.errors import SHUTDOWN, ErrorInfo, error_info
 from llm_router.gateway.openai_format import DONE_EVENT, ChunkEncoder, completion_body
 from llm_router.gateway.openai_request import ParsedRequest, RequestInvalid, parse_chat_request
 from llm_router.gateway.state import GatewayState
 from llm_router.layers.router import Router
 from llm_router.obs.logs import bind_request_id
+from llm_router.types import StreamChunk
 
 log = structlog.get_logger("llm_router.gateway")
 
@@ -109,6 +112,7 @@ async def _stream(
 ) -> web.StreamResponse:
     request_id = headers[REQUEST_ID_HEADER]
     response: web.StreamResponse | None = None
+    writer: EventWriter | None = None
     async with closing(router.stream_complete(parsed.request)) as stream:
         try:
             try:
@@ -122,20 +126,8 @@ async def _stream(
             )
             await response.prepare(request)
             encoder = ChunkEncoder(*_ids(), include_usage=parsed.include_usage)
-            try:
-                await response.write(encoder.encode(first))
-                async for chunk in stream:
-                    await response.write(encoder.encode(chunk))
-            except ConnectionResetError:
-                raise
-            except Exception as exc:
-                _failed(parsed, exc, committed=True)
-                await response.write(error_info(exc).sse_event())
-                await response.write_eof()
-                return response
-            if parsed.include_usage:
-                await response.write(encoder.usage_event(first.model))
-            await response.write(DONE_EVENT)
+            writer = EventWriter(response)
+            await _relay(writer, encoder, first, stream, parsed)
             await response.write_eof()
             return response
         except ConnectionResetError:  # the client went away between two writes
@@ -146,9 +138,42 @@ async def _stream(
                 raise
             if response is None:
                 return json_response(SHUTDOWN, request_id)
-            await response.write(SHUTDOWN.sse_event())
+            if writer is None:
+                await response.write(SHUTDOWN.sse_event())
+            else:  # after the chunks already queued, in order
+                await writer.write(SHUTDOWN.sse_event())
+                await writer.close()
             await response.write_eof()
             return response
+        finally:
+            if writer is not None:
+                writer.abort()  # a no-op once closed; drops the queue on cancellation
+
+
+async def _relay(
+    writer: EventWriter,
+    encoder: ChunkEncoder,
+    first: StreamChunk,
+    stream: AsyncIterator[StreamChunk],
+    parsed: ParsedRequest,
+) -> None:
+    """Send the committed stream: its chunks, then ``[DONE]`` — or an error event."""
+    encode = encoder.encode
+    try:
+        await writer.write(encode(first))
+        async for chunk in stream:
+            await writer.write(encode(chunk))
+    except ConnectionResetError:
+        raise
+    except Exception as exc:
+        _failed(parsed, exc, committed=True)
+        await writer.write(error_info(exc).sse_event())
+        await writer.close()
+        return
+    if parsed.include_usage:
+        await writer.write(encoder.usage_event(first.model))
+    await writer.write(DONE_EVENT)
+    await writer.close()
 
 
 def _own_shutdown(state: GatewayState) -> bool:

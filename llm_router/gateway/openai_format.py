@@ -9,6 +9,8 @@ from typing import Any
 
 from llm_router.types import Completion, StreamChunk, Usage
 
+_quote = json.encoder.encode_basestring_ascii  # what json.dumps does to a str, in C
+
 
 def usage_dict(usage: Usage | None) -> dict[str, int] | None:
     """OpenAI's ``usage`` object (or ``None``)."""
@@ -28,17 +30,30 @@ class ChunkEncoder:
     chunk then costs one small ``json.dumps`` of its delta.
     """
 
-    __slots__ = ("_head", "_include_usage", "created", "id", "usage")
+    __slots__ = ("_head", "_include_usage", "_tail", "created", "id", "usage")
 
     def __init__(self, completion_id: str, created: int, *, include_usage: bool = False):
         self.id = completion_id
         self.created = created
         self._include_usage = include_usage
+        self._tail = ',"usage":null}\n\n' if include_usage else "}\n\n"
         self._head = ""
         self.usage: Usage | None = None
 
     def encode(self, chunk: StreamChunk) -> bytes:
         """One ``data: {...}`` event for ``chunk`` (the first one carries the role)."""
+        if (
+            self._head
+            and chunk.text
+            and not chunk.thinking
+            and not chunk.tool_calls
+            and chunk.finish_reason is None
+            and chunk.usage is None
+        ):  # the common case: a text delta, one escape instead of a json.dumps
+            return (
+                f'{self._head}[{{"index":0,"delta":{{"content":{_quote(chunk.text)}}},'
+                f'"logprobs":null,"finish_reason":null}}]{self._tail}'
+            ).encode()
         delta: dict[str, Any] = {}
         if not self._head:
             self._head = self._envelope(chunk.model)
@@ -69,8 +84,7 @@ class ChunkEncoder:
             "logprobs": None,
             "finish_reason": chunk.finish_reason,
         }
-        tail = ',"usage":null}\n\n' if self._include_usage else "}\n\n"
-        return f"{self._head}[{json.dumps(choice, separators=(',', ':'))}]{tail}".encode()
+        return f"{self._head}[{json.dumps(choice, separators=(',', ':'))}]{self._tail}".encode()
 
     def usage_event(self, model: str) -> bytes:
         """The final usage event (empty ``choices``) of ``stream_options.include_usage``."""

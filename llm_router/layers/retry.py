@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from tenacity import AsyncRetrying, RetryCallState
 
 from llm_router.config import RetryConfig
-from llm_router.errors import FirstTokenTimeout, ProviderError
+from llm_router.errors import ConnectError, FirstTokenTimeout, ProviderError
 from llm_router.layers.deadline import close, pull_first
 from llm_router.observe import NullObserver, Observer
 from llm_router.types import ChatRequest, Clock, Provider, Sleep, StreamChunk
@@ -35,7 +35,12 @@ class Retry:
 
     - The wait before retry *n* (1-based) is ``max(retry_after or 0, rng() *
       min(max_wait, initial * 2**(n-1)))``: exponential backoff with full jitter,
-      and a ``Retry-After`` always wins over the backoff.
+      and a ``Retry-After`` always wins over the backoff. The one exception: the
+      first retry after a :class:`~llm_router.errors.ConnectError` (refused, reset,
+      DNS, TLS) is immediate. A reset is most often a stale pooled keep-alive
+      connection, which a fresh connection fixes at once; a refused one means
+      nothing is listening, where waiting only delays the failover to the next
+      candidate. Later retries back off as usual.
     - A ``retry_after`` above ``config.max_retry_after`` is not waited out: the error
       is re-raised at once so routing can move on.
     - The request-wide deadline (``request.deadline_at``, set by the router) is never
@@ -51,8 +56,8 @@ class Retry:
 
     Each retry calls ``observer.retry(request_id, provider, reason, attempt, wait_s)``
     where ``attempt`` is the number of the attempt that just failed (1 for the
-    first retry). A new tenacity ``AsyncRetrying`` is built per stream (they are not
-    safe to share), with this layer's ``sleep`` injected. Every attempt's inner
+    first retry). A new tenacity ``AsyncRetrying`` is built per stream that needs a
+    retry (they are not safe to share), with this layer's ``sleep`` injected. Every attempt's inner
     stream is closed.
     """
 
@@ -95,14 +100,25 @@ class Retry:
 class _Attempts:
     """The retry policy of one stream: tenacity's callbacks, bound to its request."""
 
-    __slots__ = ("layer", "request", "started")
+    __slots__ = ("layer", "replay", "request", "started")
 
     def __init__(self, layer: Retry, request: ChatRequest) -> None:
         self.layer = layer
         self.request = request
         self.started = 0.0
+        self.replay: Exception | None = None
 
     async def run(self) -> _Opened:
+        # The first attempt runs bare: most streams open at once, and building
+        # tenacity's machinery for them would be pure per-stream cost. Only after a
+        # failure is tenacity set up; its attempt 1 replays that failure, so every
+        # decision (retry or not, wait, stop, log) is still tenacity's and ours above.
+        try:
+            return await self.attempt()
+        except ProviderError as exc:
+            if not exc.retryable or self.layer.config.attempts < 2:
+                raise
+            self.replay = exc
         retrying = AsyncRetrying(
             sleep=self.layer._sleep,
             stop=self.stop,
@@ -112,12 +128,18 @@ class _Attempts:
             reraise=True,
         )
         try:
-            opened: _Opened = await retrying(self.attempt)
+            opened: _Opened = await retrying(self.attempt_or_replay)
         finally:
             # tenacity's per-thread state holds bound methods of ``retrying``: a
             # reference cycle per stream for the garbage collector. Break it here.
             retrying.iter_state.reset()
         return opened
+
+    async def attempt_or_replay(self) -> _Opened:
+        replay, self.replay = self.replay, None
+        if replay is not None:
+            raise replay
+        return await self.attempt()
 
     async def attempt(self) -> _Opened:
         layer = self.layer
@@ -139,6 +161,8 @@ class _Attempts:
         config = self.layer.config
         exc = state.outcome.exception() if state.outcome is not None else None
         retry_after = exc.retry_after if isinstance(exc, ProviderError) else None
+        if state.attempt_number == 1 and isinstance(exc, ConnectError) and exc.retry_after is None:
+            return 0.0  # see the class docstring: a lost connection is retried at once
         ceiling = min(config.max_wait, config.initial * 2.0 ** min(state.attempt_number - 1, 60))
         return max(retry_after or 0.0, self.layer._rng() * ceiling)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -74,6 +75,7 @@ class Metrics(NullObserver):
         self.labels = LabelSets(providers=providers, models=models, tasks=tasks)
         self._m = families_for(self.registry)
         self._cost = self._m.cost() if self.prices else None
+        self._series: dict[tuple[str, str, str, str], _Series] = {}
         for provider in self.labels.declared_providers:
             # Declared deployments export 0 (closed) and no in-flight streams from the start.
             self._m.circuit_state.labels(provider)
@@ -123,28 +125,58 @@ class Metrics(NullObserver):
         lab = self.labels
         provider = lab.provider(record.provider)
         model = lab.model(provider, record.model)
-        outcome = lab.outcome(record.outcome)
-        m = self._m
-        m.requests.labels(lab.task(record.task), provider, model, outcome).inc()
-        m.duration.labels(provider, model, outcome).observe(max(record.duration_s, 0.0))
+        key = (lab.task(record.task), provider, model, lab.outcome(record.outcome))
+        series = self._series.get(key)
+        if series is None:  # label values are bounded, so is this cache
+            series = self._series[key] = _Series(self._m, *key)
+        series.requests.inc()
+        series.duration.observe(max(record.duration_s, 0.0))
         if record.ttft_s is not None:
-            m.ttft.labels(provider, model).observe(max(record.ttft_s, 0.0))
+            series.child("ttft").observe(max(record.ttft_s, 0.0))
         usage = record.usage
         if usage is None:
             return
-        m.tokens.labels(provider, model, "input").inc(max(usage.input_tokens, 0))
-        m.tokens.labels(provider, model, "output").inc(max(usage.output_tokens, 0))
+        series.child("input_tokens").inc(max(usage.input_tokens, 0))
+        series.child("output_tokens").inc(max(usage.output_tokens, 0))
         if record.ttft_s is not None and usage.output_tokens > 0:
             generating = record.duration_s - record.ttft_s
             if generating > 0:
-                m.tokens_per_second.labels(provider, model).observe(
-                    usage.output_tokens / generating
-                )
+                series.child("tokens_per_second").observe(usage.output_tokens / generating)
         price = self.prices.get(record.provider) or self.prices.get(record.model)
         if price is not None and self._cost is not None:
             cost = price.cost(max(usage.input_tokens, 0), max(usage.output_tokens, 0))
             if cost > 0:
                 self._cost.labels(provider, model).inc(cost)
+
+
+class _Series:
+    """The labelled children one kind of stream end updates, each looked up once.
+
+    ``requests`` and ``duration`` exist for every stream end; the others are made on
+    first use, so a series appears in the exposition only once it has a value.
+    """
+
+    __slots__ = ("_lazy", "_m", "_pm", "duration", "requests")
+
+    def __init__(self, m: Any, task: str, provider: str, model: str, outcome: str) -> None:
+        self._m = m
+        self._pm = (provider, model)
+        self.requests = m.requests.labels(task, provider, model, outcome)
+        self.duration = m.duration.labels(provider, model, outcome)
+        self._lazy: dict[str, Any] = {}
+
+    def child(self, name: str) -> Any:
+        """The child of ``ttft``, ``input_tokens``, ``output_tokens`` or
+        ``tokens_per_second`` for this provider and model."""
+        got = self._lazy.get(name)
+        if got is None:
+            m, (provider, model) = self._m, self._pm
+            if name == "input_tokens" or name == "output_tokens":
+                got = m.tokens.labels(provider, model, name.partition("_")[0])
+            else:
+                got = getattr(m, name).labels(provider, model)
+            self._lazy[name] = got
+        return got
 
 
 def exposition(registry: CollectorRegistry | None = None) -> tuple[bytes, str]:

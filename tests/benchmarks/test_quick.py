@@ -44,9 +44,11 @@ def test_quick_benchmark_produces_every_row(tmp_path: Path) -> None:
         ("failover", "primary stalls (first_token 0.2s)"),
         ("failover", "primary behind an open breaker"),
         ("gateway", "ready after start"),
-        ("gateway", "llm_router gateway, 100 concurrent"),
-        ("gateway", "straight to upstream, 100 concurrent"),
-        ("gateway", "gateway peak RSS"),
+        ("gateway", "llm_router gateway, 100 concurrent, saturating"),
+        ("gateway", "straight to upstream, 100 concurrent, saturating"),
+        ("gateway", "llm_router gateway, 100 concurrent, paced 10 ms/chunk"),
+        ("gateway", "straight to upstream, 100 concurrent, paced"),
+        ("gateway", "gateway peak RSS (throughput runs)"),
         ("gateway", "LiteLLM proxy"),
         ("gateway", "memory per open stream (300 held)"),
         ("task detection", "short"),
@@ -57,3 +59,10 @@ def test_quick_benchmark_produces_every_row(tmp_path: Path) -> None:
     for r in rows:
         if r["section"] == "library overhead" and "ratio_to_floor" in r:
             assert r["ratio_to_floor"] > 0
+        if r["section"] == "gateway" and "saturating" in r["case"]:
+            # 200 text chunks, the finish, maybe usage, [DONE]: the load client counts
+            # every event of every stream (a lost-update bug once counted ~2 a stream)
+            per_stream = r["events_per_s"] / r["streams_per_s"]
+            assert 200 <= per_stream <= 205, r
+        if r["section"] == "gateway" and "paced" in r["case"]:
+            assert 50 <= r["events_per_s"] / r["streams_per_s"] <= 55, r

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -80,10 +81,47 @@ async def test_backoff_is_exponential_jittered_and_capped(
 ) -> None:
     """Wait n is rng() * min(max_wait, initial * 2**(n-1))."""
     config = RetryConfig(attempts=5, initial=0.25, max_wait=1.0)
-    r, p = layer(clock, [fail("connect")] * 4 + [OK], config, rng=rng)
+    r, p = layer(clock, [fail("server_error")] * 4 + [OK], config, rng=rng)
     assert (await complete(r, req())).text == "all good here"
     assert clock.sleeps == expected
     assert len(p.calls) == 5
+
+
+async def test_a_lost_connection_is_retried_at_once_then_backs_off(clock: FakeClock) -> None:
+    """The first retry after a ConnectError does not wait; later ones back off."""
+    obs = Retries()
+    config = RetryConfig(attempts=4, initial=0.25, max_wait=1.0)
+    r, p = layer(clock, [fail("connect")] * 3 + [OK], config, rng=1.0, observer=obs)
+    assert (await complete(r, req())).text == "all good here"
+    assert clock.sleeps == [0.0, 0.5, 1.0]
+    assert [e[1:] for e in obs.events] == [
+        ("connect_error", 1, 0.0),
+        ("connect_error", 2, 0.5),
+        ("connect_error", 3, 1.0),
+    ]
+    assert len(p.calls) == 4
+
+
+async def test_a_stream_that_opens_at_once_builds_no_tenacity(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tenacity is set up only after a failure: the common path pays nothing for it."""
+    import llm_router.layers.retry as retry_mod
+
+    built: list[object] = []
+    real = retry_mod.AsyncRetrying
+
+    def counting(*a: Any, **kw: Any) -> Any:
+        built.append(kw)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(retry_mod, "AsyncRetrying", counting)
+    r, _ = layer(clock, [OK])
+    assert (await complete(r, req())).text == "all good here"
+    assert built == []
+    r, _ = layer(clock, [fail("server_error"), OK])
+    assert (await complete(r, req())).text == "all good here"
+    assert len(built) == 1
 
 
 @pytest.mark.parametrize(
