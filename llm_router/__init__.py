@@ -9,6 +9,7 @@ from llm_router.builder import CandidateSpec, build_router, stack
 from llm_router.config import BreakerConfig, RetryConfig, Timeouts
 from llm_router.layers.breaker import CircuitBreaker, SharedBreakerState
 from llm_router.layers.breaker_redis import RedisBreakerState
+from llm_router.layers.bulkhead import Bulkhead
 from llm_router.layers.retry import Retry
 from llm_router.layers.router import (
     Candidate,
@@ -38,6 +39,7 @@ from llm_router.types import (
 __all__ = [
     "Accumulator",
     "BreakerConfig",
+    "Bulkhead",
     "Candidate",
     "CandidateSpec",
     "ChatRequest",

@@ -1,7 +1,11 @@
-"""Assembling the default stack from code: Router → CircuitBreaker → Retry → provider.
+"""Assembling the default stack from code:
+Router → [Bulkhead →] CircuitBreaker → Retry → provider.
 
-The order of the layers is written here, once (SPEC §1). The policy loader builds
-its routers with these functions too.
+The order of the layers is written here, once (SPEC §1). The bulkhead (SPEC §4.4,
+only where a provider has a concurrency limit) is outermost so that a stream waiting
+for a slot holds neither the breaker's half-open trial nor a retry attempt; see
+:mod:`llm_router.layers.bulkhead`. The policy loader builds its routers with these
+functions too.
 
 Example — two providers, code requests to Claude first, everything else to GPT::
 
@@ -28,7 +32,9 @@ from dataclasses import dataclass
 
 from llm_router.config import BreakerConfig, RetryConfig
 from llm_router.errors import ConfigurationError
+from llm_router.layers._walk import layer_views
 from llm_router.layers.breaker import CircuitBreaker, SharedBreakerState
+from llm_router.layers.bulkhead import Bulkhead, Slots
 from llm_router.layers.retry import Retry
 from llm_router.layers.router import Candidate, Detector, Route, Router
 from llm_router.observe import NullObserver, Observer
@@ -67,16 +73,21 @@ def stack(
     breaker: BreakerConfig | None = _BREAKER,
     deployment: str | None = None,
     shared: SharedBreakerState | None = None,
+    slots: Slots | None = None,
     observer: Observer = _NULL,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
     rng: Callable[[], float] = random.random,
 ) -> Provider:
-    """Wrap ``provider`` as ``CircuitBreaker(Retry(provider))``.
+    """Wrap ``provider`` as ``CircuitBreaker(Retry(provider))``, inside
+    ``Bulkhead(…, slots=slots)`` when ``slots`` is given.
 
-    The breaker is outermost, so it records one outcome per stream however many
-    attempts the retry layer made. ``retry=None`` or ``breaker=None`` leaves that
-    layer out. ``deployment`` names the breaker (default ``provider.name``).
+    The breaker is outside the retry layer, so it records one outcome per stream
+    however many attempts the retry layer made; the bulkhead is outside both, so a
+    stream takes one slot, before the breaker's trial permit and any I/O.
+    ``retry=None`` or ``breaker=None`` leaves that layer out. ``deployment`` names the
+    breaker (default ``provider.name``). Give every deployment of one provider the
+    same ``slots``: the limit is the provider's.
     """
     stacked: Provider = provider
     if retry is not None:
@@ -90,6 +101,8 @@ def stack(
             observer=observer,
             clock=clock,
         )
+    if slots is not None:
+        stacked = Bulkhead(stacked, slots=slots, clock=clock)
     return stacked
 
 
@@ -103,13 +116,15 @@ def candidate(
     retry: RetryConfig | None = _RETRY,
     breaker: BreakerConfig | None = _BREAKER,
     shared: SharedBreakerState | None = None,
+    slots: Slots | None = None,
     observer: Observer = _NULL,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
     rng: Callable[[], float] = random.random,
 ) -> Candidate:
     """A route :class:`Candidate` for one deployment of a bare ``provider``: stacked
-    with :func:`stack`, its breaker attached for the router to read. ``deployment``
+    with :func:`stack`, its breaker and bulkhead attached for the router to read.
+    ``deployment``
     defaults as in :attr:`CandidateSpec.deployment_name`. Build one per deployment
     and reuse it (or its ``provider`` and ``breaker``) in every route that names it."""
     dep = CandidateSpec(provider, model, deployment=deployment).deployment_name
@@ -119,13 +134,14 @@ def candidate(
         breaker=breaker,
         deployment=dep,
         shared=shared,
+        slots=slots,
         observer=observer,
         clock=clock,
         sleep=sleep,
         rng=rng,
     )
-    view = layer if isinstance(layer, CircuitBreaker) else None
-    return Candidate(layer, dep, model, context_window, weight, view)
+    view, bulkhead = layer_views(layer)
+    return Candidate(layer, dep, model, context_window, weight, view, bulkhead)
 
 
 def build_router(
@@ -139,6 +155,7 @@ def build_router(
     observer: Observer = _NULL,
     deadline_s: float = 60.0,
     shared: SharedBreakerState | None = None,
+    bulkheads: Mapping[str, int | Slots] | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
     rng: Callable[[], float] = random.random,
@@ -149,8 +166,19 @@ def build_router(
 
     ``default`` names the route that also serves as ``default`` when ``routes`` has
     no route of that name. ``failover_on_content_filter`` lists the routes that fail
-    over on a content-policy refusal.
+    over on a content-policy refusal. ``bulkheads`` limits concurrent streams per
+    provider name: ``{"vllm": 8}`` (a queue of 8 too), or a :class:`Slots` for other
+    queue settings (``Slots(8, max_waiting=0, wait_timeout=2.0)``); the provider's
+    deployments share it.
     """
+    pools = {
+        name: value if isinstance(value, Slots) else Slots(value)
+        for name, value in (bulkheads or {}).items()
+    }
+    names = {_raw(e).name for entries in routes.values() for e in entries}
+    unknown = sorted(set(pools) - names)
+    if unknown:
+        raise ConfigurationError(f"bulkheads name unknown providers: {', '.join(unknown)}")
     stacked: dict[str, tuple[Provider, Candidate]] = {}
     built: dict[str, Route] = {}
     for name, entries in routes.items():
@@ -168,6 +196,7 @@ def build_router(
                         retry=retry,
                         breaker=breaker,
                         shared=shared,
+                        slots=pools.get(spec.provider.name),
                         observer=observer,
                         clock=clock,
                         sleep=sleep,
@@ -187,6 +216,7 @@ def build_router(
                     context_window=spec.context_window,
                     weight=spec.weight,
                     breaker=base.breaker,
+                    bulkhead=base.bulkhead,
                 )
             )
         built[name] = Route(name, tuple(candidates), name in failover_on_content_filter)
@@ -198,6 +228,10 @@ def build_router(
     return Router(
         built, detector=detector, observer=observer, clock=clock, deadline_s=deadline_s, rng=rng
     )
+
+
+def _raw(entry: CandidateSpec | Provider) -> Provider:
+    return entry.provider if isinstance(entry, CandidateSpec) else entry
 
 
 __all__ = ["CandidateSpec", "build_router", "candidate", "stack"]

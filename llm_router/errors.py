@@ -168,6 +168,22 @@ class CircuitOpen(ProviderError):
         self.retry_at = retry_at
 
 
+class ProviderBusy(ProviderError):
+    """The provider's bulkhead has no slot: all its concurrent streams are in use and
+    its wait queue is full, or no slot freed within the bulkhead's ``wait_timeout``.
+
+    Raised before any I/O (``llm_router.layers.bulkhead``). Like ``CircuitOpen`` it
+    fails over at once; it is never retried in place and never counts against the
+    breaker: the provider did nothing wrong, it is just fully booked.
+    """
+
+    counts_against_breaker = False
+    reason = "provider_busy"
+
+    def __init__(self, message: str, *, provider: str, model: str | None = None) -> None:
+        super().__init__(message, provider=provider, retryable=False, model=model)
+
+
 class DeadlineExceeded(ProviderError):
     """The request-wide deadline shared by retries and failovers ran out."""
 
@@ -256,6 +272,7 @@ __all__ = [
     "PolicyError",
     "PolicyIssue",
     "ProtocolError",
+    "ProviderBusy",
     "ProviderError",
     "RateLimited",
     "ServerError",

@@ -16,9 +16,10 @@ other upstream ``BadRequest``               400     invalid_request_error
 ``ProtocolError``, ``AuthError`` (upstream)
 ``FirstTokenTimeout``, ``DeadlineExceeded``,504     timeout_error / <reason>
 ``TotalTimeout``, ``IdleTimeout``
-``CircuitOpen``                             503     service_unavailable / circuit_open
-``AllProvidersFailed``                      the status every attempt agrees on (breakers
-                                            skipped), else 503
+``CircuitOpen``, ``ProviderBusy``           503     service_unavailable / circuit_open,
+                                                    provider_busy
+``AllProvidersFailed``                      the status every attempt agrees on (open
+                                            breakers and full bulkheads skipped), else 503
 ==========================================  ======  ==========================
 
 An upstream's 401 is the gateway's problem, not the client's: it is a 502, never a
@@ -91,7 +92,7 @@ def _provider_error(exc: errors.ProviderError) -> ErrorInfo:
             None,
             _retry_after(exc.retry_after),
         )
-    if isinstance(exc, errors.CircuitOpen):
+    if isinstance(exc, errors.CircuitOpen | errors.ProviderBusy):
         return ErrorInfo(503, message, "service_unavailable", exc.reason)
     if isinstance(
         exc,
@@ -104,10 +105,13 @@ def _provider_error(exc: errors.ProviderError) -> ErrorInfo:
     return ErrorInfo(502, message, "upstream_error", exc.reason)
 
 
+_SKIPS = (errors.CircuitOpen, errors.ProviderBusy)
+"""Candidates passed over without a request: they say nothing about the request."""
+
+
 def _all_failed(exc: errors.AllProvidersFailed) -> ErrorInfo:
-    infos = [
-        error_info(a.error) for a in exc.attempts if not isinstance(a.error, errors.CircuitOpen)
-    ]
+    skipped = [a.error for a in exc.attempts if isinstance(a.error, _SKIPS)]
+    infos = [error_info(a.error) for a in exc.attempts if not isinstance(a.error, _SKIPS)]
     statuses = {i.status for i in infos}
     waits = [
         a.error.retry_after
@@ -118,7 +122,8 @@ def _all_failed(exc: errors.AllProvidersFailed) -> ErrorInfo:
     if len(statuses) == 1:
         last = infos[-1]
         return ErrorInfo(last.status, str(exc), last.type, last.code, last.param, headers)
-    code = "circuit_open" if not infos else "all_providers_failed"
+    reasons = {e.reason for e in skipped}
+    code = reasons.pop() if not infos and len(reasons) == 1 else "all_providers_failed"
     return ErrorInfo(503, str(exc), "service_unavailable", code, None, headers)
 
 

@@ -1,7 +1,7 @@
 """``Router.explain`` and ``Router.status``: what the router would do, and its health.
 
-Both read state only (breakers' ``would_admit``, ``state``, ``retry_at``; in-flight
-counts); they call no provider. Their output holds names from the policy, breaker
+Both read state only (breakers' ``would_admit``, ``state``, ``retry_at``; bulkheads'
+slots; in-flight counts); they call no provider. Their output holds names from the policy, breaker
 states and numbers — never API keys or prompt text — so it is safe to print, log
 or serve (``llm-router explain``, ``GET /v1/router/status``).
 """
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from llm_router.layers._routes import Candidate, Resolution, Route
+from llm_router.layers._routes import BulkheadView, Candidate, Resolution, Route
 from llm_router.observe import BreakerState
 
 
@@ -20,8 +20,10 @@ from llm_router.observe import BreakerState
 class CandidateExplanation:
     """One candidate of an explained route.
 
-    ``would_be`` is ``"chosen"``, ``"fallback #n"`` or ``"skipped: circuit open (retry
-    in N s)"``; ``breaker`` is ``None`` when the deployment has no breaker.
+    ``would_be`` is ``"chosen"``, ``"fallback #n"``, ``"skipped: circuit open (retry
+    in N s)"`` or ``"skipped: provider busy (…)"`` (its bulkhead's slots and queue are
+    full); ``breaker`` and ``slots`` are ``None`` when the deployment has no breaker,
+    no bulkhead.
     """
 
     deployment: str
@@ -30,6 +32,7 @@ class CandidateExplanation:
     breaker: BreakerState | None
     retry_in_s: float | None
     would_be: str
+    slots: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
@@ -40,6 +43,7 @@ class CandidateExplanation:
             "breaker": self.breaker,
             "retry_in_s": self.retry_in_s,
             "would_be": self.would_be,
+            "slots": None if self.slots is None else dict(self.slots),
         }
 
 
@@ -78,6 +82,27 @@ def _retry_in(cand: Candidate, now: float) -> float | None:
     return None if retry_at is None else round(max(0.0, retry_at - now), 3)
 
 
+def slots(view: BulkheadView | None) -> dict[str, int] | None:
+    """A bulkhead's ``{"max_concurrency", "in_use", "waiting", "max_waiting"}``."""
+    if view is None:
+        return None
+    return {
+        "max_concurrency": view.max_concurrency,
+        "in_use": view.in_use,
+        "waiting": view.waiting,
+        "max_waiting": view.max_waiting,
+    }
+
+
+def _busy(view: BulkheadView | None) -> str | None:
+    if view is None or view.in_use < view.max_concurrency or view.waiting < view.max_waiting:
+        return None
+    return (
+        f"skipped: provider busy ({view.in_use}/{view.max_concurrency} slots in use, "
+        f"{view.waiting}/{view.max_waiting} waiting)"
+    )
+
+
 def explain(resolution: Resolution, now: float) -> Explanation:
     """Explain ``resolution`` at clock time ``now``."""
     views: list[CandidateExplanation] = []
@@ -85,8 +110,11 @@ def explain(resolution: Resolution, now: float) -> Explanation:
     chosen = False
     for cand in resolution.route.candidates:
         retry_in = _retry_in(cand, now)
+        busy = _busy(cand.bulkhead)
         if cand.breaker is not None and not cand.breaker.would_admit():
             would_be = f"skipped: circuit open (retry in {retry_in or 0.0:g} s)"
+        elif busy is not None:
+            would_be = busy
         elif not chosen:
             chosen, would_be = True, "chosen"
         else:
@@ -100,6 +128,7 @@ def explain(resolution: Resolution, now: float) -> Explanation:
                 breaker=cand.breaker.state if cand.breaker is not None else None,
                 retry_in_s=retry_in,
                 would_be=would_be,
+                slots=slots(cand.bulkhead),
             )
         )
     detection = resolution.detection
@@ -113,13 +142,17 @@ def explain(resolution: Resolution, now: float) -> Explanation:
 
 
 def status(singles: Mapping[str, Route], inflight: Mapping[str, int], now: float) -> dict[str, Any]:
-    """``{"deployments": {name: {"breaker", "retry_in_s", "in_flight"}}}`` (JSON-able)."""
+    """``{"deployments": {name: {"breaker", "retry_in_s", "in_flight"}}}`` (JSON-able),
+    plus ``"slots"`` (see :func:`slots`) for a deployment guarded by a bulkhead."""
     deployments: dict[str, Any] = {}
     for name, route in sorted(singles.items()):
         cand = route.candidates[0]
-        deployments[name] = {
+        entry: dict[str, Any] = {
             "breaker": cand.breaker.state if cand.breaker is not None else None,
             "retry_in_s": _retry_in(cand, now),
             "in_flight": inflight.get(name, 0),
         }
+        if cand.bulkhead is not None:
+            entry["slots"] = slots(cand.bulkhead)
+        deployments[name] = entry
     return {"deployments": deployments}

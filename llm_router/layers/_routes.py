@@ -41,6 +41,30 @@ class BreakerView(Protocol):
         ...
 
 
+class BulkheadView(Protocol):
+    """What the router reads from a deployment's bulkhead (``Bulkhead`` has it)."""
+
+    @property
+    def max_concurrency(self) -> int:
+        """Most streams at once."""
+        ...
+
+    @property
+    def max_waiting(self) -> int:
+        """Most streams queued for a slot."""
+        ...
+
+    @property
+    def in_use(self) -> int:
+        """Slots held by open streams."""
+        ...
+
+    @property
+    def waiting(self) -> int:
+        """Streams queued for a slot."""
+        ...
+
+
 class DetectionLike(Protocol):
     """What the router reads from a task detection (``llm_router.tasks.Detection``)."""
 
@@ -88,7 +112,9 @@ class Candidate:
     ``deployment`` its label-safe name (one breaker per deployment); ``model``
     overrides the provider's own model; ``context_window`` (tokens) lets the router
     skip candidates no larger than one that overflowed; ``breaker`` is the
-    deployment's breaker, read to skip an open circuit without calling anything.
+    deployment's breaker, read to skip an open circuit without calling anything;
+    ``bulkhead`` its concurrency slots (shared by the provider's deployments), read by
+    ``status()`` and ``explain()``.
     """
 
     provider: Provider
@@ -97,6 +123,7 @@ class Candidate:
     context_window: int | None = None
     weight: float = 1.0
     breaker: BreakerView | None = None
+    bulkhead: BulkheadView | None = None
 
     def __post_init__(self) -> None:
         if not self.deployment:

@@ -7,6 +7,7 @@ reads as the failover loop and the commit point only.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from llm_router.errors import (
     Attempt,
@@ -16,7 +17,7 @@ from llm_router.errors import (
     DeadlineExceeded,
     ProviderError,
 )
-from llm_router.layers._routes import Candidate, Resolution
+from llm_router.layers._routes import BreakerView, BulkheadView, Candidate, Resolution
 from llm_router.observe import Observer, Outcome, StreamRecord
 from llm_router.types import StreamChunk
 
@@ -132,6 +133,29 @@ def deadline_error(cand: Candidate, attempts: list[Attempt]) -> DeadlineExceeded
 def is_breaker(provider: object) -> bool:
     """Whether ``provider`` can be read as a :class:`BreakerView` (it is a breaker layer)."""
     return callable(getattr(provider, "would_admit", None)) and hasattr(provider, "retry_at")
+
+
+def is_bulkhead(provider: object) -> bool:
+    """Whether ``provider`` can be read as a :class:`BulkheadView` (a bulkhead layer)."""
+    names = ("max_concurrency", "max_waiting", "in_use", "waiting")
+    return all(hasattr(provider, name) for name in names)
+
+
+def layer_views(provider: object) -> tuple[BreakerView | None, BulkheadView | None]:
+    """The breaker and the bulkhead in ``provider``'s stack, found by following each
+    layer's ``inner`` (``Bulkhead → CircuitBreaker → …``); ``None`` where there is none."""
+    breaker: BreakerView | None = None
+    bulkhead: BulkheadView | None = None
+    layer: object = provider
+    for _ in range(8):
+        if breaker is None and is_breaker(layer):
+            breaker = cast(BreakerView, layer)
+        if bulkhead is None and is_bulkhead(layer):
+            bulkhead = cast(BulkheadView, layer)
+        layer = getattr(layer, "inner", None)
+        if layer is None:
+            break
+    return breaker, bulkhead
 
 
 def model_of(cand: Candidate) -> str:

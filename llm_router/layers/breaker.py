@@ -20,83 +20,35 @@ an asyncio stream, the adapter adds:
 
 Transitions are reported once each to ``observer.circuit_state_change`` by a pybreaker
 listener, and — when a :class:`SharedBreakerState` is attached — published so other
-processes follow (see :mod:`llm_router.layers.breaker_redis`).
+processes follow (see :mod:`llm_router.layers.breaker_redis`). The pybreaker glue (state
+names, the listener, outcome helpers) and the ``SharedBreakerState`` protocol live in
+:mod:`llm_router.layers._breaker_adapter`; this module is the stream layer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Any
 
 import pybreaker
 
 from llm_router.config import BreakerConfig
-from llm_router.errors import CircuitOpen, StreamInterrupted
+from llm_router.errors import CircuitOpen
+from llm_router.layers._breaker_adapter import (
+    STATES,
+    Listener,
+    SharedBreakerState,
+    counts,
+    noop,
+    raise_exc,
+)
 from llm_router.layers.deadline import close
 from llm_router.observe import BreakerState, NullObserver, Observer
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
-_STATES: dict[str, BreakerState] = {
-    pybreaker.STATE_CLOSED: "closed",
-    pybreaker.STATE_HALF_OPEN: "half_open",
-    pybreaker.STATE_OPEN: "open",
-}
-
 _DEFAULT_CONFIG = BreakerConfig()
 _NULL_OBSERVER = NullObserver()
-
-
-class SharedBreakerState(Protocol):
-    """Where breakers publish their transitions so other processes follow them.
-
-    ``publish`` is called on the hot path's thread at the moment of a local
-    transition: it must return at once (queue the write, never wait on I/O). The
-    implementation calls :meth:`CircuitBreaker.apply_shared` for transitions made
-    elsewhere.
-    """
-
-    def attach(self, breaker: CircuitBreaker) -> None:
-        """Start delivering remote transitions of ``breaker.deployment`` to ``breaker``."""
-        ...
-
-    def detach(self, breaker: CircuitBreaker) -> None:
-        """Stop delivering transitions to ``breaker``."""
-        ...
-
-    def publish(self, breaker: CircuitBreaker, state: BreakerState, retry_in: float | None) -> None:
-        """Share ``breaker``'s local transition to ``state`` (``open`` or ``closed``);
-        ``retry_in``: seconds until its trial (``open`` only)."""
-        ...
-
-
-def _raise(exc: BaseException) -> None:
-    raise exc
-
-
-def _noop() -> None:
-    return None
-
-
-def _counts(exc: BaseException) -> bool:
-    """Whether ``exc`` is a failure for the breaker (``False``: neutral)."""
-    if isinstance(exc, GeneratorExit | asyncio.CancelledError) or not isinstance(exc, Exception):
-        return False
-    if isinstance(exc, StreamInterrupted):
-        exc = exc.cause
-    return bool(getattr(exc, "counts_against_breaker", True))
-
-
-class _Listener(pybreaker.CircuitBreakerListener):
-    """Turns pybreaker's state changes into observer events and shared publications."""
-
-    def __init__(self, owner: CircuitBreaker) -> None:
-        self._owner = owner
-
-    def state_change(self, cb: Any, old_state: Any, new_state: Any) -> None:
-        old = _STATES[old_state.name] if old_state is not None else "closed"
-        self._owner._on_transition(old, _STATES[new_state.name])
 
 
 class CircuitBreaker:
@@ -132,7 +84,7 @@ class CircuitBreaker:
             fail_max=config.fail_max,
             reset_timeout=config.reset_timeout,
             success_threshold=config.success_threshold,
-            listeners=[_Listener(self)],
+            listeners=[Listener(self)],
             name=self.deployment,
         )
         self._shared = shared
@@ -153,7 +105,7 @@ class CircuitBreaker:
     def state(self) -> BreakerState:
         """``closed``, ``half_open`` or ``open`` (open even once ``retry_at`` has passed,
         until the next call half-opens it, as in pybreaker)."""
-        return _STATES[self.pybreaker.current_state]
+        return STATES[self.pybreaker.current_state]
 
     @property
     def retry_at(self) -> float | None:
@@ -204,7 +156,7 @@ class CircuitBreaker:
                 await close(stream)
             success = True
         except BaseException as exc:
-            if _counts(exc):
+            if counts(exc):
                 failure = exc
             raise
         finally:
@@ -225,12 +177,12 @@ class CircuitBreaker:
         ):
             return
         if success:
-            self.pybreaker.call(_noop)
+            self.pybreaker.call(noop)
             return
         assert failure is not None
         traceback = failure.__traceback__
         try:
-            self.pybreaker.call(_raise, failure)
+            self.pybreaker.call(raise_exc, failure)
         except pybreaker.CircuitBreakerError:
             pass  # pybreaker's "just tripped" signal; the caller gets the real error
         except BaseException as exc:

@@ -17,31 +17,27 @@ one ``circuit.shared_unavailable`` warning is logged per outage (the URL without
 password), and the reader reconnects with exponential backoff. Open transitions made
 during an outage are shared on reconnect if still open; closes are not (safe side).
 pybreaker's ``CircuitRedisStorage`` is not used: it blocks on Redis at every read.
+
+This module holds the public object, its queue and its lifecycle; the reader and writer
+tasks are in :mod:`llm_router.layers._breaker_redis_tasks`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 import uuid
-from collections.abc import Iterable
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import structlog
 from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 
+from llm_router.layers._breaker_redis_tasks import read_loop, write_loop
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.observe import BreakerState
 from llm_router.types import Sleep
-
-_log = structlog.get_logger("llm_router")
-_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
 
 
 def redact_url(url: str) -> str:
@@ -156,8 +152,8 @@ class RedisBreakerState:
         )
         first = asyncio.Event()
         self._tasks = [
-            asyncio.create_task(self._read_loop(first), name="llm_router.breaker.redis.read"),
-            asyncio.create_task(self._write_loop(), name="llm_router.breaker.redis.write"),
+            asyncio.create_task(read_loop(self, first), name="llm_router.breaker.redis.read"),
+            asyncio.create_task(write_loop(self), name="llm_router.breaker.redis.write"),
         ]
         await first.wait()
 
@@ -182,142 +178,9 @@ class RedisBreakerState:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _read_loop(self, first: asyncio.Event) -> None:
-        assert self._client is not None
-        delay = self._backoff[0]
-        while True:
-            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(self.channel)
-                await self._catch_up(list(self._breakers))
-                self._connected()
-                first.set()
-                delay = self._backoff[0]
-                while True:
-                    _raise_if_cancelled()
-                    message = await pubsub.get_message(
-                        ignore_subscribe_messages=True, timeout=self._ping_interval
-                    )
-                    if message is None:
-                        await pubsub.ping()
-                    elif message["type"] == "message":
-                        self._on_message(message["data"])
-            except _ERRORS as exc:
-                self._set_available(False)
-                self._unavailable(exc)
-                first.set()
-            finally:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
-            _raise_if_cancelled()
-            await self._sleep(delay)
-            delay = min(delay * 2, self._backoff[1])
-
-    async def _write_loop(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            pending, self._pending = self._pending, {}
-            to_read, self._to_read = self._to_read, set()
-            try:
-                if to_read and self.available:
-                    await self._catch_up(to_read)
-                if pending:
-                    await self._write(pending)
-            except _ERRORS as exc:
-                self._unavailable(exc)
-                for deployment, (state, until) in pending.items():
-                    if state == "open":  # re-shared on reconnect while still open
-                        self._pending.setdefault(deployment, (state, until))
-            _raise_if_cancelled()
-            if not self._wake.is_set():
-                self._idle.set()
-
-    async def _write(self, pending: dict[str, tuple[BreakerState, float]]) -> None:
-        assert self._client is not None
-        now = time.monotonic()
-        async with self._client.pipeline(transaction=False) as pipe:
-            for deployment, (state, until) in pending.items():
-                retry_in = max(until - now, 0.0)
-                if state == "open" and retry_in <= 0:
-                    continue
-                body = {"deployment": deployment, "state": state, "origin": self.origin}
-                if state == "open":
-                    value = json.dumps({**body, "retry_in": retry_in})
-                    pipe.set(self.key(deployment), value, px=max(int(retry_in * 1000), 1))
-                else:
-                    value = json.dumps(body)
-                    pipe.delete(self.key(deployment))
-                pipe.publish(self.channel, value)
-            await pipe.execute()
-
-    async def _catch_up(self, deployments: Iterable[str]) -> None:
-        """Adopt the open states other processes stored while we were not listening."""
-        assert self._client is not None
-        names = [d for d in deployments if self._breakers.get(d)]
-        if not names:
-            return
-        async with self._client.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.get(self.key(name))
-                pipe.pttl(self.key(name))
-            replies = await pipe.execute()
-        for i in range(len(names)):
-            raw, pttl = replies[2 * i], replies[2 * i + 1]
-            if raw is not None and isinstance(pttl, int) and pttl > 0:
-                self._apply(_decode(raw), retry_in=pttl / 1000)
-
-    def _on_message(self, data: Any) -> None:
-        body = _decode(data)
-        if body is not None:
-            retry_in = body.get("retry_in")
-            self._apply(body, retry_in=retry_in if isinstance(retry_in, int | float) else None)
-
-    def _apply(self, body: dict[str, Any] | None, *, retry_in: float | None) -> None:
-        if body is None or body.get("origin") == self.origin:
-            return
-        state = body.get("state")
-        if state not in ("open", "closed"):
-            return
-        for breaker in self._breakers.get(str(body.get("deployment")), ()):
-            breaker.apply_shared(state, retry_in)
-
     def _set_available(self, up: bool) -> None:
         (self._up if up else self._down).set()
         (self._down if up else self._up).clear()
-
-    def _connected(self) -> None:
-        self._set_available(True)
-        if self._outage:
-            self._outage = False
-            _log.info("circuit.shared_available", url=self.safe_url)
-        if self._pending:
-            self._wake.set()
-
-    def _unavailable(self, exc: BaseException) -> None:
-        if not self._outage:
-            self._outage = True
-            _log.warning(
-                "circuit.shared_unavailable",
-                url=self.safe_url,
-                error=type(exc).__name__,
-                fallback="local",
-            )
-
-
-def _raise_if_cancelled() -> None:
-    """Re-raise a cancellation that a library call swallowed (Python 3.11's
-    ``asyncio.wait_for`` can drop one when its inner call completes at the same time)."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
-
-
-def _decode(raw: Any) -> dict[str, Any] | None:
-    try:
-        body = json.loads(raw)
-    except (TypeError, ValueError):
-        return None
-    return body if isinstance(body, dict) else None
 
 
 __all__ = ["RedisBreakerState", "redact_url"]

@@ -1,7 +1,8 @@
 """The routing layer (SPEC §4.3): task → route → candidates, failover before commit.
 
 The router walks a route's candidates in order. A candidate is abandoned before
-commit — breaker open, a failure that ``fails_over``, a prompt too long for it —
+commit — breaker open, bulkhead full (``ProviderBusy``), a failure that
+``fails_over``, a prompt too long for it —
 for the next one; once a candidate's first chunk is yielded the router is a
 pass-through, so the caller's text always comes from exactly one upstream.
 
@@ -17,7 +18,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 from llm_router.errors import (
     AllProvidersFailed,
@@ -33,6 +34,7 @@ from llm_router.layers._routes import (
     AUTO,
     DEFAULT_ROUTE,
     BreakerView,
+    BulkheadView,
     Candidate,
     DetectionLike,
     Detector,
@@ -41,7 +43,7 @@ from llm_router.layers._routes import (
     Route,
     UnknownModel,
 )
-from llm_router.layers._walk import Run, deadline_error, is_breaker, skip_reason, weighted_order
+from llm_router.layers._walk import Run, deadline_error, layer_views, skip_reason, weighted_order
 from llm_router.layers.deadline import close, pull_first
 from llm_router.observe import NullObserver, Observer, Outcome
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
@@ -88,8 +90,9 @@ class Router:
         self.routes: Mapping[str, Route] = dict(routes)
         singles: dict[str, Route] = {}
         for pname, provider in (providers or {}).items():
-            view = cast(BreakerView, provider) if is_breaker(provider) else None
-            singles[pname] = Route(pname, (Candidate(provider, pname, breaker=view),))
+            breaker, bulkhead = layer_views(provider)
+            cand = Candidate(provider, pname, breaker=breaker, bulkhead=bulkhead)
+            singles[pname] = Route(pname, (cand,))
         for route in self.routes.values():
             for cand in route.candidates:
                 singles[cand.deployment] = Route(cand.deployment, (cand,))
@@ -121,7 +124,8 @@ class Router:
         return _explain.explain(self.resolve(request), self._clock())
 
     def status(self) -> dict[str, Any]:
-        """Per deployment: breaker state, seconds until it retries, streams in flight."""
+        """Per deployment: breaker state, seconds until it retries, streams in flight,
+        and ``slots`` (in use, waiting, limits) where a bulkhead guards it."""
         return _explain.status(self._singles, self._inflight, self._clock())
 
     async def aclose(self) -> None:
@@ -247,6 +251,7 @@ __all__ = [
     "AUTO",
     "DEFAULT_ROUTE",
     "BreakerView",
+    "BulkheadView",
     "Candidate",
     "CandidateExplanation",
     "DetectionLike",

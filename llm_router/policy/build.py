@@ -4,7 +4,9 @@ Each declared provider is built once and stacked once per deployment (the provid
 or ``provider/model`` where a route overrides the model) with its own retry and
 breaker settings, using :func:`llm_router.builder.stack` — so the layer order is
 still written in one place. A deployment that appears in several routes shares one
-breaker. Breakers share state through Redis when ``breaker_storage`` says so.
+breaker. Breakers share state through Redis when ``breaker_storage`` says so. A
+provider with ``max_concurrency`` gets one :class:`~llm_router.layers.bulkhead.Slots`
+that all its deployments share (on reload, kept while its settings are unchanged).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from llm_router.builder import stack
-from llm_router.layers.breaker import CircuitBreaker, SharedBreakerState
+from llm_router.layers._walk import layer_views
+from llm_router.layers.breaker import SharedBreakerState
+from llm_router.layers.bulkhead import Bulkhead, Slots
 from llm_router.layers.router import Candidate, Route, Router
 from llm_router.observe import MultiObserver, Observer
 from llm_router.policy.model import BreakerStorageSpec, CandidateSpec, Policy, ProviderSpec
@@ -162,7 +166,8 @@ def build_router(
     ``providers`` replaces declared providers by name with your own concrete ones
     (tests, custom clients). ``previous`` (a router built here, on reload) lends its
     deployments whose provider settings did not change, so their breakers keep their
-    state. ``clock``, ``sleep`` and ``rng`` are injected into every layer.
+    state and their bulkheads their slots. ``clock``, ``sleep`` and ``rng`` are
+    injected into every layer.
     """
     observers: list[Observer] = [] if registry is None else [metrics_observer(policy, registry)]
     if observer is not None:
@@ -177,10 +182,15 @@ def build_router(
     extra: dict[str, Any] = {} if rng is None else {"rng": rng}
     raw: dict[str, Provider] = {}
     built: dict[str, tuple[ProviderSpec, str, Provider]] = {}
+    pools: dict[str, Slots] = {}
     for dep, spec, model in deployments(policy):
         kept = old.get(dep)
         if kept is not None and kept[:2] == (spec, model) and spec.name not in given:
             built[dep] = kept
+            if isinstance(kept[2], Bulkhead):
+                pools.setdefault(spec.name, kept[2].slots)
+    for dep, spec, model in deployments(policy):
+        if dep in built:
             continue
         if spec.name not in raw:
             raw[spec.name] = given.get(spec.name) or build_provider(spec, sleep=sleep)
@@ -190,6 +200,7 @@ def build_router(
             breaker=spec.breaker,
             deployment=dep,
             shared=shared,
+            slots=_slots(spec, pools),
             observer=obs,
             clock=clock,
             sleep=sleep,
@@ -229,16 +240,27 @@ def shared_state_of(router: Router) -> SharedBreakerState | None:
     return _SHARED.get(router)
 
 
+def _slots(spec: ProviderSpec, pools: dict[str, Slots]) -> Slots | None:
+    """The provider's one bulkhead pool (``None`` without ``max_concurrency``)."""
+    if spec.max_concurrency is None:
+        return None
+    if spec.name not in pools:
+        pools[spec.name] = Slots(spec.max_concurrency, spec.max_waiting, spec.wait_timeout)
+    return pools[spec.name]
+
+
 def _candidate(cand: CandidateSpec, policy: Policy, stacked: Mapping[str, Provider]) -> Candidate:
     dep = cand.deployment
     layer = stacked[dep]
+    breaker, bulkhead = layer_views(layer)
     return Candidate(
         layer,
         dep,
         model=cand.model,
         context_window=cand.context_window or policy.providers[cand.provider].context_window,
         weight=cand.weight,
-        breaker=layer if isinstance(layer, CircuitBreaker) else None,
+        breaker=breaker,
+        bulkhead=bulkhead,
     )
 
 

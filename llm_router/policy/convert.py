@@ -68,6 +68,8 @@ def _provider(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]) -
         retry=_retry(_merged(spec, defaults, "retry")),
         breaker=_breaker(_merged(spec, defaults, "breaker")),
         max_concurrency=spec.get("max_concurrency"),
+        max_waiting=spec.get("max_waiting"),
+        wait_timeout=None if spec.get("wait_timeout") is None else float(spec["wait_timeout"]),
         prices=None if prices is None else Prices(**_floats(prices)),
         context_window=spec.get("context_window"),
         scripts=_scripts(spec) if kind == "scripted" else (),

@@ -48,6 +48,8 @@ class ProviderSpec:
 
     ``api_key`` is ``None`` when the policy leaves it to the provider's usual
     environment variable. ``scripts`` is only used by ``scripted`` providers.
+    ``max_concurrency`` (with ``max_waiting``, ``wait_timeout``) puts a bulkhead in
+    front of the provider (:class:`~llm_router.layers.bulkhead.Slots`).
     """
 
     name: str
@@ -61,6 +63,8 @@ class ProviderSpec:
     retry: RetryConfig = field(default_factory=RetryConfig)
     breaker: BreakerConfig = field(default_factory=BreakerConfig)
     max_concurrency: int | None = None
+    max_waiting: int | None = None
+    wait_timeout: float | None = None
     prices: Prices | None = None
     context_window: int | None = None
     scripts: tuple[Script, ...] = ()

@@ -8,10 +8,12 @@ the JSON Schema (draft 2020-12) that ``llm-router schema`` prints for editors::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from llm_router.policy.compound import ListOf, MapOf, Obj, OneOf, Variant
-from llm_router.policy.shapes import Bool, Num, Str
+from llm_router.policy.load import Document, PathT
+from llm_router.policy.shapes import Bool, Json, Num, Str
 from llm_router.providers.scripted import FAULT_KINDS
 from llm_router.types import TASK_NAMES
 
@@ -54,6 +56,29 @@ def _seconds(doc: str) -> Num:
 
 def _count(doc: str, minimum: int = 1) -> Num:
     return Num(doc, integer=True, minimum=minimum)
+
+
+@dataclass(frozen=True)
+class NeedsObj(Obj):
+    """An :class:`Obj` some of whose keys only mean something beside another key:
+    ``needs`` pairs ``(key, required_key)`` (JSON Schema ``dependentRequired``)."""
+
+    needs: tuple[tuple[str, str], ...] = ()
+
+    def check(self, doc: Document, value: Any, path: PathT) -> None:
+        """The object's checks, then each key present without the key it needs."""
+        super().check(doc, value, path)
+        for key, other in self.needs if isinstance(value, dict) else ():
+            if key in value and other not in value:
+                doc.issue((*path, key), f"'{key}' only applies with '{other}'; set '{other}' too")
+
+    def schema(self) -> Json:
+        """The object's schema with ``dependentRequired``."""
+        out = super().schema()
+        deps: dict[str, list[str]] = {}
+        for key, other in self.needs:
+            deps.setdefault(key, []).append(other)
+        return {**out, "dependentRequired": deps} if deps else out
 
 
 TIMEOUTS = Obj(
@@ -115,7 +140,7 @@ SCRIPT = Obj(
 )
 _SCRIPTED = frozenset({"scripted"})
 _HTTP = frozenset(PROVIDER_TYPES) - _SCRIPTED
-PROVIDER = Obj(
+PROVIDER = NeedsObj(
     {
         "type": Str("Which API the provider speaks.", enum=PROVIDER_TYPES, what="provider type"),
         "model": Str("The upstream model (the deployment name on Azure).", min_length=1),
@@ -130,7 +155,15 @@ PROVIDER = Obj(
         "timeouts": TIMEOUTS,
         "retry": RETRY,
         "breaker": BREAKER,
-        "max_concurrency": _count("Most concurrent streams to this provider."),
+        "max_concurrency": _count("Most concurrent streams to this provider (a bulkhead)."),
+        "max_waiting": _count(
+            "Streams that may queue for a slot when all are in use, FIFO (default: "
+            "max_concurrency; 0: fail over at once).",
+            0,
+        ),
+        "wait_timeout": _seconds(
+            "Longest wait in that queue before failing over (default: the request deadline)"
+        ),
         "prices": PRICES,
         "context_window": _count("The model's context window in tokens."),
         "text": Str("Scripted: the answer streamed."),
@@ -147,6 +180,7 @@ PROVIDER = Obj(
         *(Variant(k, _HTTP) for k in ("base_url", "api_key", "headers")),
         *(Variant(k, _SCRIPTED) for k in ("text", "chunk_delay", "first_token_delay", "scripts")),
     ),
+    needs=(("max_waiting", "max_concurrency"), ("wait_timeout", "max_concurrency")),
 )
 CANDIDATE = OneOf(
     (

@@ -1,11 +1,16 @@
 """Anthropic Messages streaming events → :class:`StreamChunk` (SPEC §2).
 
 A pure, synchronous decoder: the HTTP base feeds it one parsed SSE event at a time
-and asks for the closing chunk once the stream has ended normally. Usage follows
-Anthropic's accounting: ``input_tokens`` here is the whole prompt, i.e. Anthropic's
-``input_tokens`` (uncached part) plus ``cache_creation_input_tokens`` and
-``cache_read_input_tokens``, so it is comparable with other providers' prompt counts;
-``output_tokens`` is the cumulative count of the last ``message_delta``.
+and asks for the closing chunk once the stream has ended normally.
+
+Usage. Anthropic splits the prompt into three disjoint counts: ``input_tokens`` (only
+the tokens after the last cache breakpoint), ``cache_creation_input_tokens`` and
+``cache_read_input_tokens``; its docs give ``total_input_tokens`` as their sum.
+``Usage.input_tokens`` is that sum, the whole prompt, as OpenAI's ``prompt_tokens`` and
+Gemini's ``promptTokenCount`` (both include cached tokens). Every count in a
+``message_delta`` is cumulative (not an increment), so each one present replaces the
+value of ``message_start``; a count a ``message_delta`` leaves out keeps its
+``message_start`` value, as in Anthropic's SDK. ``output_tokens`` is the last one seen.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ ERROR_TYPES: dict[str, type[errors.ProviderError]] = {
 }
 """Anthropic ``error.type`` → error class (unknown types → :class:`ServerError`)."""
 
+_INPUT_COUNTS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+"""The disjoint parts of an Anthropic prompt; their sum is the whole prompt."""
+
 _TOO_LONG = ("prompt is too long", "context window", "context length", "too many tokens")
 
 
@@ -70,7 +78,6 @@ class AnthropicDecoder:
 
     __slots__ = (
         "_blocks",
-        "_cache_input",
         "_input",
         "_model",
         "_output",
@@ -89,8 +96,8 @@ class AnthropicDecoder:
         # tool calls whose arguments have not started yet → their start-event input
         self._pending_args: dict[int, Any] = {}
         self._tools = 0
-        self._input: int | None = None
-        self._cache_input = 0
+        # input_tokens, cache_creation_input_tokens, cache_read_input_tokens
+        self._input: dict[str, int] = {}
         self._output: int | None = None
         self._stop_reason: str | None = None
         self.finished = False
@@ -128,11 +135,8 @@ class AnthropicDecoder:
         """The closing chunk: normalised and raw stop reason, and usage when known."""
         raw = self._stop_reason
         usage = None
-        if self._input is not None or self._output is not None:
-            usage = Usage(
-                input_tokens=(self._input or 0) + self._cache_input,
-                output_tokens=self._output or 0,
-            )
+        if self._input or self._output is not None:
+            usage = Usage(input_tokens=sum(self._input.values()), output_tokens=self._output or 0)
         return StreamChunk(
             text="",
             provider=self._provider,
@@ -158,13 +162,9 @@ class AnthropicDecoder:
     def _usage(self, usage: Any) -> None:
         if not isinstance(usage, Mapping):
             return
-        if (n := _int(usage.get("input_tokens"))) is not None:
-            self._input = n
-        cached = [
-            _int(usage.get(k)) for k in ("cache_creation_input_tokens", "cache_read_input_tokens")
-        ]
-        if any(c is not None for c in cached):
-            self._cache_input = sum(c or 0 for c in cached)
+        for key in _INPUT_COUNTS:
+            if (n := _int(usage.get(key))) is not None:
+                self._input[key] = n
         if (n := _int(usage.get("output_tokens"))) is not None:
             self._output = n
 

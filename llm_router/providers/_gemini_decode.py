@@ -1,9 +1,16 @@
 """Gemini ``streamGenerateContent?alt=sse`` payloads → :class:`StreamChunk` (SPEC §2).
 
 Every SSE event is a whole ``GenerateContentResponse``. Only the first candidate is
-read (the router never asks for more). Usage: ``input_tokens`` is
-``promptTokenCount``; ``output_tokens`` is ``candidatesTokenCount`` plus
-``thoughtsTokenCount`` (thinking models bill both as output).
+read (the router never asks for more).
+
+Usage. Each event's ``usageMetadata`` is a cumulative snapshot, and the event with the
+``finishReason`` carries the final one, so the stream ends there without waiting for
+more. Counts that are zero are left out of the JSON (``candidatesTokenCount`` is absent
+when a thinking model spent its whole budget thinking), so an absent count is 0.
+``totalTokenCount`` = prompt + candidates + tool-use prompt + thoughts;
+``Usage.input_tokens`` is ``promptTokenCount`` (which includes cached content) plus
+``toolUsePromptTokenCount``, ``Usage.output_tokens`` is ``candidatesTokenCount`` plus
+``thoughtsTokenCount`` (thinking is billed as output).
 """
 
 from __future__ import annotations
@@ -66,8 +73,8 @@ def _int(value: Any) -> int | None:
 
 class GeminiDecoder:
     """Decodes one Gemini stream. ``finished`` turns true with a ``finishReason``;
-    ``wants_trailer`` stays true until the final ``usageMetadata`` (with
-    ``candidatesTokenCount``) has been seen, on that event or a later one."""
+    ``wants_trailer`` is true only when that event carried no ``usageMetadata``, until
+    a later event brings it."""
 
     __slots__ = (
         "_input",
@@ -105,22 +112,21 @@ class GeminiDecoder:
             )
         if isinstance(data.get("modelVersion"), str) and data["modelVersion"]:
             self._model = data["modelVersion"]
-        final_usage = self._usage(data.get("usageMetadata"))
+        has_usage = self._usage(data.get("usageMetadata"))
+        if has_usage:
+            self.wants_trailer = False
         candidates = data.get("candidates")
         if not isinstance(candidates, list) or not candidates:
             self._blocked(data.get("promptFeedback"))
-            if self.finished and final_usage:
-                self.wants_trailer = False
             return []
         candidate = candidates[0] if isinstance(candidates[0], Mapping) else {}
         chunks = self._parts(candidate.get("content"))
         finish = candidate.get("finishReason")
         if isinstance(finish, str) and finish and finish != "FINISH_REASON_UNSPECIFIED":
+            if not self.finished:
+                self.wants_trailer = not has_usage
             self._raw_finish = finish
             self.finished = True
-            self.wants_trailer = not final_usage
-        elif self.finished and final_usage:
-            self.wants_trailer = False
         return chunks
 
     def final_chunk(self) -> StreamChunk:
@@ -142,15 +148,12 @@ class GeminiDecoder:
         )
 
     def _usage(self, meta: Any) -> bool:
-        """Record usage; true when it carries the output count (the final usage)."""
+        """Record a usage snapshot (absent counts are 0); false when there is none."""
         if not isinstance(meta, Mapping):
             return False
-        if (n := _int(meta.get("promptTokenCount"))) is not None:
-            self._input = n
-        out = _int(meta.get("candidatesTokenCount"))
-        if out is None:
-            return False
-        self._output = out + (_int(meta.get("thoughtsTokenCount")) or 0)
+        counts = {k: _int(v) or 0 for k, v in meta.items() if k.endswith("TokenCount")}
+        self._input = counts.get("promptTokenCount", 0) + counts.get("toolUsePromptTokenCount", 0)
+        self._output = counts.get("candidatesTokenCount", 0) + counts.get("thoughtsTokenCount", 0)
         return True
 
     def _blocked(self, feedback: Any) -> None:

@@ -95,7 +95,12 @@ def translate_contents(
 
 def translate_tools(tools: tuple[Mapping[str, Any], ...]) -> list[dict[str, Any]]:
     """OpenAI function tools → one ``functionDeclarations`` tool; other (Gemini-shaped)
-    tools such as ``googleSearch`` pass through."""
+    tools such as ``googleSearch`` pass through.
+
+    An OpenAI tool's ``parameters`` is JSON Schema, so it goes to Gemini's
+    ``parametersJsonSchema``, which takes JSON Schema as is (``additionalProperties``,
+    ``anyOf``, lower-case types…). Gemini's ``parameters`` field is its own OpenAPI-subset
+    ``Schema`` and rejects such keys with a 400 ("Unknown name additionalProperties")."""
     declarations: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
     for tool in tools:
@@ -105,7 +110,7 @@ def translate_tools(tools: tuple[Mapping[str, Any], ...]) -> list[dict[str, Any]
             if function.get("description"):
                 declaration["description"] = function["description"]
             if function.get("parameters"):
-                declaration["parameters"] = function["parameters"]
+                declaration["parametersJsonSchema"] = function["parameters"]
             declarations.append(declaration)
         else:
             others.append(dict(tool))

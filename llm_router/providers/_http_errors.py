@@ -80,8 +80,13 @@ def parse_duration(value: str | None) -> float | None:
 
 
 def retry_after_from_headers(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """``retry-after-ms``, then ``Retry-After``, then OpenAI ``x-ratelimit-reset-*``
-    (the reset of an exhausted limit, or the longest reset when none says which)."""
+    """Seconds to wait before retrying a 429, or ``None``.
+
+    ``retry-after-ms`` (milliseconds; Azure OpenAI sends it, and OpenAI's SDK reads it
+    before ``Retry-After``), then ``Retry-After``. Only when both are missing, the
+    ``x-ratelimit-reset-<limit>`` of a limit whose ``x-ratelimit-remaining-<limit>`` is
+    ``0``: the time until that limit is fully replenished, so an upper bound. A reset
+    of a limit that is not exhausted says nothing about this 429 and is ignored."""
     ms = headers.get("retry-after-ms")
     if ms is not None:
         try:
@@ -91,17 +96,14 @@ def retry_after_from_headers(headers: Mapping[str, str], now: float | None = Non
     seconds = parse_retry_after(headers.get("retry-after"), now)
     if seconds is not None:
         return seconds
-    resets: list[float] = []
     exhausted: list[float] = []
     for kind in ("requests", "tokens"):
-        reset = parse_duration(headers.get(f"x-ratelimit-reset-{kind}"))
-        if reset is None:
+        if headers.get(f"x-ratelimit-remaining-{kind}", "").strip() != "0":
             continue
-        resets.append(reset)
-        if headers.get(f"x-ratelimit-remaining-{kind}", "").strip() == "0":
+        reset = parse_duration(headers.get(f"x-ratelimit-reset-{kind}"))
+        if reset is not None:
             exhausted.append(reset)
-    chosen = exhausted or resets
-    return max(chosen) if chosen else None
+    return max(exhausted) if exhausted else None
 
 
 def _error_object(body: bytes) -> Any:
@@ -125,6 +127,9 @@ def error_message_from_body(body: bytes) -> str:
         message = err
     elif isinstance(err, dict):
         message = str(err.get("message") or err.get("type") or err.get("code") or "")
+        reasons = [str(r) for r in _finish_reasons(err) if r]
+        if not message and reasons:
+            message = f"finish_reason: {reasons[0]}"
         status = err.get("status")
         if isinstance(status, str) and status and status not in message:
             message = f"{status}: {message}" if message else status
@@ -134,12 +139,23 @@ def error_message_from_body(body: bytes) -> str:
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
 
 
+def _finish_reasons(err: dict[str, Any]) -> list[Any]:
+    """The ``finish_reason`` of each choice when the error body is a completion (Azure
+    AI Foundry answers a filtered request with a 400 whose body is a
+    ``chat.completion`` with ``finish_reason: "content_filter"``)."""
+    choices = err.get("choices")
+    if not isinstance(choices, list):
+        return []
+    return [c.get("finish_reason") for c in choices if isinstance(c, dict)]
+
+
 def _codes(body: bytes) -> str:
-    """Lower-cased code/type/status fields of the error object, for classification."""
+    """Lower-cased code/type/status fields of the error object (and the finish reasons
+    of a completion-shaped body), for classification."""
     err = _error_object(body)
     if not isinstance(err, dict):
         return ""
-    fields = [err.get("code"), err.get("type"), err.get("status")]
+    fields = [err.get("code"), err.get("type"), err.get("status"), *_finish_reasons(err)]
     inner = err.get("innererror")
     if isinstance(inner, dict):
         fields.append(inner.get("code"))

@@ -43,9 +43,18 @@ def error_from_event(err: Any, provider: str, model: str) -> errors.ProviderErro
 class OpenAIDecoder:
     """Chat Completions chunks → chunks: text (and ``reasoning_content`` as thinking),
     tool-call deltas, the finish reason and the trailing usage chunk. Role-only
-    deltas and Azure's ``prompt_filter_results`` chunk produce nothing."""
+    deltas, Azure's ``prompt_filter_results`` chunk and its content-filter annotation
+    chunks produce nothing.
+
+    An ``{"error": …}`` event raises (OpenRouter sends one inside a 200 stream, with
+    ``finish_reason: "error"``); a ``finish_reason: "error"`` alone raises too, so a
+    failed generation is never passed off as a finished one. With ``await_done``
+    (Azure) the stream is read up to ``[DONE]`` after its finish reason (within the
+    trailer grace): Azure's asynchronous content filter may deliver its
+    ``content_filter`` verdict after the ``stop`` chunk, and that verdict wins."""
 
     __slots__ = (
+        "await_done",
         "finished",
         "model",
         "provider",
@@ -55,10 +64,13 @@ class OpenAIDecoder:
         "wants_trailer",
     )
 
-    def __init__(self, provider: str, model: str, *, want_usage: bool) -> None:
+    def __init__(
+        self, provider: str, model: str, *, want_usage: bool, await_done: bool = False
+    ) -> None:
         self.provider = provider
         self.model = model
         self.want_usage = want_usage
+        self.await_done = await_done
         self.finished = False
         self.wants_trailer = False
         self.raw_finish: str | None = None
@@ -93,7 +105,7 @@ class OpenAIDecoder:
                 input_tokens=int(usage.get("prompt_tokens") or 0),
                 output_tokens=int(usage.get("completion_tokens") or 0),
             )
-            self.wants_trailer = False
+            self.wants_trailer = self.await_done
         out: list[StreamChunk] = []
         for choice in choices or ():
             if choice.get("index", 0) != 0:
@@ -116,10 +128,20 @@ class OpenAIDecoder:
                     )
             raw = choice.get("finish_reason")
             if raw:
-                self.raw_finish = str(raw)
-                self.finished = True
-                self.wants_trailer = self.want_usage and self.usage is None
+                self._finish(str(raw))
         return out
+
+    def _finish(self, raw: str) -> None:
+        if raw == "error":
+            raise errors.ServerError(
+                "upstream ended the stream with finish_reason 'error'",
+                provider=self.provider,
+                model=self.model,
+            )
+        if self.raw_finish != "content_filter":  # a filter verdict is never undone
+            self.raw_finish = raw
+        self.finished = True
+        self.wants_trailer = self.await_done or (self.want_usage and self.usage is None)
 
     @staticmethod
     def _tool_deltas(calls: Any, legacy: Any) -> tuple[ToolCallDelta, ...]:

@@ -52,6 +52,11 @@ class AnthropicProvider(HTTPStreamProvider):
     tool calls are translated, and ``max_tokens`` (required by Anthropic) defaults to
     ``max_tokens_default``. Thinking deltas arrive as ``StreamChunk.thinking``.
     ``api_key=None`` reads ``ANTHROPIC_API_KEY``.
+
+    ``Usage.input_tokens`` is the whole prompt: Anthropic's ``input_tokens`` (the part
+    after the last cache breakpoint) plus ``cache_creation_input_tokens`` and
+    ``cache_read_input_tokens``, like other providers' prompt counts. Cached tokens are
+    billed at other rates (reads cheaper, writes dearer), which ``Usage`` cannot show.
     """
 
     wire: ClassVar[Literal["sse", "ndjson"]] = "sse"

@@ -52,7 +52,11 @@ def ollama_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
 
 class OllamaDecoder:
     """NDJSON lines → chunks: ``message.content`` / ``response`` text,
-    ``message.thinking``, whole tool calls, ``done`` with ``done_reason`` and counts."""
+    ``message.thinking``, whole tool calls, ``done`` with ``done_reason`` and counts.
+
+    Each tool call arrives whole, once, with object ``arguments``; its ``id`` (sent by
+    recent Ollama) is kept, else ``call_<n>`` is made up. The last line may carry text
+    as well as ``done``."""
 
     __slots__ = ("finished", "model", "provider", "raw_finish", "tools", "usage", "wants_trailer")
 

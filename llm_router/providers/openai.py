@@ -1,9 +1,13 @@
 """OpenAI Chat Completions streaming — also Azure OpenAI, OpenRouter and any
 OpenAI-compatible server (vLLM, llama.cpp, LiteLLM proxy, Ollama's ``/v1``).
 
-Azure differs only in the URL (``/openai/deployments/{deployment}/chat/completions``
-with ``api-version``), the ``api-key`` header, and a first chunk with empty ``choices``
-and ``prompt_filter_results`` (consumed like any empty delta).
+Azure differs in the URL (``/openai/deployments/{deployment}/chat/completions`` with
+``api-version``), the ``api-key`` header, a first chunk with empty ``choices`` and
+``prompt_filter_results`` and annotation chunks with ``content_filter_results`` (all
+consumed like any empty delta). A completion its filter stops ends with
+``finish_reason: "content_filter"`` (HTTP 200); a prompt it blocks is a 400 with
+``code: content_filter`` (→ :class:`~llm_router.errors.ContentFiltered`). A 429's
+``retry-after-ms`` (milliseconds) is preferred to ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -141,7 +145,9 @@ class OpenAIProvider(HTTPStreamProvider):
 
     def new_decoder(self, model: str) -> StreamDecoder:
         """A Chat Completions chunk decoder."""
-        return OpenAIDecoder(self.name, model, want_usage=self.include_usage)
+        return OpenAIDecoder(
+            self.name, model, want_usage=self.include_usage, await_done=self.api_style == "azure"
+        )
 
 
 __all__ = ["OpenAIProvider", "openai_messages", "plain"]

@@ -44,6 +44,7 @@ def _partial() -> Completion:
         ),
         pytest.param(errors.DeadlineExceeded("x", provider="p"), 504, "deadline", id="deadline"),
         pytest.param(errors.CircuitOpen("x", provider="p"), 503, "circuit_open", id="open"),
+        pytest.param(errors.ProviderBusy("x", provider="p"), 503, "provider_busy", id="busy"),
         pytest.param(
             errors.StreamInterrupted(_partial(), errors.ServerError("x", provider="p")),
             502,
@@ -85,6 +86,25 @@ def test_all_failed_mixed_or_all_open_is_503() -> None:
     assert (mixed.status, mixed.code) == (503, "all_providers_failed")
     closed = error_info(_failed(errors.CircuitOpen("a", provider="a")))
     assert (closed.status, closed.code) == (503, "circuit_open")
+    busy = error_info(
+        _failed(errors.ProviderBusy("a", provider="a"), errors.ProviderBusy("b", provider="b"))
+    )
+    assert (busy.status, busy.code) == (503, "provider_busy")
+    both = error_info(
+        _failed(errors.CircuitOpen("a", provider="a"), errors.ProviderBusy("b", provider="b"))
+    )
+    assert (both.status, both.code) == (503, "all_providers_failed")
+
+
+def test_busy_and_open_candidates_do_not_decide_the_status() -> None:
+    """A 429 from the one provider that was tried stays a 429 beside busy ones."""
+    info = error_info(
+        _failed(
+            errors.ProviderBusy("a", provider="a"),
+            errors.RateLimited("b", provider="b", retry_after=1),
+        )
+    )
+    assert info.status == 429
 
 
 def test_error_messages_never_carry_secrets_or_prompts() -> None:

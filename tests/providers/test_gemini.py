@@ -166,7 +166,7 @@ async def test_request_shape_and_key_header(
         "tools": [
             {
                 "functionDeclarations": [
-                    {"name": "f", "description": "d", "parameters": {"type": "object"}}
+                    {"name": "f", "description": "d", "parametersJsonSchema": {"type": "object"}}
                 ]
             }
         ],
