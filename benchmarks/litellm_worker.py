@@ -39,7 +39,9 @@ def main() -> None:
     litellm.telemetry = False
     routers: dict[str, object] = {}
     loop = asyncio.new_event_loop()
-    print(json.dumps({"ready": True, "version": getattr(litellm, "__version__", "?")}), flush=True)
+    from importlib.metadata import version  # litellm has no __version__
+
+    print(json.dumps({"ready": True, "version": version("litellm")}), flush=True)
     for line in sys.stdin:
         cmd = json.loads(line)
         url = cmd["url"]

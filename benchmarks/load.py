@@ -1,7 +1,8 @@
 """Load client (its own process): many concurrent OpenAI-style streams against one URL.
 
 ``--concurrency C --total N``: keep C streams in flight until N have finished; prints
-one JSON line with streams/s, events/s and time to first token p50/p99 (ms).
+one JSON line with streams/s, events/s and time to first token (the first text delta)
+p50/p99 (ms).
 ``--hold N``: open N streams, print ``HELD`` once each has delivered its first chunk,
 then wait for a line on stdin and close them all.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import sys
 import time
@@ -24,26 +26,32 @@ BODY = {
 }
 
 
+_TOKEN = re.compile(rb'"content":"[^"]')
+"""A delta with text: the first *token*, not the role-only preamble an upstream sends
+first (``"content":""``), which the gateway, like every router, swallows."""
+
+
 async def one(
     session: aiohttp.ClientSession, url: str, headers: dict[str, str], ttfts: list[float]
 ) -> int:
     """One stream read to its end; returns the data events seen (``[DONE]`` included).
 
-    Reads coalesce events and may split an event's ``data: `` prefix, so the count
-    runs over the previous read's last 5 bytes plus this read (a 6-byte prefix can't
-    lie wholly inside those 5 bytes, so nothing is counted twice)."""
+    Time to first token is taken when the first text delta has arrived. Reads
+    coalesce events and split them anywhere, so both scans also look at the previous
+    read's last bytes (a 6-byte ``data: `` can't lie wholly inside its last 5, so
+    nothing is counted twice)."""
     n = 0
     tail = b""
     t = time.perf_counter()
+    waiting = True
     async with session.post(url, json=BODY, headers=headers) as resp:
         resp.raise_for_status()
-        first = True
         async for data in resp.content.iter_any():
-            if first:
+            if waiting and _TOKEN.search(tail + data) is not None:
                 ttfts.append(time.perf_counter() - t)
-                first = False
-            n += (tail + data).count(b"data: ")
-            tail = data[-5:]
+                waiting = False
+            n += (tail[-5:] + data).count(b"data: ")
+            tail = data[-12:]
     return n
 
 

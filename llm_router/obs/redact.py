@@ -116,6 +116,7 @@ def register_secret(value: str | None) -> None:
         with _secrets_lock:
             _secrets.add(value)
             _secrets_by_length = tuple(sorted(_secrets, key=len, reverse=True))
+            _short.clear()
 
 
 def register_env_secrets(environ: Mapping[str, str] | None = None) -> None:
@@ -155,8 +156,24 @@ def is_secret_key(key: str) -> bool:
     return _key_kind(key) == _SECRET
 
 
+_short: dict[str, str] = {}  # memo for short strings (names, ids); cleared on change
+_SHORT, _MAX_SHORT = 64, 4096
+
+
 def redact_text(text: str) -> str:
     """``text`` with every key-looking string and registered secret replaced."""
+    if len(text) <= _SHORT:
+        done = _short.get(text)
+        if done is None:
+            done = _redact_text(text)
+            if len(_short) >= _MAX_SHORT:
+                _short.clear()
+            _short[text] = done
+        return done
+    return _redact_text(text)
+
+
+def _redact_text(text: str) -> str:
     for secret in _secrets_by_length:
         if secret in text:
             text = text.replace(secret, REDACTED)

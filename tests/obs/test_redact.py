@@ -97,3 +97,14 @@ def test_configured_pipeline_redacts_content_unless_enabled() -> None:
         event = json.loads(buf.getvalue())
         assert event["prompt"] == expected
         assert event["api_key"] == REDACTED
+
+
+def test_a_secret_registered_later_is_scrubbed_from_strings_seen_before() -> None:
+    """Short strings are memoised; registering a secret must invalidate that memo."""
+    value = "late-registered-credential-42"
+    assert redact_text(value) == value  # seen (and memoised) while not yet a secret
+    assert redact_text(value) == value
+    register_secret(value)
+    assert value not in redact_text(value)
+    long_text = "x" * 100 + value
+    assert value not in redact_text(long_text)
