@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -196,8 +197,7 @@ def throughput(
                 _row(f"straight to upstream, {conc} concurrent, saturating", direct, direct)
             )
         conc, total = paced
-        direct = load(paced_base + "/chat/completions", conc, total)
-        via = load(paced_gw.url, conc, total)
+        direct, via = _interleaved(paced_base + "/chat/completions", paced_gw.url, conc, total)
         rows.append(_row(f"llm_router gateway, {conc} concurrent, paced 10 ms/chunk", via, direct))
         rows.append(_row(f"straight to upstream, {conc} concurrent, paced", direct, direct))
         rows.append(
@@ -227,6 +227,25 @@ def throughput(
         if proxy is not None:
             proxy.close()
     return rows
+
+
+def _interleaved(
+    direct_url: str, via_url: str, conc: int, total: int, rounds: int = 3
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Direct and via the gateway in alternating rounds; the median of each figure.
+
+    Latency under load drifts with whatever else the machine does; alternating
+    rounds spreads that drift over both sides instead of biasing one."""
+    runs: dict[str, list[dict[str, float]]] = {"direct": [], "via": []}
+    for _ in range(rounds):
+        runs["direct"].append(load(direct_url, conc, max(conc, total // rounds)))
+        runs["via"].append(load(via_url, conc, max(conc, total // rounds)))
+
+    def median(side: str) -> dict[str, float]:
+        keys = runs[side][0]
+        return {k: statistics.median(r[k] for r in runs[side]) for k in keys}
+
+    return median("direct"), median("via")
 
 
 def _row(case: str, m: dict[str, float], direct: dict[str, float]) -> Row:

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows += asyncio.run(_lib.failover(up, runs=3 if quick else 20))
         levels = ((100, 200),) if quick else ((100, 2000), (1000, 4000))
-        paced = (100, 300) if quick else (100, 1000)
+        paced = (100, 300) if quick else (100, 1500)
         rows += _gateway.throughput(up, levels=levels, paced=paced, litellm_python=lite)
         rows += _gateway.memory_per_stream(up, streams=300 if quick else 5000)
         rows += detection(quick)

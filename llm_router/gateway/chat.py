@@ -29,7 +29,6 @@ from llm_router.gateway.errors import SHUTDOWN, ErrorInfo, error_info
 from llm_router.gateway.openai_format import DONE_EVENT, ChunkEncoder, completion_body
 from llm_router.gateway.openai_request import ParsedRequest, RequestInvalid, parse_chat_request
 from llm_router.gateway.state import GatewayState
-from llm_router.layers.router import Router
 from llm_router.obs.logs import bind_request_id
 from llm_router.types import StreamChunk
 
@@ -90,13 +89,14 @@ async def chat_completions(request: web.Request, state: GatewayState) -> web.Str
         return json_response(error_info(exc), request_id)
     with state.track() as router:
         try:
-            task = router.resolve(parsed.request).task
+            resolution = router.resolve(parsed.request)  # detect the task once
         except LLMRouterError as exc:
             return json_response(error_info(exc), request_id)
-        headers = {TASK_HEADER: task, REQUEST_ID_HEADER: request_id}
+        headers = {TASK_HEADER: resolution.task, REQUEST_ID_HEADER: request_id}
+        opened = router.stream_resolved(parsed.request, resolution)
         if parsed.stream:
-            return await _stream(request, state, router, parsed, headers)
-        return await _complete(state, router, parsed, headers)
+            return await _stream(request, state, opened, parsed, headers)
+        return await _complete(state, opened, parsed, headers)
 
 
 def _ids() -> tuple[str, int]:
@@ -106,14 +106,14 @@ def _ids() -> tuple[str, int]:
 async def _stream(
     request: web.Request,
     state: GatewayState,
-    router: Router,
+    routed: AsyncIterator[StreamChunk],
     parsed: ParsedRequest,
     headers: dict[str, str],
 ) -> web.StreamResponse:
     request_id = headers[REQUEST_ID_HEADER]
     response: web.StreamResponse | None = None
     writer: EventWriter | None = None
-    async with closing(router.stream_complete(parsed.request)) as stream:
+    async with closing(routed) as stream:
         try:
             try:
                 first = await anext(stream, None)  # the commit point
@@ -183,12 +183,15 @@ def _own_shutdown(state: GatewayState) -> bool:
 
 
 async def _complete(
-    state: GatewayState, router: Router, parsed: ParsedRequest, headers: dict[str, str]
+    state: GatewayState,
+    routed: AsyncIterator[StreamChunk],
+    parsed: ParsedRequest,
+    headers: dict[str, str],
 ) -> web.Response:
     acc = Accumulator()
     start = time.monotonic()
     try:
-        async with closing(router.stream_complete(parsed.request)) as stream:
+        async with closing(routed) as stream:
             async for chunk in stream:
                 acc.add(chunk)
     except Exception as exc:

@@ -6,7 +6,7 @@ import pytest
 
 from llm_router.gateway.app import STATE
 from llm_router.providers.scripted import Fault, Script, ScriptedProvider
-from llm_router.types import ToolCall, Usage
+from llm_router.types import ChatRequest, ToolCall, Usage
 from tests.gateway.conftest import MakeClient, chat_body, sse_events, sse_json
 
 
@@ -354,3 +354,27 @@ async def test_draining_gateway_is_not_ready(make_client: MakeClient) -> None:
     resp = await client.post("/v1/chat/completions", json=chat_body())
     assert resp.status == 503
     assert (await resp.json())["error"]["code"] == "shutting_down"
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_the_task_is_detected_once_per_request(make_client: MakeClient, stream: bool) -> None:
+    """The task header and the routing share one detection (it is per-request cost)."""
+    from llm_router.layers.router import Candidate, Route, Router
+    from tests.gateway.conftest import Detected, detector
+
+    calls: list[str] = []
+
+    def counting(request: ChatRequest) -> Detected:
+        calls.append(request.request_id)
+        return detector(request)
+
+    provider = fast()
+    router = Router(
+        {"default": Route("default", (Candidate(provider, "fast"),))}, detector=counting
+    )
+    client = await make_client(router)
+    resp = await client.post("/v1/chat/completions", json=chat_body(stream=stream))
+    assert resp.status == 200
+    assert resp.headers["x-llm-router-task"] == "chat"
+    await resp.read()
+    assert len(calls) == 1
