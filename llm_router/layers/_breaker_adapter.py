@@ -1,6 +1,6 @@
 """The pybreaker side of :class:`~llm_router.layers.breaker.CircuitBreaker`.
 
-How outcomes are fed to pybreaker (``raise_exc``/``noop`` through its ``call``; which
+How outcomes are fed to pybreaker (:func:`feed`: ``raise_exc``/``noop`` through its ``call``; which
 errors count as failures), how its state changes come back (:class:`Listener`, state
 names mapped by ``STATES``), and :class:`SharedBreakerState`, the protocol through which
 those transitions are published to other processes. Kept apart from the stream layer
@@ -10,7 +10,7 @@ in :mod:`llm_router.layers.breaker`, which re-exports ``SharedBreakerState``.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pybreaker
 
@@ -50,6 +50,28 @@ class SharedBreakerState(Protocol):
         ...
 
 
+@runtime_checkable
+class SharedTrial(Protocol):
+    """A :class:`SharedBreakerState` that also makes the half-open trial cluster-wide.
+
+    Optional: a breaker whose shared state implements it asks, once per local trial
+    (rare: once per ``reset_timeout``), for the one trial token of its deployment.
+    """
+
+    async def claim_trial(self, breaker: CircuitBreaker, token: object) -> float | None:
+        """Claim the trial of ``breaker.deployment`` for the local trial ``token``.
+
+        ``None``: this process may send the trial (claimed, or the shared store is
+        unavailable and the local decision stands). A number: another process holds
+        it; refuse trials locally for that many seconds. Must be bounded in time.
+        """
+        ...
+
+    def release_trial(self, token: object) -> None:
+        """Free the trial claimed for ``token`` (no-op if none); never waits."""
+        ...
+
+
 def raise_exc(exc: BaseException) -> None:
     """Raise ``exc`` (called through ``pybreaker.call`` to record a failure)."""
     raise exc
@@ -58,6 +80,24 @@ def raise_exc(exc: BaseException) -> None:
 def noop() -> None:
     """Do nothing (called through ``pybreaker.call`` to record a success)."""
     return None
+
+
+def feed(cb: Any, failure: BaseException | None) -> None:
+    """Record one outcome in the ``pybreaker.CircuitBreaker`` ``cb``: a success when
+    ``failure`` is ``None``, else that failure (``failure`` keeps its own traceback)."""
+    if failure is None:
+        cb.call(noop)
+        return
+    traceback = failure.__traceback__
+    try:
+        cb.call(raise_exc, failure)
+    except pybreaker.CircuitBreakerError:
+        pass  # pybreaker's "just tripped" signal; the caller gets the real error
+    except BaseException as exc:
+        if exc is not failure:
+            raise
+    finally:
+        failure.__traceback__ = traceback  # drop pybreaker's frames from the caller's view
 
 
 def counts(exc: BaseException) -> bool:
@@ -80,4 +120,13 @@ class Listener(pybreaker.CircuitBreakerListener):
         self._owner._on_transition(old, STATES[new_state.name])
 
 
-__all__ = ["STATES", "Listener", "SharedBreakerState", "counts", "noop", "raise_exc"]
+__all__ = [
+    "STATES",
+    "Listener",
+    "SharedBreakerState",
+    "SharedTrial",
+    "counts",
+    "feed",
+    "noop",
+    "raise_exc",
+]

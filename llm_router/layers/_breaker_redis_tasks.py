@@ -5,7 +5,7 @@
   processes' transitions to the local breakers and reconnects with exponential backoff;
 - :func:`write_loop`, the key storage: drains the queue of local transitions into one
   pipeline each time it wakes (SET with a TTL while open, DEL on close, one PUBLISH per
-  transition).
+  transition, then the release of finished trials' tokens: DEL if still ours).
 
 Both work on the fields of ``shared`` (the state object) directly: with it they are
 one component, kept in two modules only so that each reads in one sitting. Redis errors
@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     from llm_router.layers.breaker_redis import RedisBreakerState
 
 _log = structlog.get_logger("llm_router")
-_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+"""What a Redis call may raise when the server is down, slow or gone."""
+_RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0"""
 
 
 async def read_loop(shared: RedisBreakerState, first: asyncio.Event) -> None:
@@ -55,7 +58,7 @@ async def read_loop(shared: RedisBreakerState, first: asyncio.Event) -> None:
                     await pubsub.ping()
                 elif message["type"] == "message":
                     _on_message(shared, message["data"])
-        except _ERRORS as exc:
+        except ERRORS as exc:
             shared._set_available(False)
             _unavailable(shared, exc)
             first.set()
@@ -74,12 +77,13 @@ async def write_loop(shared: RedisBreakerState) -> None:
         shared._wake.clear()
         pending, shared._pending = shared._pending, {}
         to_read, shared._to_read = shared._to_read, set()
+        releases, shared._releases = shared._releases, []
         try:
             if to_read and shared.available:
                 await _catch_up(shared, to_read)
-            if pending:
-                await _write(shared, pending)
-        except _ERRORS as exc:
+            if pending or releases:
+                await _write(shared, pending, releases)
+        except ERRORS as exc:
             _unavailable(shared, exc)
             for deployment, (state, until) in pending.items():
                 if state == "open":  # re-shared on reconnect while still open
@@ -89,7 +93,11 @@ async def write_loop(shared: RedisBreakerState) -> None:
             shared._idle.set()
 
 
-async def _write(shared: RedisBreakerState, pending: dict[str, tuple[BreakerState, float]]) -> None:
+async def _write(
+    shared: RedisBreakerState,
+    pending: dict[str, tuple[BreakerState, float]],
+    releases: list[tuple[str, str]],
+) -> None:
     assert shared._client is not None
     now = time.monotonic()
     async with shared._client.pipeline(transaction=False) as pipe:
@@ -105,6 +113,8 @@ async def _write(shared: RedisBreakerState, pending: dict[str, tuple[BreakerStat
                 value = json.dumps(body)
                 pipe.delete(shared.key(deployment))
             pipe.publish(shared.channel, value)
+        for key, token in releases:  # after the outcome's PUBLISH: no trial before it is seen
+            pipe.eval(_RELEASE, 1, key, token)
         await pipe.execute()
 
 
@@ -180,4 +190,4 @@ def _decode(raw: Any) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-__all__ = ["read_loop", "write_loop"]
+__all__ = ["ERRORS", "read_loop", "write_loop"]

@@ -11,6 +11,8 @@ an asyncio stream, the adapter adds:
   cancellation) and for request errors (4xx) — neutral outcomes never reach pybreaker,
   whose ``exclude=`` would count them as successes;
 - **exactly one half-open trial**: concurrent callers beyond it get ``CircuitOpen``;
+  across processes too when ``shared`` is a ``SharedTrial`` (Redis): the local trial
+  first claims a cluster-wide token (one bounded round trip; never in closed state);
 - **an injected clock**: pybreaker times the open state with ``datetime.now()``, so
   the adapter never lets pybreaker decide open → half-open. It keeps ``retry_at`` on
   its own clock (set whenever pybreaker enters ``open``) and calls
@@ -21,8 +23,8 @@ an asyncio stream, the adapter adds:
 Transitions are reported once each to ``observer.circuit_state_change`` by a pybreaker
 listener, and — when a :class:`SharedBreakerState` is attached — published so other
 processes follow (see :mod:`llm_router.layers.breaker_redis`). The pybreaker glue (state
-names, the listener, outcome helpers) and the ``SharedBreakerState`` protocol live in
-:mod:`llm_router.layers._breaker_adapter`; this module is the stream layer.
+names, the listener, outcome helpers) and the ``SharedBreakerState`` and ``SharedTrial``
+protocols live in :mod:`llm_router.layers._breaker_adapter`; this module is the stream layer.
 """
 
 from __future__ import annotations
@@ -39,9 +41,9 @@ from llm_router.layers._breaker_adapter import (
     STATES,
     Listener,
     SharedBreakerState,
+    SharedTrial,
     counts,
-    noop,
-    raise_exc,
+    feed,
 )
 from llm_router.layers.deadline import close
 from llm_router.observe import BreakerState, NullObserver, Observer
@@ -49,6 +51,7 @@ from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
 _DEFAULT_CONFIG = BreakerConfig()
 _NULL_OBSERVER = NullObserver()
+_REMOTE = object()  # the local trial permit while another process holds the shared trial
 
 
 class CircuitBreaker:
@@ -78,6 +81,7 @@ class CircuitBreaker:
         self._clock = clock
         self._retry_at: float | None = None
         self._trial: object | None = None
+        self._remote_until = 0.0
         self._remote_retry_in: float | None = None
         self._applying_shared = False
         self.pybreaker: Any = pybreaker.CircuitBreaker(
@@ -88,6 +92,7 @@ class CircuitBreaker:
             name=self.deployment,
         )
         self._shared = shared
+        self._trials = shared if isinstance(shared, SharedTrial) else None
         if shared is not None:
             shared.attach(self)
 
@@ -118,7 +123,7 @@ class CircuitBreaker:
         if state == "closed":
             return True
         if state == "half_open":
-            return self._trial is None
+            return self._trial is None or self._remote_expired()
         return self._retry_at is None or self._clock() >= self._retry_at
 
     def _admit(self) -> object | None:
@@ -134,7 +139,7 @@ class CircuitBreaker:
                     retry_at=self._retry_at,
                 )
             self.pybreaker.half_open()
-        if self._trial is not None:
+        if self._trial is not None and not self._remote_expired():
             raise CircuitOpen(
                 f"circuit half-open for {self.deployment}: trial stream in progress",
                 provider=self.name,
@@ -142,9 +147,34 @@ class CircuitBreaker:
         token = self._trial = object()
         return token
 
+    def _remote_expired(self) -> bool:
+        return self._trial is _REMOTE and self._clock() >= self._remote_until
+
+    async def _claim(self, trials: SharedTrial, token: object) -> None:
+        """Claim the cluster-wide trial for the local one, or free it and raise ``CircuitOpen``."""
+        try:
+            wait = await trials.claim_trial(self, token)
+        except BaseException:
+            self._trial = None if self._trial is token else self._trial
+            trials.release_trial(token)
+            raise
+        if wait is None and self.pybreaker.current_state != pybreaker.STATE_OPEN:
+            return  # ours (or decided locally); re-opened meanwhile by another process: refuse
+        trials.release_trial(token)
+        if self._trial is token and wait is not None:
+            self._trial, self._remote_until = _REMOTE, self._clock() + wait
+        raise CircuitOpen(
+            f"circuit half-open for {self.deployment}: trial stream in progress elsewhere",
+            provider=self.name,
+            retry_at=self.retry_at,
+        )
+
     async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream from ``inner`` when the breaker admits it; record the outcome once."""
         token = self._admit()
+        trials = self._trials if token is not None else None
+        if trials is not None:
+            await self._claim(trials, token)
         failure: BaseException | None = None
         success = False
         try:
@@ -161,6 +191,8 @@ class CircuitBreaker:
             raise
         finally:
             self._record(token, success, failure)
+            if trials is not None:
+                trials.release_trial(token)
 
     def _record(self, token: object | None, success: bool, failure: BaseException | None) -> None:
         """Feed one stream's outcome to pybreaker and free the trial permit."""
@@ -176,20 +208,7 @@ class CircuitBreaker:
             current == pybreaker.STATE_HALF_OPEN and not is_trial
         ):
             return
-        if success:
-            self.pybreaker.call(noop)
-            return
-        assert failure is not None
-        traceback = failure.__traceback__
-        try:
-            self.pybreaker.call(raise_exc, failure)
-        except pybreaker.CircuitBreakerError:
-            pass  # pybreaker's "just tripped" signal; the caller gets the real error
-        except BaseException as exc:
-            if exc is not failure:
-                raise
-        finally:
-            failure.__traceback__ = traceback  # drop pybreaker's frames from the caller's view
+        feed(self.pybreaker, failure)
 
     def _on_transition(self, old: BreakerState, new: BreakerState) -> None:
         """Called by the pybreaker listener on every state change, local or shared."""
@@ -236,7 +255,7 @@ class CircuitBreaker:
         """Stop sharing this breaker's state (the shared state object stays open)."""
         if self._shared is not None:
             self._shared.detach(self)
-            self._shared = None
+            self._shared = self._trials = None
 
 
 __all__ = ["CircuitBreaker", "SharedBreakerState"]

@@ -10,7 +10,14 @@ Every process decides locally; Redis only carries transitions, in the background
 - a reader task subscribed to the channel applies other processes' transitions to the
   local breakers (:meth:`CircuitBreaker.apply_shared`, never re-published; messages
   carrying our own ``origin`` are ignored), and on every (re)connect reads the keys
-  of its deployments to catch up.
+  of its deployments to catch up;
+- the half-open trial is cluster-wide: before a local trial goes out, ``claim_trial``
+  SETs ``<prefix>trial:<deployment>`` NX with a bounded TTL (``trial_ttl``, so a crashed
+  holder blocks trials for at most that long) in one round trip of at most
+  ``claim_timeout``; the losers refuse trials locally (``CircuitOpen``) until the
+  result propagates or ``trial_recheck`` passes. The holder deletes the key (only if
+  still its own) when its trial ends, whatever the outcome. Redis unavailable or slow:
+  the local decision stands (one trial per process).
 
 When Redis is unreachable, at start or later, breakers keep working on local state:
 one ``circuit.shared_unavailable`` warning is logged per outage (the URL without its
@@ -34,7 +41,7 @@ from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from llm_router.layers._breaker_redis_tasks import read_loop, write_loop
+from llm_router.layers._breaker_redis_tasks import ERRORS, read_loop, write_loop
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.observe import BreakerState
 from llm_router.types import Sleep
@@ -73,6 +80,9 @@ class RedisBreakerState:
         backoff_initial: float = 0.05,
         backoff_max: float = 5.0,
         sleep: Sleep = asyncio.sleep,
+        trial_ttl: float = 60.0,
+        trial_recheck: float = 1.0,
+        claim_timeout: float = 0.05,
     ) -> None:
         self._url = url
         self.safe_url = redact_url(url)
@@ -83,6 +93,9 @@ class RedisBreakerState:
         self._ping_interval = ping_interval
         self._backoff = (backoff_initial, backoff_max)
         self._sleep = sleep
+        self._trial = (trial_ttl, trial_recheck, claim_timeout)
+        self._claims: dict[object, tuple[str, str]] = {}
+        self._releases: list[tuple[str, str]] = []
         self._breakers: dict[str, list[CircuitBreaker]] = {}
         self._pending: dict[str, tuple[BreakerState, float]] = {}
         self._to_read: set[str] = set()
@@ -106,17 +119,57 @@ class RedisBreakerState:
         await (self._up if available else self._down).wait()
 
     async def flushed(self) -> None:
-        """Wait until every queued transition was written (or failed to: Redis down)."""
+        """Wait until every queued transition, trial release and catch-up read was done
+        (or failed: Redis down)."""
         await self._idle.wait()
 
     def key(self, deployment: str) -> str:
         """The Redis key holding ``deployment``'s open state."""
         return f"{self.prefix}state:{deployment}"
 
+    def trial_key(self, deployment: str) -> str:
+        """The Redis key holding the id of the process sending ``deployment``'s trial."""
+        return f"{self.prefix}trial:{deployment}"
+
+    async def claim_trial(self, breaker: CircuitBreaker, token: object) -> float | None:
+        """Claim ``breaker.deployment``'s cluster-wide half-open trial (SET NX PX).
+
+        ``None`` when claimed, or when Redis is unavailable or slower than
+        ``claim_timeout`` (the local decision stands); otherwise the seconds for which
+        the local breaker should refuse trials (another process holds the token).
+        """
+        ttl, recheck, timeout = self._trial
+        if self._client is None or not self.available:
+            return None
+        key = self.trial_key(breaker.deployment)
+        value = f"{self.origin}:{uuid.uuid4().hex}"
+        self._claims[token] = (key, value)  # released even if the SET lands after a timeout
+        try:
+            async with asyncio.timeout(timeout), self._client.pipeline(transaction=False) as pipe:
+                pipe.set(key, value, nx=True, px=max(int(ttl * 1000), 1))
+                pipe.pttl(key)
+                won, pttl = await pipe.execute()
+        except ERRORS:
+            return None
+        if won:
+            return None
+        del self._claims[token]
+        left = pttl / 1000 if isinstance(pttl, int) and pttl > 0 else recheck
+        return min(left, recheck)
+
+    def release_trial(self, token: object) -> None:
+        """Queue the deletion of the trial key claimed for ``token``; never waits."""
+        claim = self._claims.pop(token, None)
+        if claim is not None:
+            self._releases.append(claim)
+            self._idle.clear()
+            self._wake.set()
+
     def attach(self, breaker: CircuitBreaker) -> None:
         """Deliver remote transitions of ``breaker.deployment`` to ``breaker``."""
         self._breakers.setdefault(breaker.deployment, []).append(breaker)
         self._to_read.add(breaker.deployment)
+        self._idle.clear()  # flushed() also waits for the catch-up read
         self._wake.set()
 
     def detach(self, breaker: CircuitBreaker) -> None:

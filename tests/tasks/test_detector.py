@@ -431,3 +431,33 @@ def test_gates_never_change_a_result(monkeypatch: pytest.MonkeyPatch) -> None:
     gated = [detector(r) for r in requests]
     monkeypatch.setattr(_gate, "passes", lambda gate, text: True)
     assert [detector(r) for r in requests] == gated
+
+
+_CHOICES = r"\b\w+(?:, [\w ]{1,30}){2,10},? or [\w ]{1,30}\?\s*$"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "expected"),
+    [
+        (_CHOICES, "red, green, blue or pink?", True),
+        (_CHOICES, "red, green, blue and pink?", False),
+        (r"\b(?:array|for loop)\b", "for the loop", False),
+        (r"\b(?:array|for loop)\b", "a for loop", True),
+        (r"(?:a|an)\s+(?:[\w-]+\s+){0,2}?(?:poem|haiku)s?\b", "an old poem", True),
+        (r"(?:a|an)\s+(?:[\w-]+\s+){0,2}?(?:poem|haiku)s?\b", "an old song", False),
+    ],
+)
+def test_gates_are_necessary_conditions(pattern: str, text: str, expected: bool) -> None:
+    """A gate rejects only texts its regex cannot match, and rejects those it can tell."""
+    gate = _gate.derive(pattern, re.MULTILINE)
+    assert gate is not None
+    assert (re.search(pattern, text, re.MULTILINE) is not None) is expected
+    assert _gate.passes(gate, _gate.view(text)) is expected
+
+
+def test_case_insensitive_gates_keep_to_the_start() -> None:
+    """Patterns matched ignoring case get only their start clause, without confirmation."""
+    gate = _gate.derive(r"\bfor loop, (?:a|b) or c", re.IGNORECASE)
+    assert gate is not None
+    assert len(gate.clauses) == 1
+    assert all(not literals for literals in gate.clauses[0].confirm.values())
