@@ -161,8 +161,11 @@ class CircuitBreaker:
         if wait is None and self.pybreaker.current_state != pybreaker.STATE_OPEN:
             return  # ours (or decided locally); re-opened meanwhile by another process: refuse
         trials.release_trial(token)
-        if self._trial is token and wait is not None:
-            self._trial, self._remote_until = _REMOTE, self._clock() + wait
+        if self._trial is token:  # held elsewhere: refuse locally for a while; else free it
+            if wait is None:
+                self._trial = None
+            else:
+                self._trial, self._remote_until = _REMOTE, self._clock() + wait
         raise CircuitOpen(
             f"circuit half-open for {self.deployment}: trial stream in progress elsewhere",
             provider=self.name,
