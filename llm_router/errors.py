@@ -5,7 +5,9 @@ matching message strings:
 
 - ``retryable`` (per instance): the retry layer may try the same provider again;
 - ``counts_against_breaker`` (per class): the breaker records a failure;
-- ``fails_over`` (per class): routing may move on to the next candidate.
+- ``fails_over`` (per class): routing may move on to the next candidate;
+- ``refused`` (per class): raised before any request left (open breaker, full
+  bulkhead): the candidate was passed over, so the error says nothing about the request.
 
 Messages never contain API keys or prompt text: providers pass only the
 upstream's own error message, cut to a bounded length.
@@ -40,6 +42,7 @@ class ProviderError(LLMRouterError):
     default_retryable: ClassVar[bool] = False
     counts_against_breaker: ClassVar[bool] = True
     fails_over: ClassVar[bool] = True
+    refused: ClassVar[bool] = False
     reason: ClassVar[str] = "error"
     """A short, label-safe reason used in metrics and logs (``fallbacks_total{reason}``)."""
 
@@ -154,6 +157,7 @@ class CircuitOpen(ProviderError):
     """
 
     counts_against_breaker = False
+    refused = True
     reason = "circuit_open"
 
     def __init__(
@@ -178,6 +182,7 @@ class ProviderBusy(ProviderError):
     """
 
     counts_against_breaker = False
+    refused = True
     reason = "provider_busy"
 
     def __init__(self, message: str, *, provider: str, model: str | None = None) -> None:

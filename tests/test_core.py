@@ -123,3 +123,6 @@ def test_error_fields_and_classes() -> None:
     assert errors.ConnectError("x", provider="p").retryable
     assert str(e) == "p: nope (HTTP 400)"
     assert errors.CircuitOpen("open", provider="p", retry_at=5.0).retry_at == 5.0
+    refused = {cls.__name__ for cls in (errors.CircuitOpen, errors.ProviderBusy) if cls.refused}
+    assert refused == {"CircuitOpen", "ProviderBusy"}
+    assert not errors.RateLimited.refused and not errors.ServerError.refused

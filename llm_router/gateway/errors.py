@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from llm_router import errors
 from llm_router.gateway.openai_request import RequestInvalid
@@ -92,7 +92,7 @@ def _provider_error(exc: errors.ProviderError) -> ErrorInfo:
             None,
             _retry_after(exc.retry_after),
         )
-    if isinstance(exc, errors.CircuitOpen | errors.ProviderBusy):
+    if exc.refused:  # open breaker, full bulkhead: nothing was asked upstream
         return ErrorInfo(503, message, "service_unavailable", exc.reason)
     if isinstance(
         exc,
@@ -105,13 +105,14 @@ def _provider_error(exc: errors.ProviderError) -> ErrorInfo:
     return ErrorInfo(502, message, "upstream_error", exc.reason)
 
 
-_SKIPS = (errors.CircuitOpen, errors.ProviderBusy)
-"""Candidates passed over without a request: they say nothing about the request."""
+def _refused(exc: errors.LLMRouterError) -> TypeGuard[errors.ProviderError]:
+    return isinstance(exc, errors.ProviderError) and exc.refused
 
 
 def _all_failed(exc: errors.AllProvidersFailed) -> ErrorInfo:
-    skipped = [a.error for a in exc.attempts if isinstance(a.error, _SKIPS)]
-    infos = [error_info(a.error) for a in exc.attempts if not isinstance(a.error, _SKIPS)]
+    # Candidates passed over without a request (``refused``) say nothing about it.
+    skipped = [e for a in exc.attempts if _refused(e := a.error)]
+    infos = [error_info(a.error) for a in exc.attempts if not _refused(a.error)]
     statuses = {i.status for i in infos}
     waits = [
         a.error.retry_after

@@ -8,9 +8,12 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+
+from llm_router.layers.breaker_redis import RedisBreakerState
 
 _READY = b"Ready to accept connections"
 
@@ -99,3 +102,21 @@ def make_redis_server() -> Iterator[Callable[[], RedisServer]]:
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A key prefix of its own, so tests sharing the server never see each other."""
+    return f"test:{uuid.uuid4().hex[:8]}:"
+
+
+@pytest.fixture
+async def pair(
+    redis_server: RedisServer, prefix: str
+) -> AsyncIterator[tuple[RedisBreakerState, RedisBreakerState]]:
+    """Two independent connections to the same server, as two replicas would hold."""
+    async with (
+        RedisBreakerState(redis_server.url, prefix=prefix) as a,
+        RedisBreakerState(redis_server.url, prefix=prefix) as b,
+    ):
+        yield a, b

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -61,24 +60,6 @@ def node(
         inner, CONFIG, deployment="p/m", shared=shared, observer=changes, clock=clock
     )
     return breaker, inner, changes
-
-
-@pytest.fixture
-def prefix() -> str:
-    """A key prefix of its own, so tests sharing the server never see each other."""
-    return f"test:{uuid.uuid4().hex[:8]}:"
-
-
-@pytest.fixture
-async def pair(
-    redis_server: RedisServer, prefix: str
-) -> AsyncIterator[tuple[RedisBreakerState, RedisBreakerState]]:
-    """Two independent connections to the same server, as two processes would hold."""
-    async with (
-        RedisBreakerState(redis_server.url, prefix=prefix) as a,
-        RedisBreakerState(redis_server.url, prefix=prefix) as b,
-    ):
-        yield a, b
 
 
 async def test_trip_and_recovery_propagate_in_process(

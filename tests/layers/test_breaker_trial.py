@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import Callable, Collection
 
 import pytest
 from redis import asyncio as aioredis
@@ -67,24 +66,6 @@ def refused(tasks: Collection[asyncio.Task[object]]) -> int:
     """How many of the finished ``tasks`` raised CircuitOpen."""
     done = [t for t in tasks if t.done() and not t.cancelled()]
     return sum(isinstance(t.exception(), errors.CircuitOpen) for t in done)
-
-
-@pytest.fixture
-def prefix() -> str:
-    """A key prefix of its own, so tests sharing the server never see each other."""
-    return f"test:{uuid.uuid4().hex[:8]}:"
-
-
-@pytest.fixture
-async def pair(
-    redis_server: RedisServer, prefix: str
-) -> AsyncIterator[tuple[RedisBreakerState, RedisBreakerState]]:
-    """Two replicas' shared states on the same server."""
-    async with (
-        RedisBreakerState(redis_server.url, prefix=prefix) as a,
-        RedisBreakerState(redis_server.url, prefix=prefix) as b,
-    ):
-        yield a, b
 
 
 async def half_open_pair(
