@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -63,10 +63,17 @@ async def read_loop(shared: RedisBreakerState, first: asyncio.Event) -> None:
             _unavailable(shared, exc)
             first.set()
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await _aclose(pubsub)
         _raise_if_cancelled()
         await shared._sleep(delay)
         delay = min(delay * 2, shared._backoff[1])
+
+
+async def _aclose(pubsub: Any) -> None:
+    """Close a pub/sub connection; typed as ``Any`` because redis-py's annotations of
+    ``aclose`` differ between minor releases."""
+    closer: Callable[[], Awaitable[None]] = pubsub.aclose
+    await closer()
 
 
 async def write_loop(shared: RedisBreakerState) -> None:

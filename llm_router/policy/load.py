@@ -14,7 +14,7 @@ that was interpolated is re-read as YAML, so ``port: ${PORT:-8080}`` is a number
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -191,7 +191,8 @@ class _Converter:
             self.doc.unresolved.add(path)
         if node.style is not None or text == value:
             return text  # quoted: stays a string
-        tag = self.loader.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        resolve: Callable[..., str] = self.loader.resolve  # typed differently across stubs
+        tag = resolve(yaml.ScalarNode, text, (True, False))
         return self.loader.construct_object(yaml.ScalarNode(tag, text), deep=True)
 
     def interpolate(self, text: str, path: PathT) -> str:
