@@ -17,12 +17,13 @@ from _procs import HERE, Upstream, free_port
 from floor import bare_stream
 from prometheus_client import CollectorRegistry
 
-from llm_router import ChatRequest, MultiObserver
+from llm_router import ChatRequest
 from llm_router.builder import build_router
 from llm_router.config import BreakerConfig, RetryConfig, Timeouts
-from llm_router.layers.router import Router
-from llm_router.obs.logs import LogObserver, configure_logging
-from llm_router.obs.metrics import Metrics
+from llm_router.layers.routing import Router
+from llm_router.observe import fan_out
+from llm_router.observe.logs import Logs, configure_logging
+from llm_router.observe.metrics import Metrics
 from llm_router.providers import OpenAIProvider
 from llm_router.types import Provider
 
@@ -76,8 +77,8 @@ class _LiteLLM:
 
 def full_stack(base: str, registry: CollectorRegistry) -> Router:
     """Routing + breaker + retry + metrics + logs over one OpenAI-style provider."""
-    observer = MultiObserver([Metrics(registry, providers=["up"]), LogObserver()])
-    return build_router({"default": [_provider(base)]}, observer=observer)
+    hook = fan_out(Metrics(registry, providers=["up"]), Logs())
+    return build_router({"default": [_provider(base)]}, hook=hook)
 
 
 def _summary(name: str, per_stream: list[float], floor: list[float], chunks: int) -> Row:

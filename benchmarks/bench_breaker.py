@@ -32,9 +32,8 @@ from pathlib import Path
 from llm_router import errors
 from llm_router._aio import closing
 from llm_router.config import BreakerConfig
-from llm_router.layers.breaker import CircuitBreaker
-from llm_router.layers.breaker_redis import RedisBreakerState
-from llm_router.observe import BreakerState, NullObserver
+from llm_router.layers.breaker import CircuitBreaker, RedisBreakerState
+from llm_router.observe import BreakerChanged, BreakerState, Event
 from llm_router.providers.scripted import Script, ScriptedProvider
 from llm_router.types import ChatRequest, Provider, StreamChunk
 
@@ -121,18 +120,18 @@ PEER = """
 import asyncio, sys, time
 from llm_router.config import BreakerConfig
 from llm_router.layers.breaker import CircuitBreaker
-from llm_router.layers.breaker_redis import RedisBreakerState
-from llm_router.observe import NullObserver
+from llm_router.layers.breaker import RedisBreakerState
+from llm_router.observe import BreakerChanged
 from llm_router.providers.scripted import ScriptedProvider
 
-class Print(NullObserver):
-    def circuit_state_change(self, provider, old, new, *, source="local"):
-        print(new, repr(time.monotonic()), flush=True)
+def show(event):
+    if isinstance(event, BreakerChanged):
+        print(event.new, repr(time.monotonic()), flush=True)
 
 async def main(url):
     async with RedisBreakerState(url) as shared:
         CircuitBreaker(ScriptedProvider(name="p"), BreakerConfig(fail_max=1, reset_timeout=3600),
-                       deployment="bench", shared=shared, observer=Print())
+                       deployment="bench", shared=shared, hook=show)
         print("ready", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
@@ -152,14 +151,15 @@ class _Toggle:
         yield StreamChunk(text="ok", provider=self.name, model="m", finish_reason="stop")
 
 
-class _Stamp(NullObserver):
+class _Stamp:
+    """A hook that notes when each breaker state was entered."""
+
     def __init__(self) -> None:
         self.at: dict[BreakerState, float] = {}
 
-    def circuit_state_change(
-        self, provider: str, old: BreakerState, new: BreakerState, *, source: str = "local"
-    ) -> None:
-        self.at[new] = time.monotonic()
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, BreakerChanged):
+            self.at[event.new] = time.monotonic()
 
 
 async def propagation(url: str, quick: bool) -> list[Row]:
@@ -180,7 +180,7 @@ async def propagation(url: str, quick: bool) -> list[Row]:
             assert (await proc.stdout.readline()).strip() == b"ready"
         async with RedisBreakerState(url) as shared:
             breaker = CircuitBreaker(
-                inner, config, deployment="bench", shared=shared, observer=stamp,
+                inner, config, deployment="bench", shared=shared, hook=stamp,
                 clock=lambda: fake_now[0],
             )  # fmt: skip
             for _ in range(trips):

@@ -1,4 +1,4 @@
-"""Run every benchmark of SPEC §9 in one go; print Markdown, write JSON.
+"""Run every benchmark of docs/DESIGN.md §9 in one go; print Markdown, write JSON.
 
     .venv/bin/python benchmarks/run.py            # full run (installs LiteLLM into
                                                   # benchmarks/.venv-litellm on first use)

@@ -20,7 +20,7 @@ async def main() -> None:
     registry = CollectorRegistry()
     router = build_router(
         {"default": [primary, fallback]},
-        observer=Metrics(registry, providers=["primary", "fallback"]),
+        hook=Metrics(registry, providers=["primary", "fallback"]),
     )
     request = ChatRequest(messages=[{"role": "user", "content": "Say hello"}])
 

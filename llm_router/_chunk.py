@@ -32,6 +32,3 @@ class _OpenChunk:
     usage: Usage | None
     raw_finish_reason: str | None
     thinking: str
-
-
-__all__ = ["_OpenChunk"]

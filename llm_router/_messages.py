@@ -172,6 +172,3 @@ class ChatRequest:
     def system_text(self) -> str:
         """All system (and developer) messages' text, joined."""
         return "\n".join(m.text() for m in self.messages if m.role in ("system", "developer"))
-
-
-__all__ = ["ChatRequest", "ContentPart", "Message"]

@@ -142,7 +142,7 @@ def interrupted(
     acc = Accumulator(provider, model)
     for chunk in sent:
         acc.add(chunk)
-    return StreamInterrupted(acc.build(ttft_s=ttft_s, duration_s=duration_s), cause)
+    return StreamInterrupted(acc.build(ttft_s=ttft_s, duration_s=duration_s), cause, chunks=sent)
 
 
 async def guard_commit(

@@ -1,4 +1,4 @@
-"""The one error hierarchy of llm_router (SPEC §1.3).
+"""The one error hierarchy of llm_router (docs/DESIGN.md §1.3).
 
 Decisions are made with ``isinstance`` and the class attributes below, never by
 matching message strings:
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from llm_router.obs.redact import redact_text
-from llm_router.types import Completion
+from llm_router.redact import redact_text
+from llm_router.types import Completion, StreamChunk
 
 _MAX_MESSAGE = 500
 
@@ -55,6 +55,8 @@ class ProviderError(LLMRouterError):
         retryable: bool | None = None,
         retry_after: float | None = None,
         model: str | None = None,
+        where: str | None = None,
+        hint: str | None = None,
     ) -> None:
         self.message = _clip(message)
         self.provider = provider
@@ -62,11 +64,32 @@ class ProviderError(LLMRouterError):
         self.retryable = self.default_retryable if retryable is None else retryable
         self.retry_after = retry_after
         self.model = model
+        self.where: str | None = None
+        """Where the request went (``POST <url without credentials or query keys>, model m``)."""
+        self.hint: str | None = None
+        """The likely cause, for a person (``is the server running?``)."""
+        self.locate(where, hint)
         super().__init__(self.message)
 
+    def locate(self, where: str | None, hint: str | None = None) -> None:
+        """Record where the failed request went and the likely cause (scrubbed like
+        the message: no key survives)."""
+        self.where = _clip(where) if where else None
+        self.hint = _clip(hint) if hint else None
+
+    @property
+    def detail(self) -> str:
+        """The message with the HTTP status, where the request went and the likely cause."""
+        if self.status is not None:
+            at = f" at {self.where}" if self.where else ""
+            place = f" (HTTP {self.status}{at})"
+        else:
+            place = f" ({self.where})" if self.where else ""
+        hint = f" — {self.hint}" if self.hint else ""
+        return f"{self.message}{place}{hint}"
+
     def __str__(self) -> str:
-        status = f" (HTTP {self.status})" if self.status is not None else ""
-        return f"{self.provider}: {self.message}{status}"
+        return f"{self.provider}: {self.detail}"
 
     def __repr__(self) -> str:
         return (
@@ -123,7 +146,8 @@ class AuthError(ProviderError):
 
 
 class ProtocolError(ProviderError):
-    """Malformed stream: bad framing, too many bad events, or truncated (no finish signal)."""
+    """Malformed stream: bad framing, an event that is not valid JSON or has the wrong
+    shape, or truncated (no finish signal)."""
 
     default_retryable = True
     reason = "protocol_error"
@@ -204,10 +228,21 @@ class StreamInterrupted(LLMRouterError):
     error that cut the stream. Never retried, never failed over (resume is opt-in).
     """
 
-    def __init__(self, partial: Completion, cause: ProviderError) -> None:
+    def __init__(
+        self,
+        partial: Completion,
+        cause: ProviderError,
+        *,
+        chunks: Sequence[StreamChunk] = (),
+        rescues: Sequence[Any] = (),
+    ) -> None:
         self.partial = partial
         self.cause = cause
         self.provider = cause.provider
+        self.chunks: tuple[StreamChunk, ...] = tuple(chunks)
+        """The chunks delivered before the failure, in order."""
+        self.rescues: tuple[Any, ...] = tuple(rescues)
+        """The rescue attempts made (``RescueAttempt``), empty when none was tried."""
         super().__init__(
             f"{cause.provider}: stream interrupted after {partial.chunks} chunk(s): "
             f"{type(cause).__name__}: {cause.message}"
@@ -222,13 +257,21 @@ class Attempt:
     error: LLMRouterError
 
 
+def _attempt_detail(error: LLMRouterError) -> str:
+    return error.detail if isinstance(error, ProviderError) else str(error)
+
+
 class AllProvidersFailed(LLMRouterError):
-    """Every candidate failed before commit; ``attempts`` lists each in order."""
+    """Every candidate failed before commit; ``attempts`` lists each in order, and the
+    message says for each its error, where it went and the likely cause."""
 
     def __init__(self, attempts: Sequence[Attempt], *, route: str | None = None) -> None:
         self.attempts = tuple(attempts)
         self.route = route
-        parts = "; ".join(f"{a.provider}: {type(a.error).__name__}" for a in self.attempts)
+        parts = "; ".join(
+            f"{a.provider}: {type(a.error).__name__}: {_attempt_detail(a.error)}"
+            for a in self.attempts
+        )
         where = f" for route '{route}'" if route else ""
         super().__init__(f"all providers failed{where}: {parts or 'no candidates'}")
 

@@ -34,7 +34,7 @@ TaskName: TypeAlias = Literal[
     "vision",
     "long_context",
 ]
-"""Every task the detector can return (SPEC §4.2)."""
+"""Every task the detector can return (docs/DESIGN.md §4.2)."""
 
 TASK_NAMES: tuple[TaskName, ...] = (
     "code",

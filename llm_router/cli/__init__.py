@@ -1,1 +1,1 @@
-"""The ``llm-router`` command line (SPEC §8)."""
+"""The ``llm-router`` command line (docs/DESIGN.md §8)."""

@@ -17,9 +17,9 @@ from typing import Any
 from llm_router._aio import closing
 from llm_router.cli.explain_cmd import make_request
 from llm_router.errors import LLMRouterError
-from llm_router.obs.logs import configure_logging
-from llm_router.observe import NullObserver, StreamRecord
-from llm_router.policy.build import build_router
+from llm_router.observe import Event, FellBack, Retried, StreamEnded, StreamRecord
+from llm_router.observe.logs import configure_logging
+from llm_router.policy.build import assemble_policy
 from llm_router.policy.paths import demo_policy_path
 from llm_router.policy.validate import load_policy
 
@@ -50,27 +50,22 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-class ChatObserver(NullObserver):
-    """Narrates retries and fallbacks on stderr and keeps the final record."""
+class ChatHook:
+    """A hook that narrates retries and fallbacks on stderr and keeps the final record."""
 
     def __init__(self) -> None:
         self.record: StreamRecord | None = None
 
-    def retry(
-        self, request_id: str, provider: str, reason: str, attempt: int, wait_s: float
-    ) -> None:
-        """Say that ``provider`` will be tried again."""
-        _note(f"retry: {provider} ({reason}), attempt {attempt + 1} in {wait_s:.2f}s")
-
-    def fallback(
-        self, request_id: str, task: str, from_provider: str, to_provider: str, reason: str
-    ) -> None:
-        """Say that routing moved on."""
-        _note(f"fallback: {from_provider} → {to_provider} ({reason})")
-
-    def stream_finished(self, record: StreamRecord) -> None:
-        """Keep the record for the stats line."""
-        self.record = record
+    def __call__(self, event: Event) -> None:
+        """Say that a provider will be tried again or that routing moved on; keep the
+        record for the stats line."""
+        match event:
+            case Retried(provider=provider, reason=reason, attempt=attempt, wait_s=wait_s):
+                _note(f"retry: {provider} ({reason}), attempt {attempt + 1} in {wait_s:.2f}s")
+            case FellBack(from_provider=old, to_provider=new, reason=reason):
+                _note(f"fallback: {old} → {new} ({reason})")
+            case StreamEnded(record=record):
+                self.record = record
 
 
 def _note(text: str) -> None:
@@ -97,8 +92,8 @@ def stats_line(record: StreamRecord) -> str:
 
 async def _chat(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy or demo_policy_path())
-    observer = ChatObserver()
-    router = build_router(policy, observer=observer)
+    hook = ChatHook()
+    router = assemble_policy(policy, hook=hook).router
     ended_line = True
     try:
         async with closing(router.stream_complete(make_request(args))) as stream:
@@ -110,15 +105,15 @@ async def _chat(args: argparse.Namespace) -> int:
     except LLMRouterError:
         if not ended_line:
             print(flush=True)
-        if observer.record is not None:
-            _note(stats_line(observer.record)[1:-1])
+        if hook.record is not None:
+            _note(stats_line(hook.record)[1:-1])
         raise
     finally:
         await router.aclose()
     if not ended_line:
         print(flush=True)
-    if observer.record is not None:
-        print(stats_line(observer.record), file=sys.stderr, flush=True)
+    if hook.record is not None:
+        print(stats_line(hook.record), file=sys.stderr, flush=True)
     return 0
 
 

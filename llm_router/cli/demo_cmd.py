@@ -19,9 +19,9 @@ from typing import Any
 
 import aiohttp
 
-from llm_router.gateway.demo import Recorder, Tour, breaker_walkthrough
+from llm_router.cli._demo_client import Recorder, Tour, breaker_walkthrough
 from llm_router.gateway.server import GatewayServer, run_until_stopped
-from llm_router.obs.logs import configure_logging
+from llm_router.observe.logs import configure_logging
 from llm_router.policy import demo_policy_path, load_policy
 
 METRICS = (
@@ -89,7 +89,7 @@ async def _demo(args: argparse.Namespace) -> int:
     policy = load_policy(path)
     recorder = Recorder()
     start = time.monotonic()
-    server = GatewayServer(policy, port=0, observers=[recorder])
+    server = GatewayServer(policy, port=0, hooks=[recorder])
     _write(f"llm-router demo: the gateway on {policy.file}\n")
     _write("(scripted providers: no API keys, no network)\n")
     await server.start()

@@ -13,8 +13,8 @@ import dataclasses
 import json
 from typing import Any
 
-from llm_router.layers.router import Router
-from llm_router.policy.build import build_router, deployments
+from llm_router.layers.routing import Router
+from llm_router.policy.build import assemble_policy, deployments
 from llm_router.policy.model import BreakerStorageSpec, Policy
 from llm_router.policy.paths import demo_policy_path
 from llm_router.policy.validate import load_policy
@@ -70,7 +70,7 @@ def inert_router(policy: Policy) -> Router:
         for name, spec in policy.providers.items()
     }
     local = dataclasses.replace(policy, breaker_storage=BreakerStorageSpec())
-    return build_router(local, providers=stand_ins)
+    return assemble_policy(local, providers=stand_ins).router
 
 
 def run(args: argparse.Namespace) -> int:

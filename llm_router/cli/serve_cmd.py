@@ -1,10 +1,10 @@
-"""``llm-router serve``: the OpenAI-compatible gateway (SPEC §7).
+"""``llm-router serve``: the OpenAI-compatible gateway (docs/DESIGN.md §7).
 
 ``llm-router serve --policy policies/prod.yaml [--host H] [--port P]`` serves until
-SIGTERM or Ctrl-C (draining streams in flight for up to ``server.shutdown_grace``
-seconds); ``kill -HUP`` reloads the policy file. Without ``--policy`` it serves the
-demo policy (scripted providers, no keys). ``--port 0`` picks a free port; the
-``gateway.started`` log event says which.
+SIGTERM or Ctrl-C, then drains: ``/readyz`` answers 503 ``draining`` while streams in
+flight finish, for up to ``server.shutdown_grace`` seconds; ``kill -HUP`` reloads the
+policy file. Without ``--policy`` it serves the demo policy (scripted providers, no
+keys). ``--port 0`` picks a free port; the ``gateway.started`` log event says which.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import asyncio
 from typing import Any
 
 from llm_router.gateway.server import serve
-from llm_router.obs.logs import configure_logging
+from llm_router.observe.logs import configure_logging
 from llm_router.policy import demo_policy_path, load_policy
 
 

@@ -1,3 +1,3 @@
-"""The OpenAI-compatible gateway (SPEC §7): :mod:`.app` (``create_app``), :mod:`.chat`
+"""The OpenAI-compatible gateway (docs/DESIGN.md §7): :mod:`.app` (``create_app``), :mod:`.chat`
 (``/v1/chat/completions``), :mod:`.server` (``GatewayServer``, ``serve``: signals,
 reload, drain). The only package that imports ``aiohttp.web``."""

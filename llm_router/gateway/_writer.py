@@ -103,6 +103,3 @@ class EventWriter:
         except Exception as exc:  # mostly ConnectionResetError: the client went away
             self._error = exc  # raised in the handler by its next write() or close()
             self._free_room()
-
-
-__all__ = ["HIGH_WATER", "EventWriter"]

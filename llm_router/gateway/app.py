@@ -8,6 +8,10 @@
 ``GET /healthz``            200 while the process serves HTTP
 ``GET /readyz``             200 once the policy is loaded and while not draining, else 503
 =========================  =====================================================
+
+Middlewares, outermost first: the access log (one ``request.finished`` line per
+request, :mod:`.access`), the connection's header deadline and drain (``Connection:
+close`` while draining), OpenAI-shaped 404/405, client auth.
 """
 
 from __future__ import annotations
@@ -18,21 +22,38 @@ from typing import Any
 import prometheus_client
 from aiohttp import web
 
+from llm_router.gateway._protocol import GatewayProtocol
+from llm_router.gateway.access import access_log, error_response
 from llm_router.gateway.auth import OPEN_PATHS, check_bearer
-from llm_router.gateway.chat import chat_completions, json_response
+from llm_router.gateway.body import clip
+from llm_router.gateway.chat import chat_completions
 from llm_router.gateway.errors import ErrorInfo
-from llm_router.gateway.state import GatewayState
-from llm_router.layers.router import Router
-from llm_router.obs.metrics import exposition
+from llm_router.gateway.state import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, GatewayState
+from llm_router.layers.routing import Router
+from llm_router.observe.metrics import exposition
 from llm_router.types import TASK_NAMES
 
 STATE: web.AppKey[GatewayState] = web.AppKey("llm_router_state", GatewayState)
 """Where the application keeps its :class:`GatewayState` (``app[STATE]``)."""
 
-DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
-"""Request body limit when the policy sets none (413 above it)."""
-
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _connection(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    """Tell the connection a request is being answered (its header deadline is met);
+    while draining, close connections after their answer so clients move on."""
+    protocol = request.protocol if isinstance(request.protocol, GatewayProtocol) else None
+    if protocol is not None:
+        protocol.request_started()
+    try:
+        response = await handler(request)
+    finally:
+        if protocol is not None:
+            protocol.request_ended(request.content)
+    if request.app[STATE].draining and not response.prepared:
+        response.force_close()
+    return response
 
 
 @web.middleware
@@ -40,7 +61,7 @@ async def _auth(request: web.Request, handler: _Handler) -> web.StreamResponse:
     if request.path not in OPEN_PATHS:
         problem = check_bearer(request.headers.get("Authorization"), request.app[STATE].api_keys)
         if problem is not None:
-            return json_response(problem)
+            return error_response(request, problem)
     return await handler(request)
 
 
@@ -49,11 +70,13 @@ async def _not_found(request: web.Request, handler: _Handler) -> web.StreamRespo
     try:
         return await handler(request)
     except web.HTTPNotFound:
-        info = ErrorInfo(404, f"no such endpoint: {request.path}", "invalid_request_error")
-        return json_response(info)
+        message = f"no such endpoint: {clip(request.path)}"
+        info = ErrorInfo(404, message, "invalid_request_error", "not_found")
+        return error_response(request, info)
     except web.HTTPMethodNotAllowed:
-        info = ErrorInfo(405, f"method not allowed: {request.method}", "invalid_request_error")
-        return json_response(info)
+        message = f"method not allowed: {clip(request.method)}"
+        info = ErrorInfo(405, message, "invalid_request_error", "method_not_allowed")
+        return error_response(request, info)
 
 
 async def _chat(request: web.Request) -> web.StreamResponse:
@@ -117,18 +140,31 @@ def create_app(
     api_keys: Sequence[str] = (),
     registry: prometheus_client.CollectorRegistry | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
     policy_path: str | None = None,
 ) -> web.Application:
     """The gateway application in front of ``router``.
 
     ``api_keys``: client bearer keys (none: open). ``registry``: the Prometheus
-    registry the router's metrics observer writes to (``None``: the default one).
-    ``max_body_bytes``: larger bodies get 413. Serve it with
+    registry the router's metrics hook writes to (``None``: the default one).
+    ``max_body_bytes``: larger bodies get 413; ``body_timeout``: seconds a client may
+    take to send its body (then 408). Every request is logged once
+    (:mod:`.access`). Serve it with
     ``handler_cancellation=True`` (as :func:`llm_router.gateway.server.serve` and
     aiohttp's test server do) so a client disconnect cancels the upstream at once.
     """
-    app = web.Application(client_max_size=max_body_bytes, middlewares=[_not_found, _auth])
-    app[STATE] = GatewayState(router, api_keys=api_keys, registry=registry, policy_path=policy_path)
+    app = web.Application(
+        client_max_size=max_body_bytes,
+        middlewares=[access_log, _connection, _not_found, _auth],
+    )
+    app[STATE] = GatewayState(
+        router,
+        api_keys=api_keys,
+        registry=registry,
+        policy_path=policy_path,
+        max_body_bytes=max_body_bytes,
+        body_timeout=body_timeout,
+    )
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_get("/v1/models", _models)
     app.router.add_get("/v1/router/status", _status)

@@ -4,7 +4,8 @@ Every key is compared in constant time (:func:`hmac.compare_digest`), and all ke
 are compared on every request so timing does not reveal which one is close. With
 no keys configured the gateway is open (the server logs a warning at start-up).
 ``/healthz``, ``/readyz`` and ``/metrics`` stay open for probes and Prometheus
-scrapers; put them behind your network policy if that matters.
+scrapers; put them behind your network policy if that matters. Any bytes a client
+puts in the header, UTF-8 or not, get a 401, never an error.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def check_bearer(header: str | None, keys: tuple[bytes, ...]) -> ErrorInfo | Non
             "invalid_request_error",
             "invalid_api_key",
         )
-    given = token.strip().encode()
+    # aiohttp decodes header bytes that are not UTF-8 to lone surrogates; encode them
+    # back the same way, so such a header compares (unequal) instead of raising.
+    given = token.strip().encode("utf-8", "surrogatepass")
     ok = False
     for key in keys:
         ok |= hmac.compare_digest(given, key)

@@ -8,6 +8,10 @@ After that, a failure ends the SSE stream with an error event and no ``[DONE]``.
 A client that goes away cancels the handler (the server runs with
 ``handler_cancellation=True``), which closes the routed stream and with it the
 upstream connection; the router records the stream as cancelled (breaker-neutral).
+A client that closed its connection right after sending the request is noticed
+before the first upstream attempt (:func:`~._protocol.peer_gone`), so no upstream
+is asked for an answer nobody will read. Each request's outcome is recorded on its
+:class:`~.access.Exchange` for the one ``request.finished`` log line.
 """
 
 from __future__ import annotations
@@ -18,25 +22,30 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
-import structlog
 from aiohttp import web
 
 from llm_router._aio import closing
 from llm_router.accumulate import Accumulator
 from llm_router.errors import LLMRouterError
+from llm_router.gateway._protocol import peer_gone
 from llm_router.gateway._writer import EventWriter
+from llm_router.gateway.access import (
+    CLIENT_GONE_STATUS,
+    EXCHANGE,
+    REQUEST_ID_HEADER,
+    Exchange,
+    Outcome,
+    error_response,
+)
+from llm_router.gateway.body import BodyUnread, RequestInvalid, body_refused, read_body
 from llm_router.gateway.errors import SHUTDOWN, ErrorInfo, error_info
 from llm_router.gateway.openai_format import DONE_EVENT, ChunkEncoder, completion_body
-from llm_router.gateway.openai_request import ParsedRequest, RequestInvalid, parse_chat_request
+from llm_router.gateway.openai_request import ParsedRequest, parse_chat_request
 from llm_router.gateway.state import GatewayState
-from llm_router.obs.logs import bind_request_id
 from llm_router.types import StreamChunk
-
-log = structlog.get_logger("llm_router.gateway")
 
 TASK_HEADER = "x-llm-router-task"
 PROVIDER_HEADER = "x-llm-router-provider"
-REQUEST_ID_HEADER = "x-request-id"
 _SSE_HEADERS = {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-cache",
@@ -45,58 +54,35 @@ _SSE_HEADERS = {
 _EMPTY = ErrorInfo(502, "the upstream ended without an answer", "upstream_error", "empty_stream")
 
 
-def json_response(info: ErrorInfo, request_id: str | None = None) -> web.Response:
-    """An error response in OpenAI's shape."""
-    headers = dict(info.headers)
-    if request_id:
-        headers[REQUEST_ID_HEADER] = request_id
-    return web.json_response(info.body(), status=info.status, headers=headers)
-
-
-def _request_id(request: web.Request) -> str:
-    given = request.headers.get(REQUEST_ID_HEADER, "")
-    if 0 < len(given) <= 64 and all(c.isalnum() or c in "-_." for c in given):
-        return given
-    return uuid.uuid4().hex
-
-
-async def _read_body(request: web.Request) -> bytes:
-    try:
-        return await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise _TooLarge("the request body exceeds the gateway's size limit") from None
-
-
-class _TooLarge(Exception):
-    pass
-
-
 async def chat_completions(request: web.Request, state: GatewayState) -> web.StreamResponse:
     """Answer one chat completion request."""
-    request_id = _request_id(request)
-    bind_request_id(request_id)
+    exchange = request[EXCHANGE]
     if state.draining:
-        return json_response(SHUTDOWN, request_id)
+        return error_response(request, SHUTDOWN)
     try:
-        body = await _read_body(request)
+        body = await read_body(request, limit=state.max_body_bytes, within=state.body_timeout)
         parsed = parse_chat_request(
-            body, task=request.headers.get(TASK_HEADER), request_id=request_id
+            body, task=request.headers.get(TASK_HEADER), request_id=exchange.request_id
         )
-    except _TooLarge as exc:
-        info = ErrorInfo(413, str(exc), "invalid_request_error", "request_too_large")
-        return json_response(info, request_id)
+    except BodyUnread as exc:
+        return await body_refused(request, error_response(request, error_info(exc)))
     except RequestInvalid as exc:
-        return json_response(error_info(exc), request_id)
+        return error_response(request, error_info(exc))
+    if state.draining:  # the drain began while the body was being read
+        return error_response(request, SHUTDOWN)
     with state.track() as router:
         try:
             resolution = router.resolve(parsed.request)  # detect the task once
         except LLMRouterError as exc:
-            return json_response(error_info(exc), request_id)
-        headers = {TASK_HEADER: resolution.task, REQUEST_ID_HEADER: request_id}
+            return error_response(request, error_info(exc))
+        if peer_gone(request):  # before the first upstream attempt
+            exchange.finish("client_gone")
+            return web.Response(status=CLIENT_GONE_STATUS)
+        headers = {TASK_HEADER: resolution.task, REQUEST_ID_HEADER: exchange.request_id}
         opened = router.stream_resolved(parsed.request, resolution)
         if parsed.stream:
             return await _stream(request, state, opened, parsed, headers)
-        return await _complete(state, opened, parsed, headers)
+        return await _complete(request, state, opened, headers)
 
 
 def _ids() -> tuple[str, int]:
@@ -110,7 +96,7 @@ async def _stream(
     parsed: ParsedRequest,
     headers: dict[str, str],
 ) -> web.StreamResponse:
-    request_id = headers[REQUEST_ID_HEADER]
+    exchange = request[EXCHANGE]
     response: web.StreamResponse | None = None
     writer: EventWriter | None = None
     async with closing(routed) as stream:
@@ -118,26 +104,28 @@ async def _stream(
             try:
                 first = await anext(stream, None)  # the commit point
             except Exception as exc:
-                return _failed(parsed, exc, committed=False)
+                return _failed(request, exc)
             if first is None:
-                return json_response(_EMPTY, request_id)
+                return error_response(request, _EMPTY, "failed")
             response = web.StreamResponse(
                 headers={**_SSE_HEADERS, **headers, PROVIDER_HEADER: first.provider}
             )
             await response.prepare(request)
             encoder = ChunkEncoder(*_ids(), include_usage=parsed.include_usage)
             writer = EventWriter(response)
-            await _relay(writer, encoder, first, stream, parsed)
+            await _relay(exchange, writer, encoder, first, stream, parsed)
             await response.write_eof()
             return response
         except ConnectionResetError:  # the client went away between two writes
-            log.info("request.client_gone", request_id=request_id)
-            return response or web.Response(status=499)
+            if exchange.outcome != "completed":  # not after [DONE]: that is just a close
+                exchange.finish("client_gone")
+            return response or web.Response(status=CLIENT_GONE_STATUS)
         except asyncio.CancelledError:
             if not _own_shutdown(state):
                 raise
             if response is None:
-                return json_response(SHUTDOWN, request_id)
+                return error_response(request, SHUTDOWN, "cut")
+            exchange.finish("cut", SHUTDOWN.code)
             if writer is None:
                 await response.write(SHUTDOWN.sse_event())
             else:  # after the chunks already queued, in order
@@ -151,6 +139,7 @@ async def _stream(
 
 
 async def _relay(
+    exchange: Exchange,
     writer: EventWriter,
     encoder: ChunkEncoder,
     first: StreamChunk,
@@ -166,14 +155,15 @@ async def _relay(
     except ConnectionResetError:
         raise
     except Exception as exc:
-        _failed(parsed, exc, committed=True)
-        await writer.write(error_info(exc).sse_event())
+        info = _record_failure(exchange, exc)
+        await writer.write(info.sse_event())
         await writer.close()
         return
     if parsed.include_usage:
         await writer.write(encoder.usage_event(first.model))
     await writer.write(DONE_EVENT)
     await writer.close()
+    exchange.finish("completed")  # [DONE] is out: whatever the client does now
 
 
 def _own_shutdown(state: GatewayState) -> bool:
@@ -183,9 +173,9 @@ def _own_shutdown(state: GatewayState) -> bool:
 
 
 async def _complete(
+    request: web.Request,
     state: GatewayState,
     routed: AsyncIterator[StreamChunk],
-    parsed: ParsedRequest,
     headers: dict[str, str],
 ) -> web.Response:
     acc = Accumulator()
@@ -195,11 +185,11 @@ async def _complete(
             async for chunk in stream:
                 acc.add(chunk)
     except Exception as exc:
-        return _failed(parsed, exc, committed=acc.chunks > 0)
+        return _failed(request, exc)
     except asyncio.CancelledError:
         if not _own_shutdown(state):
             raise
-        return json_response(SHUTDOWN, headers[REQUEST_ID_HEADER])
+        return error_response(request, SHUTDOWN, "cut")
     completion = acc.build(duration_s=time.monotonic() - start)
     return web.Response(
         text=json.dumps(completion_body(completion, *_ids())),
@@ -208,18 +198,20 @@ async def _complete(
     )
 
 
-def _failed(parsed: ParsedRequest, exc: Exception, *, committed: bool) -> web.Response:
-    """Log a failed request; the error response to send if nothing was sent yet."""
+def _record_failure(exchange: Exchange, exc: Exception) -> ErrorInfo:
+    """Record a failed request on its exchange; the error to send."""
     info = error_info(exc)
-    request_id = parsed.request.request_id
-    if isinstance(exc, LLMRouterError):
-        log.warning(
-            "request.failed",
-            request_id=request_id,
-            error=type(exc).__name__,
-            committed=committed,
-            status=info.status,
-        )
-    else:  # a bug, not an upstream failure: keep the traceback
-        log.exception("request.internal_error", request_id=request_id, committed=committed)
-    return json_response(info, request_id)
+    if not isinstance(exc, LLMRouterError):  # a bug, not an upstream failure
+        exchange.error = exc  # the access log keeps its traceback
+    exchange.finish(_outcome(exc), info.code)
+    return info
+
+
+def _outcome(exc: Exception) -> Outcome:
+    return "failed" if isinstance(exc, LLMRouterError) else "internal_error"
+
+
+def _failed(request: web.Request, exc: Exception) -> web.Response:
+    """The error response for a request that failed before anything was sent."""
+    info = _record_failure(request[EXCHANGE], exc)
+    return error_response(request, info, _outcome(exc))

@@ -23,7 +23,10 @@ other upstream ``BadRequest``               400     invalid_request_error
 ==========================================  ======  ==========================
 
 An upstream's 401 is the gateway's problem, not the client's: it is a 502, never a
-401. Messages carry the provider's own (clipped) message and never keys or prompts.
+401. Messages carry the provider's own (clipped) message and never keys or prompts:
+every message is scrubbed by :func:`llm_router.redact.redact_text` as it is sent, so
+an upstream that echoes its API key, or any credential of the policy (registered
+with the redactor when the policy is loaded), never reaches a client.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from llm_router import errors
-from llm_router.gateway.openai_request import RequestInvalid
-from llm_router.layers.router import UnknownModel
+from llm_router.gateway.body import RequestInvalid
+from llm_router.layers.routing import UnknownModel
+from llm_router.redact import redact_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +54,10 @@ class ErrorInfo:
     headers: dict[str, str] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
-        """The ``{"error": {...}}`` body."""
+        """The ``{"error": {...}}`` body (secrets scrubbed from the message)."""
         return {
             "error": {
-                "message": self.message,
+                "message": redact_text(self.message),
                 "type": self.type,
                 "param": self.param,
                 "code": self.code,
@@ -74,7 +78,8 @@ def _retry_after(seconds: float | None) -> dict[str, str]:
 def _provider_error(exc: errors.ProviderError) -> ErrorInfo:
     message = str(exc)
     if isinstance(exc, UnknownModel):
-        return ErrorInfo(404, exc.message, "invalid_request_error", "model_not_found", "model")
+        message = f"{exc.message} (GET /v1/models lists the models)"
+        return ErrorInfo(404, message, "invalid_request_error", "model_not_found", "model")
     if isinstance(exc, errors.ContextWindowExceeded):
         return ErrorInfo(
             400, message, "invalid_request_error", "context_length_exceeded", "messages"
@@ -131,7 +136,7 @@ def _all_failed(exc: errors.AllProvidersFailed) -> ErrorInfo:
 def error_info(exc: BaseException) -> ErrorInfo:
     """The HTTP status and OpenAI error object for ``exc`` (any exception)."""
     if isinstance(exc, RequestInvalid):
-        return ErrorInfo(400, exc.message, "invalid_request_error", exc.code, exc.param)
+        return ErrorInfo(exc.status, exc.message, "invalid_request_error", exc.code, exc.param)
     if isinstance(exc, errors.ProviderError):
         return _provider_error(exc)
     if isinstance(exc, errors.AllProvidersFailed):
@@ -139,7 +144,11 @@ def error_info(exc: BaseException) -> ErrorInfo:
     if isinstance(exc, errors.StreamInterrupted):
         cause = _provider_error(exc.cause)
         return ErrorInfo(cause.status, str(exc), cause.type, "stream_interrupted")
-    return ErrorInfo(500, "internal error in the gateway", "server_error", "internal_error")
+    return INTERNAL
+
+
+INTERNAL = ErrorInfo(500, "internal error in the gateway", "server_error", "internal_error")
+"""A bug in the gateway (logged with its traceback, never shown to the client)."""
 
 
 SHUTDOWN = ErrorInfo(

@@ -4,16 +4,16 @@ Parsing is strict, like OpenAI's own API: a malformed body, a missing or ill-typ
 field, or an unknown argument is a :class:`RequestInvalid` (400) naming the field
 (``param``) but never echoing the prompt. Known OpenAI options that the core types do
 not model (``seed``, ``response_format``, …) travel to the upstream in ``extra``.
+Field readers and the defences against hostile bodies live in :mod:`.body`.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from llm_router.gateway.body import RequestInvalid, boolean, clip, integer, load_json, number
 from llm_router.types import TASK_NAMES, ChatRequest
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
@@ -55,16 +55,6 @@ _MODELLED = frozenset(
 )
 
 
-class RequestInvalid(Exception):
-    """The client's request body is malformed; answered with 400 in OpenAI's shape."""
-
-    def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.param = param
-        self.code = code
-
-
 @dataclass(frozen=True, slots=True)
 class ParsedRequest:
     """A validated chat completion request and its gateway-level options."""
@@ -72,35 +62,6 @@ class ParsedRequest:
     request: ChatRequest
     stream: bool
     include_usage: bool
-
-
-def _number(body: Mapping[str, Any], key: str, low: float, high: float) -> float | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise RequestInvalid(f"'{key}' must be a number", param=key)
-    if not low <= value <= high:
-        raise RequestInvalid(f"'{key}' must be between {low:g} and {high:g}", param=key)
-    return float(value)
-
-
-def _integer(body: Mapping[str, Any], key: str) -> int | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise RequestInvalid(f"'{key}' must be a positive integer", param=key)
-    return value
-
-
-def _boolean(body: Mapping[str, Any], key: str) -> bool:
-    value = body.get(key, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise RequestInvalid(f"'{key}' must be a boolean", param=key)
-    return value
 
 
 def _check_message(i: int, msg: Any) -> None:
@@ -141,11 +102,18 @@ def _check_message(i: int, msg: Any) -> None:
             raise RequestInvalid(f"'{where}.{key}' must be a string", param=f"{where}.{key}")
     unknown = set(msg) - {"role", "content", "name", "tool_calls", "tool_call_id"}
     if unknown:
-        raise RequestInvalid(f"unrecognized message field '{sorted(unknown)[0]}'", param=f"{where}")
+        name = clip(str(sorted(unknown)[0]))
+        raise RequestInvalid(f"unrecognized message field '{name}'", param=where)
 
 
 def _check_tools(body: Mapping[str, Any]) -> None:
     tools = body.get("tools")
+    if not tools:  # OpenAI refuses tool options without tools; so does the gateway
+        for key in ("tool_choice", "parallel_tool_calls"):
+            if body.get(key) is not None:
+                raise RequestInvalid(
+                    f"'{key}' is only allowed when 'tools' are specified", param=key
+                )
     if tools is None:
         return
     if not isinstance(tools, list):
@@ -175,15 +143,12 @@ def parse_chat_request(
     raw: bytes, *, task: str | None = None, request_id: str | None = None
 ) -> ParsedRequest:
     """Validate a ``/v1/chat/completions`` body; ``task`` is the ``x-llm-router-task`` header."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise RequestInvalid("the request body is not valid JSON") from None
+    body = load_json(raw)
     if not isinstance(body, dict):
         raise RequestInvalid("the request body must be a JSON object")
     unknown = set(body) - _MODELLED - _PASS_THROUGH
     if unknown:
-        name = sorted(unknown)[0]
+        name = clip(sorted(unknown)[0])
         raise RequestInvalid(f"Unrecognized request argument supplied: {name}", param=name)
     model = body.get("model", "auto")
     if not isinstance(model, str) or not model:
@@ -194,7 +159,7 @@ def parse_chat_request(
     for i, msg in enumerate(messages):
         _check_message(i, msg)
     _check_tools(body)
-    stream = _boolean(body, "stream")
+    stream = boolean(body, "stream")
     options = body.get("stream_options")
     if options is not None and not stream:
         raise RequestInvalid(
@@ -202,10 +167,10 @@ def parse_chat_request(
         )
     if options is not None and not isinstance(options, dict):
         raise RequestInvalid("'stream_options' must be an object", param="stream_options")
-    include_usage = _boolean(options or {}, "include_usage")
+    include_usage = boolean(options or {}, "include_usage")
     if body.get("n") not in (None, 1):
         raise RequestInvalid("only n=1 is supported", param="n")
-    if _boolean(body, "logprobs"):
+    if boolean(body, "logprobs"):
         raise RequestInvalid("logprobs are not supported by the gateway", param="logprobs")
     stop = body.get("stop")
     if stop is not None and not (
@@ -221,14 +186,15 @@ def parse_chat_request(
             f"header x-llm-router-task must be one of {', '.join(TASK_NAMES)}",
             param="x-llm-router-task",
         )
-    max_tokens = _integer(body, "max_completion_tokens") or _integer(body, "max_tokens")
+    max_tokens = integer(body, "max_tokens")  # both are checked, the newer one wins
+    max_tokens = integer(body, "max_completion_tokens") or max_tokens
     try:
         request = ChatRequest(
             messages=messages,
             model=model,
             max_tokens=max_tokens,
-            temperature=_number(body, "temperature", 0.0, 2.0),
-            top_p=_number(body, "top_p", 0.0, 1.0),
+            temperature=number(body, "temperature", 0.0, 2.0),
+            top_p=number(body, "top_p", 0.0, 1.0),
             stop=stop,
             tools=body.get("tools"),
             tool_choice=body.get("tool_choice"),

@@ -8,11 +8,19 @@ connection at once (the breaker records nothing: a cancelled stream is neutral).
 - **Reload** (:meth:`GatewayServer.reload`, SIGHUP): the file is loaded and validated
   again; a valid policy applies to new requests while streams in flight finish on
   the old router, and breakers of deployments that did not change keep their state.
-  An invalid one is rejected, its issues logged, and the old policy kept.
-- **Shutdown** (:meth:`GatewayServer.shutdown`, SIGTERM/SIGINT): stop accepting
-  connections, report not-ready, let requests in flight finish for up to
-  ``server.shutdown_grace`` seconds, then end the rest with an error (an SSE error
-  event, never a ``[DONE]``), close the router and exit.
+  The old router is let go when its last stream ends (with the Redis connection it
+  alone used), so memory stays flat however often the policy is reloaded. An
+  invalid policy is rejected, its issues logged, and the old one kept.
+- **Shutdown** (:meth:`GatewayServer.shutdown`, SIGTERM/SIGINT): report not-ready
+  (``/readyz`` answers 503 ``draining``, new chat requests 503 ``shutting_down``)
+  while requests in flight finish, for up to ``server.shutdown_grace`` seconds: the
+  listener stays open meanwhile, so a load balancer sees the drain instead of a
+  refused connection. Then the rest end with an error (an SSE error event, never a
+  ``[DONE]``), the listener closes, the router closes, and the process exits.
+
+Connections get read deadlines (``server.header_timeout``, ``server.body_timeout``)
+and idle keep-alive connections close after ``server.keepalive_timeout`` (see
+:mod:`._protocol`).
 """
 
 from __future__ import annotations
@@ -25,13 +33,16 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from llm_router.builder import Assembly
 from llm_router.errors import LLMRouterError, PolicyError
+from llm_router.gateway._protocol import GatewaySite
 from llm_router.gateway.app import STATE, create_app
 from llm_router.gateway.state import GatewayState
-from llm_router.obs.logs import LogObserver, get_logger
-from llm_router.observe import MultiObserver, Observer
-from llm_router.policy import Policy, build_router, load_policy
-from llm_router.policy.build import shared_state_of
+from llm_router.layers.routing import Router
+from llm_router.observe import Hook, fan_out
+from llm_router.observe.logs import Logs, get_logger
+from llm_router.policy import Policy, assemble_policy, load_policy
+from llm_router.policy.secrets import register_policy_secrets
 
 log = get_logger("llm_router.gateway")
 
@@ -40,7 +51,7 @@ class GatewayServer:
     """The gateway on ``policy``, listening on ``host``/``port`` (override the policy's
     ``server`` settings; port 0 picks a free port, see :attr:`port`).
 
-    ``observers`` receive the router's events besides the built-in metrics and logs
+    ``hooks`` receive the router's events besides the built-in metrics and logs
     (the demo uses one to narrate); the logs and the Prometheus metrics (on
     ``registry``, a fresh one by default, exposed on ``/metrics``) are always on.
     """
@@ -51,17 +62,21 @@ class GatewayServer:
         *,
         host: str | None = None,
         port: int | None = None,
-        observers: Sequence[Observer] = (),
+        hooks: Sequence[Hook] = (),
         registry: CollectorRegistry | None = None,
     ) -> None:
         self.policy = policy
         self.host = policy.server.host if host is None else host
         self._port = policy.server.port if port is None else port
         self.registry = CollectorRegistry() if registry is None else registry
-        self.observer = MultiObserver([LogObserver(), *observers])
+        self.hook = fan_out(Logs(), *hooks)
         self._runner: web.AppRunner | None = None
-        self._site: web.TCPSite | None = None
+        self._site: GatewaySite | None = None
+        self._in_use: dict[Router, Assembly] = {}  # the current one, and those in flight
+        self._closing: set[asyncio.Task[None]] = set()
         self.state: GatewayState | None = None
+        self.assembly: Assembly | None = None
+        """What serves new requests: the router, its deployments and shared state."""
         self.started = asyncio.Event()
         """Set once the server listens (after the ``gateway.started`` log event)."""
 
@@ -78,20 +93,33 @@ class GatewayServer:
 
     async def start(self) -> None:
         """Build the router and start listening."""
-        router = build_router(self.policy, observer=self.observer, registry=self.registry)
+        register_policy_secrets(self.policy)  # load_policy did; a Policy made in code too
+        self.assembly = assemble_policy(self.policy, hook=self.hook, registry=self.registry)
+        router = self.assembly.router
+        self._in_use[router] = self.assembly
+        settings = self.policy.server
         app = create_app(
             router,
-            api_keys=self.policy.server.api_keys,
+            api_keys=settings.api_keys,
             registry=self.registry,
-            max_body_bytes=self.policy.server.max_body_bytes,
+            max_body_bytes=settings.max_body_bytes,
+            body_timeout=settings.body_timeout,
             policy_path=self.policy.file,
         )
         self.state = app[STATE]
+        self.state.on_release = self._release
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self.host, self._port)
+        self._site = GatewaySite(
+            self._runner,
+            self.host,
+            self._port,
+            header_timeout=settings.header_timeout,
+            keepalive_timeout=settings.keepalive_timeout,
+            access_log=None,
+        )
         await self._site.start()
         log.info(
             "gateway.started",
@@ -114,8 +142,8 @@ class GatewayServer:
         file = str(path or self.policy.file)
         try:
             policy = load_policy(file)
-            router = build_router(
-                policy, observer=self.observer, registry=self.registry, previous=self.state.router
+            assembly = assemble_policy(
+                policy, hook=self.hook, registry=self.registry, previous=self.assembly
             )
         except PolicyError as exc:
             log.error("policy.reload_rejected", file=file, issues=[str(i) for i in exc.issues])
@@ -123,12 +151,13 @@ class GatewayServer:
         except (LLMRouterError, ValueError, OSError) as exc:
             log.error("policy.reload_rejected", file=file, issues=[str(exc)])
             return False
-        if policy.server.max_body_bytes != self.policy.server.max_body_bytes:
-            log.warning("policy.reload_partial", detail="server.max_body_bytes needs a restart")
-        self.state.swap(router, api_keys=policy.server.api_keys)
+        self._warn_restart_only(policy)
+        self.state.body_timeout = policy.server.body_timeout
+        self._in_use[assembly.router] = assembly
+        self.state.swap(assembly.router, api_keys=policy.server.api_keys)
         self.state.policy_path = file
-        self.policy = policy
-        log.info("policy.reloaded", file=file, routes=list(router.routes))
+        self.policy, self.assembly = policy, assembly
+        log.info("policy.reloaded", file=file, routes=list(assembly.router.routes))
         return True
 
     async def shutdown(self, grace: float | None = None) -> int:
@@ -137,19 +166,43 @@ class GatewayServer:
             return 0
         grace = self.policy.server.shutdown_grace if grace is None else grace
         log.info("gateway.draining", inflight=self.state.inflight, grace_s=grace)
-        self.state.draining = True
+        self.state.draining = True  # probes answer 503 draining; the listener stays open
+        cut = await self.state.drain(grace)
         for site in list(self._runner.sites):
             await site.stop()
-        cut = await self.state.drain(grace)
         await self._runner.cleanup()
-        shared = shared_state_of(self.state.router)
-        await self.state.router.aclose()
-        aclose = getattr(shared, "aclose", None)
-        if aclose is not None:  # the Redis connection of the breakers' shared state
-            await aclose()
+        if self._closing:
+            await asyncio.wait(self._closing)
+        if self.assembly is not None:  # the HTTP session, the breakers' Redis connection
+            await self.assembly.aclose()
         self._runner = None
         log.info("gateway.stopped", cut_requests=cut)
         return cut
+
+    def _warn_restart_only(self, policy: Policy) -> None:
+        old, new = self.policy.server, policy.server
+        for name in ("max_body_bytes", "header_timeout", "keepalive_timeout", "host", "port"):
+            if getattr(old, name) != getattr(new, name):
+                log.warning("policy.reload_partial", detail=f"server.{name} needs a restart")
+
+    def _release(self, router: Router) -> None:
+        """A replaced router's last request ended: drop its assembly, closing the
+        shared breaker state (Redis) it owns unless a router still in use shares it.
+        The HTTP session stays: it is the event loop's, shared by every router."""
+        assembly = self._in_use.pop(router, None)
+        if assembly is None or assembly.shared is None:
+            return
+        sharing = [a for a in self._in_use.values() if a.shared is assembly.shared]
+        if not assembly.release_shared():
+            return
+        if sharing:  # still used: the owner's duty passes to a user
+            sharing[0].owns_shared = True
+            return
+        aclose = getattr(assembly.shared, "aclose", None)
+        if aclose is not None:
+            task = asyncio.get_running_loop().create_task(aclose())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
 
 async def serve(policy: Policy, *, host: str | None = None, port: int | None = None) -> None:

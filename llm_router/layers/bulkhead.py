@@ -1,4 +1,4 @@
-"""Bulkhead layer (SPEC §4.4): at most ``max_concurrency`` streams per provider at a
+"""Bulkhead layer (docs/DESIGN.md §4.4): at most ``max_concurrency`` streams per provider at a
 time, the next ones waiting in a bounded FIFO queue.
 
 **Where it sits.** ``Router → Bulkhead → CircuitBreaker → Retry → provider``: the
@@ -43,7 +43,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 
 from llm_router.errors import ConfigurationError, DeadlineExceeded, ProviderBusy
-from llm_router.layers.deadline import close, remaining
+from llm_router.layers.commit import close, remaining
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
 

@@ -1,4 +1,4 @@
-"""The retry layer (SPEC §3): retries a provider's setup phase, on tenacity.
+"""The retry layer (docs/DESIGN.md §3): retries a provider's setup phase, on tenacity.
 
 Only the setup phase is retried: each attempt opens the inner stream and awaits its
 first chunk; that chunk is yielded *outside* the attempt, and from then on the layer
@@ -21,13 +21,12 @@ from tenacity import AsyncRetrying, RetryCallState
 
 from llm_router.config import RetryConfig
 from llm_router.errors import ConnectError, FirstTokenTimeout, ProviderError
-from llm_router.layers.deadline import close, pull_first
-from llm_router.observe import NullObserver, Observer
+from llm_router.layers.commit import close, pull_first
+from llm_router.observe import Hook, Retried
 from llm_router.types import ChatRequest, Clock, Provider, Sleep, StreamChunk
 
 _Opened = tuple[AsyncIterator[StreamChunk], StreamChunk]
 _DEFAULT_CONFIG = RetryConfig()
-_NULL = NullObserver()
 
 
 class Retry:
@@ -54,7 +53,7 @@ class Retry:
     - ``CancelledError``, ``StreamInterrupted`` and anything that is not a
       :class:`~llm_router.errors.ProviderError` are never retried.
 
-    Each retry calls ``observer.retry(request_id, provider, reason, attempt, wait_s)``
+    Each retry is reported to ``hook`` as :class:`~llm_router.observe.Retried`,
     where ``attempt`` is the number of the attempt that just failed (1 for the
     first retry). A new tenacity ``AsyncRetrying`` is built per stream that needs a
     retry (they are not safe to share), with this layer's ``sleep`` injected. Every attempt's inner
@@ -66,14 +65,14 @@ class Retry:
         inner: Provider,
         config: RetryConfig = _DEFAULT_CONFIG,
         *,
-        observer: Observer = _NULL,
+        hook: Hook | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
         rng: Callable[[], float] = random.random,
     ) -> None:
         self.inner = inner
         self.config = config
-        self.observer = observer
+        self.hook = hook
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
@@ -182,10 +181,7 @@ class _Attempts:
     def before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
         reason = exc.reason if isinstance(exc, ProviderError) else "error"
-        self.layer.observer.retry(
-            self.request.request_id,
-            self.layer.name,
-            reason,
-            state.attempt_number,
-            state.upcoming_sleep,
-        )
+        hook = self.layer.hook
+        if hook is not None:
+            request_id, name = self.request.request_id, self.layer.name
+            hook(Retried(request_id, name, reason, state.attempt_number, state.upcoming_sleep))

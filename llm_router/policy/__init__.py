@@ -1,6 +1,6 @@
-"""Policy files (SPEC §6): load, validate, export the JSON Schema, build a Router."""
+"""Policy files (docs/DESIGN.md §6): load, validate, export the JSON Schema, assemble a Router."""
 
-from llm_router.policy.build import build_provider, build_router, load_router
+from llm_router.policy.build import assemble_policy, load_router
 from llm_router.policy.model import (
     BreakerStorageSpec,
     CandidateSpec,
@@ -14,6 +14,7 @@ from llm_router.policy.model import (
     TasksSpec,
 )
 from llm_router.policy.paths import demo_policy_path
+from llm_router.policy.providers import build_provider
 from llm_router.policy.schema import schema
 from llm_router.policy.validate import load_policy, parse_policy
 
@@ -28,8 +29,8 @@ __all__ = [
     "RuleSpec",
     "ServerSpec",
     "TasksSpec",
+    "assemble_policy",
     "build_provider",
-    "build_router",
     "demo_policy_path",
     "load_policy",
     "load_router",

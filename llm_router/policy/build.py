@@ -1,12 +1,14 @@
-"""Policy → providers → layers → :class:`~llm_router.layers.router.Router`.
+"""Policy → the builder's inputs → :class:`~llm_router.builder.Assembly`.
 
-Each declared provider is built once and stacked once per deployment (the provider,
-or ``provider/model`` where a route overrides the model) with its own retry and
-breaker settings, using :func:`llm_router.builder.stack` — so the layer order is
-still written in one place. A deployment that appears in several routes shares one
-breaker. Breakers share state through Redis when ``breaker_storage`` says so. A
-provider with ``max_concurrency`` gets one :class:`~llm_router.layers.bulkhead.Slots`
-that all its deployments share (on reload, kept while its settings are unchanged).
+The layers are built in one place, :func:`llm_router.builder.assemble`; this module
+maps a :class:`~llm_router.policy.model.Policy` into its inputs: each declared provider
+built once, one :class:`~llm_router.builder.RouteEntry` per candidate (the provider, or
+``provider/model`` where a route overrides the model) with that provider's own retry,
+breaker and bulkhead settings (:class:`~llm_router.builder.Layers`), the task
+detector, the deadline and the shared breaker state (Redis when ``breaker_storage``
+says so). A deployment that appears in several routes shares one breaker; a provider
+with ``max_concurrency`` gets one :class:`~llm_router.layers.bulkhead.Slots` that all
+its deployments share. On reload the previous assembly hands over what did not change.
 """
 
 from __future__ import annotations
@@ -14,67 +16,21 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import random
 import time
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from llm_router.builder import stack
-from llm_router.layers._walk import layer_views
+from llm_router.builder import Assembly, Deployment, Layers, RouteEntry, assemble
 from llm_router.layers.breaker import SharedBreakerState
-from llm_router.layers.bulkhead import Bulkhead, Slots
-from llm_router.layers.router import Candidate, Route, Router
-from llm_router.observe import MultiObserver, Observer
-from llm_router.policy.model import BreakerStorageSpec, CandidateSpec, Policy, ProviderSpec
+from llm_router.layers.bulkhead import Slots
+from llm_router.layers.routing import Router
+from llm_router.observe import Hook, fan_out
+from llm_router.policy.model import CandidateSpec, Policy, ProviderSpec
+from llm_router.policy.providers import build_provider
 from llm_router.policy.validate import load_policy
-from llm_router.providers.scripted import ScriptedProvider
 from llm_router.tasks import DetectorConfig, Rule, TaskDetector
 from llm_router.types import Clock, Provider, Sleep
-
-DEFAULT_BASE_URLS: Mapping[str, str] = {"openrouter": "https://openrouter.ai/api/v1"}
-"""``base_url`` of provider types whose class has no fitting default; the others use
-their class's own (api.openai.com, api.anthropic.com, Gemini's v1beta, localhost
-Ollama)."""
-
-_CLASSES = {
-    "openai": ("openai", "OpenAIProvider"),
-    "azure": ("openai", "OpenAIProvider"),
-    "openrouter": ("openai", "OpenAIProvider"),
-    "openai_compatible": ("openai", "OpenAIProvider"),
-    "anthropic": ("anthropic", "AnthropicProvider"),
-    "gemini": ("gemini", "GeminiProvider"),
-    "ollama": ("ollama", "OllamaProvider"),
-}
-
-
-def build_provider(spec: ProviderSpec, *, sleep: Sleep = asyncio.sleep) -> Provider:
-    """The concrete (unlayered) provider of ``spec``.
-
-    A missing API key raises :class:`~llm_router.errors.ConfigurationError` naming
-    the provider and the variable to set.
-    """
-    if spec.type == "scripted":
-        return ScriptedProvider(name=spec.name, model=spec.model, scripts=spec.scripts, sleep=sleep)
-    module, cls_name = _CLASSES[spec.type]
-    cls = getattr(importlib.import_module(f"llm_router.providers.{module}"), cls_name)
-    options: dict[str, Any] = {
-        "name": spec.name,
-        "model": spec.model,
-        "api_key": spec.api_key,
-        "timeouts": spec.timeouts,
-        "extra_headers": dict(spec.headers) or None,
-    }
-    base_url = spec.base_url or DEFAULT_BASE_URLS.get(spec.type)
-    if base_url is not None:
-        options["base_url"] = base_url
-    if spec.type == "azure":
-        options["api_style"] = "azure"
-        if spec.api_version:
-            options["api_version"] = spec.api_version
-    elif spec.type == "openai_compatible":
-        options["require_api_key"] = spec.api_key is not None
-    provider: Provider = cls(**options)
-    return provider
 
 
 def detector_config(policy: Policy) -> DetectorConfig:
@@ -92,12 +48,13 @@ def shared_breaker_state(policy: Policy) -> SharedBreakerState | None:
 
     Called inside a running event loop it is started at once (in the background: the
     hot path never waits on Redis); otherwise ``await state.start()`` before use. Its
-    owner closes it with ``await state.aclose()`` (see :func:`shared_state_of`).
+    owner closes it with ``await state.aclose()`` (an assembly from
+    :func:`assemble_policy` owns the state it makes).
     """
     storage = policy.breaker_storage
     if storage.kind != "redis" or storage.url is None:
         return None
-    module = importlib.import_module("llm_router.layers.breaker_redis")
+    module = importlib.import_module("llm_router.layers.breaker.redis")
     prefix = storage.key_prefix.rstrip(":") + ":"
     shared: Any = module.RedisBreakerState(storage.url, prefix=prefix)
     try:
@@ -113,10 +70,10 @@ def shared_breaker_state(policy: Policy) -> SharedBreakerState | None:
 _STARTING: set[asyncio.Task[None]] = set()
 
 
-def metrics_observer(policy: Policy, registry: Any = None) -> Observer:
-    """A Prometheus :class:`~llm_router.obs.metrics.Metrics` observer whose label sets
+def metrics_hook(policy: Policy, registry: Any = None) -> Hook:
+    """A Prometheus :class:`~llm_router.observe.metrics.Metrics` hook whose label sets
     and prices come from the policy's deployments."""
-    metrics = importlib.import_module("llm_router.obs.metrics")
+    metrics = importlib.import_module("llm_router.observe.metrics")
     models: dict[str, str] = {}
     prices: dict[str, Any] = {}
     for dep, provider, model in deployments(policy):
@@ -124,10 +81,8 @@ def metrics_observer(policy: Policy, registry: Any = None) -> Observer:
         if provider.prices is not None:
             p = provider.prices
             prices[dep] = metrics.Price(input=p.input_per_mtok, output=p.output_per_mtok)
-    observer: Observer = metrics.Metrics(
-        registry, prices=prices, providers=list(models), models=models
-    )
-    return observer
+    hook: Hook = metrics.Metrics(registry, prices=prices, providers=list(models), models=models)
+    return hook
 
 
 def deployments(policy: Policy) -> list[tuple[str, ProviderSpec, str]]:
@@ -140,128 +95,111 @@ def deployments(policy: Policy) -> list[tuple[str, ProviderSpec, str]]:
     return list(out.values())
 
 
-_BUILT: weakref.WeakKeyDictionary[Router, dict[str, tuple[ProviderSpec, str, Provider]]] = (
-    weakref.WeakKeyDictionary()
-)
-"""Per router built here: deployment → (spec, model, stacked provider), for ``previous``."""
-
-
-def build_router(
+def assemble_policy(
     policy: Policy,
     *,
-    observer: Observer | None = None,
+    hook: Hook | None = None,
     registry: Any = None,
     shared: SharedBreakerState | None = None,
     providers: Mapping[str, Provider] | None = None,
-    previous: Router | None = None,
+    previous: Assembly | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
-    rng: Callable[[], float] | None = None,
-) -> Router:
-    """The :class:`Router` that ``policy`` describes.
+    rng: Callable[[], float] = random.random,
+) -> Assembly:
+    """The :class:`~llm_router.builder.Assembly` (router, deployments, shared breaker
+    state) that ``policy`` describes, built by :func:`llm_router.builder.assemble`.
 
-    ``observer`` receives every event. With a Prometheus ``registry``, a
-    :class:`~llm_router.obs.metrics.Metrics` observer whose label sets come from the
-    policy records there too. ``shared`` overrides the policy's ``breaker_storage``;
+    ``hook`` receives every event. With a Prometheus ``registry``, a
+    :class:`~llm_router.observe.metrics.Metrics` hook whose label sets come from the
+    policy records there too. ``shared`` overrides the policy's ``breaker_storage``
+    (the caller keeps closing it); otherwise the assembly owns the state it makes.
     ``providers`` replaces declared providers by name with your own concrete ones
-    (tests, custom clients). ``previous`` (a router built here, on reload) lends its
-    deployments whose provider settings did not change, so their breakers keep their
-    state and their bulkheads their slots. ``clock``, ``sleep`` and ``rng`` are
+    (tests, custom clients). ``previous`` (an assembly built here, on reload) hands
+    over its deployments whose provider settings did not change, so their breakers
+    keep their state and their bulkheads their slots, and its shared breaker state
+    while ``breaker_storage`` is unchanged. ``clock``, ``sleep`` and ``rng`` are
     injected into every layer.
     """
-    observers: list[Observer] = [] if registry is None else [metrics_observer(policy, registry)]
-    if observer is not None:
-        observers.append(observer)
-    obs: Observer = observers[0] if len(observers) == 1 else MultiObserver(observers)
-    if shared is None and previous is not None and _STORAGE.get(previous) == policy.breaker_storage:
-        shared = _SHARED.get(previous)  # reload: keep one Redis connection, not one per build
+    hooks = [] if registry is None else [metrics_hook(policy, registry)]
+    hooks += [] if hook is None else [hook]
+    before = previous.source if previous is not None else None
+    before = before if isinstance(before, Policy) else None
+    inherit = (
+        shared is None and before is not None and before.breaker_storage == policy.breaker_storage
+    )
+    if inherit and previous is not None:
+        shared = previous.shared  # reload: keep one Redis connection, not one per build
+    owns = shared is None
     if shared is None:
         shared = shared_breaker_state(policy)
     given = providers or {}
-    old = _BUILT.get(previous, {}) if previous is not None else {}
-    extra: dict[str, Any] = {} if rng is None else {"rng": rng}
-    raw: dict[str, Provider] = {}
-    built: dict[str, tuple[ProviderSpec, str, Provider]] = {}
-    pools: dict[str, Slots] = {}
+    was = {dep: (spec, model) for dep, spec, model in deployments(before)} if before else {}
+    keep: dict[str, Deployment] = {}
+    pools: dict[str, Slots] = {}  # a provider keeps its slots while a deployment is kept
     for dep, spec, model in deployments(policy):
-        kept = old.get(dep)
-        if kept is not None and kept[:2] == (spec, model) and spec.name not in given:
-            built[dep] = kept
-            if isinstance(kept[2], Bulkhead):
-                pools.setdefault(spec.name, kept[2].slots)
-    for dep, spec, model in deployments(policy):
-        if dep in built:
+        old = previous.deployments.get(dep) if previous is not None else None
+        if old is None or was.get(dep) != (spec, model) or spec.name in given:
             continue
-        if spec.name not in raw:
-            raw[spec.name] = given.get(spec.name) or build_provider(spec, sleep=sleep)
-        layer = stack(
-            raw[spec.name],
-            retry=spec.retry,
-            breaker=spec.breaker,
+        keep[dep] = old
+        if old.layers.slots is not None:
+            pools.setdefault(spec.name, old.layers.slots)
+    layers = {name: _layers(spec, pools) for name, spec in policy.providers.items()}
+    raw: dict[str, Provider] = {}
+
+    def entry(dep: str, spec: ProviderSpec, cand: CandidateSpec | None) -> RouteEntry:
+        kept = keep.get(dep)
+        if kept is not None:
+            bare = kept.provider
+        else:
+            if spec.name not in raw:
+                raw[spec.name] = given.get(spec.name) or build_provider(spec, sleep=sleep)
+            bare = raw[spec.name]
+        if cand is None:
+            return RouteEntry(bare, deployment=dep, layers=layers[spec.name])
+        return RouteEntry(
+            bare,
+            model=cand.model,
+            context_window=cand.context_window or spec.context_window,
+            weight=cand.weight,
             deployment=dep,
-            shared=shared,
-            slots=_slots(spec, pools),
-            observer=obs,
-            clock=clock,
-            sleep=sleep,
-            **extra,
+            layers=layers[spec.name],
         )
-        built[dep] = (spec, model, layer)
-    stacked = {dep: entry[2] for dep, entry in built.items()}
+
+    direct = [entry(name, spec, None) for name, spec in policy.providers.items()]
     routes = {
-        name: Route(
-            name,
-            tuple(_candidate(c, policy, stacked) for c in route.candidates),
-            route.failover_on_content_filter,
-        )
+        name: [entry(c.deployment, policy.providers[c.provider], c) for c in route.candidates]
         for name, route in policy.routes.items()
     }
-    router = Router(
+    assembly = assemble(
         routes,
+        direct=direct,
+        failover_on_content_filter={
+            n for n, r in policy.routes.items() if r.failover_on_content_filter
+        },
         detector=TaskDetector(detector_config(policy)),
-        observer=obs,
-        clock=clock,
+        hook=fan_out(*hooks) if hooks else None,
         deadline_s=policy.deadline,
-        providers={name: stacked[name] for name in policy.providers},
+        shared=shared,
+        owns_shared=owns,
+        keep=keep,
+        source=policy,
+        clock=clock,
+        sleep=sleep,
+        rng=rng,
     )
-    _BUILT[router] = built
-    if shared is not None:
-        _SHARED[router] = shared
-    _STORAGE[router] = policy.breaker_storage
-    return router
+    if inherit and previous is not None:
+        assembly.owns_shared = previous.release_shared()
+    return assembly
 
 
-_SHARED: weakref.WeakKeyDictionary[Router, SharedBreakerState] = weakref.WeakKeyDictionary()
-_STORAGE: weakref.WeakKeyDictionary[Router, BreakerStorageSpec] = weakref.WeakKeyDictionary()
-
-
-def shared_state_of(router: Router) -> SharedBreakerState | None:
-    """The shared breaker state a router built here uses (its owner closes it)."""
-    return _SHARED.get(router)
-
-
-def _slots(spec: ProviderSpec, pools: dict[str, Slots]) -> Slots | None:
-    """The provider's one bulkhead pool (``None`` without ``max_concurrency``)."""
-    if spec.max_concurrency is None:
-        return None
-    if spec.name not in pools:
-        pools[spec.name] = Slots(spec.max_concurrency, spec.max_waiting, spec.wait_timeout)
-    return pools[spec.name]
-
-
-def _candidate(cand: CandidateSpec, policy: Policy, stacked: Mapping[str, Provider]) -> Candidate:
-    dep = cand.deployment
-    layer = stacked[dep]
-    breaker, bulkhead = layer_views(layer)
-    return Candidate(
-        layer,
-        dep,
-        model=cand.model,
-        context_window=cand.context_window or policy.providers[cand.provider].context_window,
-        weight=cand.weight,
-        breaker=breaker,
-        bulkhead=bulkhead,
-    )
+def _layers(spec: ProviderSpec, pools: dict[str, Slots]) -> Layers:
+    """The provider's layer settings; its one bulkhead pool (``None`` without
+    ``max_concurrency``), reused from ``pools`` when kept."""
+    slots = pools.get(spec.name)
+    if slots is None and spec.max_concurrency is not None:
+        slots = Slots(spec.max_concurrency, spec.max_waiting, spec.wait_timeout)
+    return Layers(spec.retry, spec.breaker, slots)
 
 
 def load_router(
@@ -270,18 +208,16 @@ def load_router(
     env: Mapping[str, str] | None = None,
     **options: Any,
 ) -> Router:
-    """``build_router(load_policy(path, env=env), **options)``."""
-    return build_router(load_policy(path, env=env), **options)
+    """The router of ``assemble_policy(load_policy(path, env=env), **options)``;
+    ``router.aclose()`` (or ``async with``) closes what its assembly owns."""
+    return assemble_policy(load_policy(path, env=env), **options).router
 
 
 __all__ = [
-    "DEFAULT_BASE_URLS",
-    "build_provider",
-    "build_router",
+    "assemble_policy",
     "deployments",
     "detector_config",
     "load_router",
-    "metrics_observer",
+    "metrics_hook",
     "shared_breaker_state",
-    "shared_state_of",
 ]

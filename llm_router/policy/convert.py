@@ -178,6 +178,9 @@ def _server(spec: Mapping[str, Any]) -> ServerSpec:
         api_keys=tuple(spec.get("api_keys") or ()),
         max_body_bytes=spec.get("max_body_bytes", base.max_body_bytes),
         shutdown_grace=float(spec.get("shutdown_grace", base.shutdown_grace)),
+        header_timeout=float(spec.get("header_timeout", base.header_timeout)),
+        body_timeout=float(spec.get("body_timeout", base.body_timeout)),
+        keepalive_timeout=float(spec.get("keepalive_timeout", base.keepalive_timeout)),
     )
 
 

@@ -130,6 +130,9 @@ class ServerSpec:
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     max_body_bytes: int = 1024 * 1024
     shutdown_grace: float = 30.0
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keepalive_timeout: float = 75.0
 
 
 @dataclass(frozen=True, slots=True)

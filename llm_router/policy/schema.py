@@ -1,4 +1,4 @@
-"""The policy format, written once as a table of shapes (SPEC §6).
+"""The policy format, written once as a table of shapes (docs/DESIGN.md §6).
 
 :data:`POLICY` drives the loader's structural checks and :func:`schema` renders it as
 the JSON Schema (draft 2020-12) that ``llm-router schema`` prints for editors::
@@ -88,7 +88,7 @@ TIMEOUTS = Obj(
         "idle": _seconds("Longest gap between two chunks after the first"),
         "total": _seconds("The whole stream"),
     },
-    "Provider timeouts (SPEC §2).",
+    "Provider timeouts (docs/DESIGN.md §2).",
 )
 RETRY = Obj(
     {
@@ -100,7 +100,7 @@ RETRY = Obj(
         ),
         "retry_timeouts": Bool("Retry a first-token timeout in place (default: fail over)."),
     },
-    "Retry of the setup phase (SPEC §3).",
+    "Retry of the setup phase (docs/DESIGN.md §3).",
 )
 BREAKER = Obj(
     {
@@ -108,7 +108,7 @@ BREAKER = Obj(
         "reset_timeout": _seconds("Time open before one trial stream is admitted"),
         "success_threshold": _count("Successful trials that close it again."),
     },
-    "Circuit breaker of each deployment (SPEC §4.1).",
+    "Circuit breaker of each deployment (docs/DESIGN.md §4.1).",
 )
 PRICES = Obj(
     {
@@ -230,7 +230,7 @@ TASKS = Obj(
         ),
         "disabled": ListOf(Str(enum=TASK_NAMES, what="task"), "Tasks never detected."),
     },
-    "Task detection (SPEC §4.2).",
+    "Task detection (docs/DESIGN.md §4.2).",
 )
 BREAKER_STORAGE = OneOf(
     (
@@ -253,8 +253,11 @@ SERVER = Obj(
         "api_keys": ListOf(Str(min_length=1), "Client bearer keys (none: open gateway)."),
         "max_body_bytes": _count("Largest request body accepted."),
         "shutdown_grace": Num("Seconds streams may finish after SIGTERM.", minimum=0),
+        "header_timeout": _seconds("Time a client has to send a request's headers (then 408)"),
+        "body_timeout": _seconds("Time a client has to send a request's body (then 408)"),
+        "keepalive_timeout": _seconds("Idle time after which a keep-alive connection closes"),
     },
-    "The gateway (SPEC §7).",
+    "The gateway (docs/DESIGN.md §7).",
 )
 LOGGING = Obj(
     {
@@ -262,7 +265,7 @@ LOGGING = Obj(
         "json": Bool("JSON lines (true), console (false), or by terminal (null).", nullable=True),
         "include_content": Bool("Log message content (debugging only)."),
     },
-    "Structured logs (SPEC §5).",
+    "Structured logs (docs/DESIGN.md §5).",
 )
 POLICY = Obj(
     {

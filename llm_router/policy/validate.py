@@ -22,6 +22,7 @@ from llm_router.policy.convert import to_policy
 from llm_router.policy.load import Document, PathT, parse
 from llm_router.policy.model import Policy
 from llm_router.policy.schema import POLICY, TEXT_TASKS
+from llm_router.policy.secrets import register_policy_secrets
 from llm_router.policy.shapes import suggest
 
 RESERVED_ROUTES = frozenset({"auto"})
@@ -49,15 +50,18 @@ def load_policy(path: str | os.PathLike[str], *, env: Mapping[str, str] | None =
 def parse_policy(
     text: str, *, file: str = "<policy>", env: Mapping[str, str] | None = None
 ) -> Policy:
-    """Validate and convert policy ``text`` (as if read from ``file``)."""
+    """Validate and convert policy ``text`` (as if read from ``file``). The credentials
+    of a valid policy are registered with the redactor (:mod:`.secrets`)."""
     doc = check_text(text, file=file, env=env)
     if doc.issues:
         raise PolicyError(doc.issues)
     try:
-        return to_policy(doc.data, file)
+        policy = to_policy(doc.data, file)
     except ConfigurationError as exc:  # a safety net: the checks above should catch it
         doc.issue((), str(exc))
         raise PolicyError(doc.issues) from exc
+    register_policy_secrets(policy)
+    return policy
 
 
 def check_text(text: str, *, file: str, env: Mapping[str, str] | None = None) -> Document:

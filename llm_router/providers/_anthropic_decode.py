@@ -1,4 +1,4 @@
-"""Anthropic Messages streaming events → :class:`StreamChunk` (SPEC §2).
+"""Anthropic Messages streaming events → :class:`StreamChunk` (docs/DESIGN.md §2).
 
 A pure, synchronous decoder: the HTTP base feeds it one parsed SSE event at a time
 and asks for the closing chunk once the stream has ended normally.
@@ -20,6 +20,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from llm_router import errors
+from llm_router.providers._decoder import (
+    SHAPE_ERRORS,
+    count,
+    index,
+    obj,
+    protocol_error,
+    string,
+    text,
+    wrong,
+)
 from llm_router.types import FinishReason, StreamChunk, ToolCallDelta, Usage
 
 STOP_REASONS: dict[str, FinishReason] = {
@@ -67,10 +77,6 @@ def error_from_payload(
     )
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 class AnthropicDecoder:
     """Decodes one Anthropic stream. ``finished`` turns true with a ``stop_reason``
     (``message_delta``); ``wants_trailer`` stays true until ``message_stop`` so the
@@ -104,32 +110,35 @@ class AnthropicDecoder:
         self.wants_trailer = False
 
     def decode(self, event: str, data: Any) -> list[StreamChunk]:
-        """Chunks for one event (none for bookkeeping events); raises for ``error``."""
-        if not isinstance(data, Mapping):
+        """Chunks for one event (none for bookkeeping events); raises for ``error``, and
+        a :class:`~llm_router.errors.ProtocolError` for a known event of the wrong shape."""
+        try:
+            if type(data) is not dict:
+                raise wrong("the event", data, "an object")
+            kind = data.get("type") or event
+            if kind == "content_block_delta":
+                return self._delta(data)
+            if kind == "content_block_start":
+                return self._block_start(data)
+            if kind == "message_start":
+                self._message_start(obj(data.get("message"), "message"))
+            elif kind == "message_delta":
+                self._message_delta(data)
+            elif kind == "content_block_stop":
+                return self._block_stop(data)
+            elif kind == "message_stop":
+                self.finished = True
+                self.wants_trailer = False
+            elif kind == "error":
+                payload = data.get("error")
+                payload = payload if isinstance(payload, Mapping) else {}
+                raise error_from_payload(payload, provider=self._provider, model=self._model)
+            elif type(kind) is not str:
+                raise wrong("type", kind, "a string")
+            # ping and unknown (future) event types are consumed.
             return []
-        kind = data.get("type") or event
-        if kind == "content_block_delta":
-            return self._delta(data)
-        if kind == "content_block_start":
-            return self._block_start(data)
-        if kind == "message_start":
-            self._message_start(data.get("message"))
-        elif kind == "message_delta":
-            self._message_delta(data)
-        elif kind == "content_block_stop":
-            return self._block_stop(data)
-        elif kind == "message_stop":
-            self.finished = True
-            self.wants_trailer = False
-        elif kind == "error":
-            payload = data.get("error")
-            raise error_from_payload(
-                payload if isinstance(payload, Mapping) else {},
-                provider=self._provider,
-                model=self._model,
-            )
-        # ping and unknown (future) event types are consumed.
-        return []
+        except SHAPE_ERRORS as exc:
+            raise protocol_error(exc, self._provider, self._model) from exc
 
     def final_chunk(self) -> StreamChunk:
         """The closing chunk: normalised and raw stop reason, and usage when known."""
@@ -160,75 +169,83 @@ class AnthropicDecoder:
         ]
 
     def _usage(self, usage: Any) -> None:
-        if not isinstance(usage, Mapping):
+        usage = obj(usage, "usage")
+        if not usage:
             return
         for key in _INPUT_COUNTS:
-            if (n := _int(usage.get(key))) is not None:
+            if (n := count(usage.get(key), key)) is not None:
                 self._input[key] = n
-        if (n := _int(usage.get("output_tokens"))) is not None:
+        if (n := count(usage.get("output_tokens"), "output_tokens")) is not None:
             self._output = n
 
-    def _message_start(self, message: Any) -> None:
-        if not isinstance(message, Mapping):
+    def _message_start(self, message: dict[str, Any] | None) -> None:
+        if not message:
             return
-        if isinstance(message.get("model"), str) and message["model"]:
-            self._model = message["model"]
+        model = text(message.get("model"), "message.model")
+        if model:
+            self._model = model
         self._usage(message.get("usage"))
 
-    def _message_delta(self, data: Mapping[str, Any]) -> None:
+    def _message_delta(self, data: dict[str, Any]) -> None:
         self._usage(data.get("usage"))
-        delta = data.get("delta")
-        if isinstance(delta, Mapping) and isinstance(delta.get("stop_reason"), str):
-            self._stop_reason = delta["stop_reason"]
+        delta = obj(data.get("delta"), "message_delta.delta")
+        stop = text(delta.get("stop_reason"), "delta.stop_reason") if delta else ""
+        if stop:
+            self._stop_reason = stop
             if not self.finished:
                 self.finished = True
                 self.wants_trailer = True
 
-    def _block_start(self, data: Mapping[str, Any]) -> list[StreamChunk]:
+    def _block_start(self, data: dict[str, Any]) -> list[StreamChunk]:
         block = data.get("content_block")
-        if not isinstance(block, Mapping):
-            return []
+        if type(block) is not dict:
+            raise wrong("content_block", block, "an object")
         kind = block.get("type")
         if kind == "tool_use":  # server tools run at Anthropic: not the caller's calls
-            ordinal = self._blocks[_int(data.get("index")) or 0] = self._tools
+            ordinal = self._blocks[index(data.get("index"), "index")] = self._tools
             self._tools += 1
             self._pending_args[ordinal] = block.get("input")
             return self._chunk(
                 tool=ToolCallDelta(
-                    index=ordinal, id=str(block.get("id") or ""), name=str(block.get("name") or "")
+                    index=ordinal,
+                    id=text(block.get("id"), "content_block.id"),
+                    name=text(block.get("name"), "content_block.name"),
                 )
             )
-        if kind == "text" and block.get("text"):
-            return self._chunk(text=str(block["text"]))
-        if kind == "thinking" and block.get("thinking"):
-            return self._chunk(thinking=str(block["thinking"]))
+        if kind == "text":
+            piece = text(block.get("text"), "content_block.text")
+            return self._chunk(text=piece) if piece else []
+        if kind == "thinking":
+            thinking = text(block.get("thinking"), "content_block.thinking")
+            return self._chunk(thinking=thinking) if thinking else []
         return []
 
-    def _delta(self, data: Mapping[str, Any]) -> list[StreamChunk]:
+    def _delta(self, data: dict[str, Any]) -> list[StreamChunk]:
         delta = data.get("delta")
-        if not isinstance(delta, Mapping):
-            return []
+        if type(delta) is not dict:
+            raise wrong("content_block_delta.delta", delta, "an object")
         kind = delta.get("type")
         if kind == "text_delta":
-            text = delta.get("text")
-            return self._chunk(text=text) if isinstance(text, str) and text else []
+            piece = string(delta.get("text"), "text_delta.text")
+            return self._chunk(text=piece) if piece else []
         if kind == "input_json_delta":
-            piece = delta.get("partial_json")
-            ordinal = self._blocks.get(_int(data.get("index")) or 0)
-            if not isinstance(piece, str) or not piece or ordinal is None:
+            piece = string(delta.get("partial_json"), "input_json_delta.partial_json")
+            # None: a server tool's block (run at Anthropic), not one of the caller's calls
+            ordinal = self._blocks.get(index(data.get("index"), "index"))
+            if not piece or ordinal is None:
                 return []
             self._pending_args.pop(ordinal, None)
             return self._chunk(tool=ToolCallDelta(index=ordinal, arguments_delta=piece))
         if kind == "thinking_delta":
-            thinking = delta.get("thinking")
-            return self._chunk(thinking=thinking) if isinstance(thinking, str) and thinking else []
+            thinking = string(delta.get("thinking"), "thinking_delta.thinking")
+            return self._chunk(thinking=thinking) if thinking else []
         # signature_delta, citations_delta and future delta types are consumed.
         return []
 
-    def _block_stop(self, data: Mapping[str, Any]) -> list[StreamChunk]:
+    def _block_stop(self, data: dict[str, Any]) -> list[StreamChunk]:
         # A tool call that streamed no argument pieces (no parameters, or a proxy that
         # sends the input whole in content_block_start) still gets valid JSON.
-        ordinal = self._blocks.get(_int(data.get("index")) or 0)
+        ordinal = self._blocks.get(index(data.get("index"), "index"))
         if ordinal is None or ordinal not in self._pending_args:
             return []
         start_input = self._pending_args.pop(ordinal)

@@ -1,4 +1,4 @@
-"""Gemini ``streamGenerateContent?alt=sse`` payloads → :class:`StreamChunk` (SPEC §2).
+"""Gemini ``streamGenerateContent?alt=sse`` payloads → :class:`StreamChunk` (docs/DESIGN.md §2).
 
 Every SSE event is a whole ``GenerateContentResponse``. Only the first candidate is
 read (the router never asks for more).
@@ -20,6 +20,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from llm_router import errors
+from llm_router.providers._decoder import (
+    SHAPE_ERRORS,
+    array,
+    count,
+    obj,
+    protocol_error,
+    text,
+    wrong,
+)
 from llm_router.types import FinishReason, StreamChunk, ToolCallDelta, Usage
 
 FINISH_REASONS: dict[str, FinishReason] = {
@@ -67,10 +76,6 @@ def error_from_payload(
     return cls(f"{rpc}: {message}", provider=provider, status=status, model=model)
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 class GeminiDecoder:
     """Decodes one Gemini stream. ``finished`` turns true with a ``finishReason``;
     ``wants_trailer`` is true only when that event carried no ``usageMetadata``, until
@@ -98,36 +103,47 @@ class GeminiDecoder:
         self.wants_trailer = False
 
     def decode(self, event: str, data: Any) -> list[StreamChunk]:
-        """Chunks for one payload; raises for an error payload or a blocked prompt."""
-        if not isinstance(data, Mapping):
-            return []
-        if isinstance(data.get("error"), Mapping):
-            payload = data["error"]
-            raise error_from_payload(
-                payload, provider=self._provider, model=self._model
-            ) or errors.ServerError(
-                str(payload.get("message") or "upstream error event"),
-                provider=self._provider,
-                model=self._model,
-            )
-        if isinstance(data.get("modelVersion"), str) and data["modelVersion"]:
-            self._model = data["modelVersion"]
-        has_usage = self._usage(data.get("usageMetadata"))
-        if has_usage:
-            self.wants_trailer = False
-        candidates = data.get("candidates")
-        if not isinstance(candidates, list) or not candidates:
-            self._blocked(data.get("promptFeedback"))
-            return []
-        candidate = candidates[0] if isinstance(candidates[0], Mapping) else {}
-        chunks = self._parts(candidate.get("content"))
-        finish = candidate.get("finishReason")
-        if isinstance(finish, str) and finish and finish != "FINISH_REASON_UNSPECIFIED":
-            if not self.finished:
-                self.wants_trailer = not has_usage
-            self._raw_finish = finish
-            self.finished = True
-        return chunks
+        """Chunks for one payload; raises for an error payload or a blocked prompt, and a
+        :class:`~llm_router.errors.ProtocolError` for a payload of the wrong shape."""
+        try:
+            if type(data) is not dict:
+                raise wrong("the event", data, "an object")
+            if data.get("error") is not None:
+                raise self._error_event(data["error"])
+            model = text(data.get("modelVersion"), "modelVersion")
+            if model:
+                self._model = model
+            has_usage = self._usage(obj(data.get("usageMetadata"), "usageMetadata"))
+            if has_usage:
+                self.wants_trailer = False
+            candidates = array(data.get("candidates"), "candidates")
+            if not candidates:
+                self._blocked(obj(data.get("promptFeedback"), "promptFeedback"))
+                return []
+            candidate = candidates[0]
+            if type(candidate) is not dict:
+                raise wrong("candidates[0]", candidate, "an object")
+            chunks = self._parts(obj(candidate.get("content"), "candidates[0].content"))
+            finish = text(candidate.get("finishReason"), "candidates[0].finishReason")
+            if finish and finish != "FINISH_REASON_UNSPECIFIED":
+                if not self.finished:
+                    self.wants_trailer = not has_usage
+                self._raw_finish = finish
+                self.finished = True
+            return chunks
+        except SHAPE_ERRORS as exc:
+            raise protocol_error(exc, self._provider, self._model) from exc
+
+    def _error_event(self, payload: Any) -> errors.ProviderError:
+        if type(payload) is not dict:
+            raise wrong("error", payload, "an object")
+        return error_from_payload(
+            payload, provider=self._provider, model=self._model
+        ) or errors.ServerError(
+            str(payload.get("message") or "upstream error event"),
+            provider=self._provider,
+            model=self._model,
+        )
 
     def final_chunk(self) -> StreamChunk:
         """The closing chunk: normalised and raw finish reason, and usage when known."""
@@ -147,57 +163,55 @@ class GeminiDecoder:
             usage=usage,
         )
 
-    def _usage(self, meta: Any) -> bool:
+    def _usage(self, meta: dict[str, Any] | None) -> bool:
         """Record a usage snapshot (absent counts are 0); false when there is none."""
-        if not isinstance(meta, Mapping):
+        if meta is None:
             return False
-        counts = {k: _int(v) or 0 for k, v in meta.items() if k.endswith("TokenCount")}
+        counts = {k: count(v, k) or 0 for k, v in meta.items() if k.endswith("TokenCount")}
         self._input = counts.get("promptTokenCount", 0) + counts.get("toolUsePromptTokenCount", 0)
         self._output = counts.get("candidatesTokenCount", 0) + counts.get("thoughtsTokenCount", 0)
         return True
 
-    def _blocked(self, feedback: Any) -> None:
-        if isinstance(feedback, Mapping) and feedback.get("blockReason"):
-            reason = str(feedback["blockReason"])
+    def _blocked(self, feedback: dict[str, Any] | None) -> None:
+        reason = text(feedback.get("blockReason"), "promptFeedback.blockReason") if feedback else ""
+        if feedback and reason:
             message = str(feedback.get("blockReasonMessage") or "prompt blocked")
             raise errors.ContentFiltered(
                 f"{reason}: {message}", provider=self._provider, model=self._model
             )
 
-    def _parts(self, content: Any) -> list[StreamChunk]:
-        parts = content.get("parts") if isinstance(content, Mapping) else None
-        if not isinstance(parts, list):
-            return []
+    def _parts(self, content: dict[str, Any] | None) -> list[StreamChunk]:
+        parts = array(content.get("parts"), "content.parts") if content else []
         chunks: list[StreamChunk] = []
         for part in parts:
-            if not isinstance(part, Mapping):
-                continue
-            text = part.get("text")
-            call = part.get("functionCall")
-            if isinstance(text, str) and text:
+            if type(part) is not dict:
+                raise wrong("content.parts[]", part, "an object")
+            piece = text(part.get("text"), "parts[].text")
+            call = obj(part.get("functionCall"), "parts[].functionCall")
+            if piece:
                 thought = part.get("thought") is True
                 chunks.append(
                     StreamChunk(
-                        text="" if thought else text,
+                        text="" if thought else piece,
                         provider=self._provider,
                         model=self._model,
-                        thinking=text if thought else "",
+                        thinking=piece if thought else "",
                     )
                 )
-            elif isinstance(call, Mapping):
+            elif call is not None:
                 chunks.append(self._call(call))
         return chunks
 
-    def _call(self, call: Mapping[str, Any]) -> StreamChunk:
+    def _call(self, call: dict[str, Any]) -> StreamChunk:
         # Gemini sends each function call whole; ids are new (and optional) in its API,
         # so one is synthesised from the call's ordinal when absent.
         ordinal = self._tools
-        self._tools += 1
-        args = call.get("args")
+        args = obj(call.get("args"), "functionCall.args")
         delta = ToolCallDelta(
             index=ordinal,
-            id=str(call.get("id") or f"call_{ordinal}"),
-            name=str(call.get("name") or ""),
-            arguments_delta=json.dumps(args if isinstance(args, Mapping) else {}),
+            id=text(call.get("id"), "functionCall.id") or f"call_{ordinal}",
+            name=text(call.get("name"), "functionCall.name"),
+            arguments_delta=json.dumps(args or {}),
         )
+        self._tools += 1
         return StreamChunk(text="", provider=self._provider, model=self._model, tool_calls=(delta,))

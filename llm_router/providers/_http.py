@@ -2,52 +2,56 @@
 
 A subclass says how to build the request (:meth:`HTTPStreamProvider.build_request`)
 and how to turn the upstream's events into chunks (a :class:`StreamDecoder`); the base
-does the rest once: connection, status → error mapping, SSE/NDJSON framing, malformed
-events, the finish signal, timeouts and cancellation.
+does the rest once: configuration checks (URL, model, API key from the environment),
+connection, status → error mapping, SSE/NDJSON framing, malformed events, the finish
+signal, timeouts and cancellation.
 
-Timeouts cost nothing per chunk: the request phase runs under one
-``asyncio.timeout_at``; while reading, one :class:`Watchdog` timer per stream checks
-the deadlines when it fires (re-arming itself otherwise) and, if one passed, fails the
-pending read; the generator then raises the typed error. Nothing is yielded inside a
-timeout context.
-
-The setup phase (constructor checks, the subclass hooks, sending the request and
-mapping a non-200 answer) is the base class, :class:`~._http_setup.HTTPSetup`; this
-module holds the streaming loop, the per-chunk hot path.
+The class reads in the order of a stream: its configuration and subclass hooks, the
+setup phase (:meth:`~HTTPStreamProvider._open`: sending the request under one
+``asyncio.timeout_at``, turning connection failures and non-200 answers into typed
+errors), then the streaming loop, the per-chunk hot path. Timeouts cost nothing per
+chunk: while reading, one :class:`Watchdog` timer per stream checks the deadlines when
+it fires (re-arming itself otherwise) and, if one passed, fails the pending read; the
+generator then raises the typed error. Nothing is yielded inside a timeout context.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar, Literal
 
 import aiohttp
+from yarl import URL
 
 from llm_router import errors
 from llm_router.accumulate import interrupted
-from llm_router.providers._decoder import StreamDecoder
-from llm_router.providers._http_errors import (
-    error_message_from_body,
-    map_http_error,
-    parse_duration,
-    parse_retry_after,
-    retry_after_from_headers,
+from llm_router.config import Timeouts
+from llm_router.providers._decoder import StreamDecoder, invalid_json
+from llm_router.providers._http_errors import map_http_error
+from llm_router.providers._http_where import connect_error, locate_http_error
+from llm_router.providers._watchdog import (
+    INF,
+    Expired,
+    Watchdog,
+    drain,
+    read_bounded,
+    read_error,
+    timeout_error,
 )
-from llm_router.providers._http_setup import DEFAULT_TIMEOUTS, HTTPSetup
-from llm_router.providers._watchdog import INF, Expired, Watchdog, drain, read_error
+from llm_router.providers.session import env_options, shared_session
 from llm_router.types import ChatRequest, StreamChunk
 from llm_router.wire.ndjson import NDJSONParser
 from llm_router.wire.payload import loads
 from llm_router.wire.sse import SSEParser
 
-log = logging.getLogger("llm_router")
-
 _TRUNCATED = "truncated: stream ended without a finish signal"
+DEFAULT_TIMEOUTS = Timeouts()
+_NO_OPTIONS: Mapping[str, Any] = {}
 
 
-class HTTPStreamProvider(HTTPSetup):
+class HTTPStreamProvider:
     """Base of the HTTP providers; subclasses set ``wire`` and ``env_var`` and implement
     :meth:`build_request` and :meth:`new_decoder` (and may refine :meth:`map_error`).
 
@@ -59,6 +63,136 @@ class HTTPStreamProvider(HTTPSetup):
     """
 
     wire: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    """The upstream's framing: Server-Sent Events or newline-delimited JSON."""
+    env_var: ClassVar[str] = ""
+    """The environment variable holding the API key."""
+    default_base_url: ClassVar[str] = ""
+    """``base_url`` when none is given (a subclass's public endpoint)."""
+    default_name: ClassVar[str] = ""
+    """``name`` when none is given."""
+    key_required: ClassVar[bool] = True
+    """``require_api_key`` when not given (False for servers that need no key)."""
+    accepts_prefill: ClassVar[bool] = False
+    """``prefill`` when not given: whether the API continues a final assistant message
+    (used by stream rescue, DESIGN §4.5)."""
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        name: str | None = None,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        session: aiohttp.ClientSession | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        trailer_grace: float = 0.5,
+        require_api_key: bool | None = None,
+        env_var: str | None = None,
+        prefill: bool | None = None,
+    ) -> None:
+        env_var = self.env_var if env_var is None else env_var
+        base_url = self.default_base_url if base_url is None else base_url
+        name = self.default_name if name is None else name
+        require_api_key = self.key_required if require_api_key is None else require_api_key
+        if not name or not isinstance(name, str):
+            raise errors.ConfigurationError("provider name must be a non-empty string")
+        if not model or not isinstance(model, str):
+            raise errors.ConfigurationError(f"{name}: model must be a non-empty string")
+        url = URL(base_url) if isinstance(base_url, str) else None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise errors.ConfigurationError(
+                f"{name}: base_url must be an http(s) URL with a host, got {base_url!r}"
+            )
+        if api_key is None and env_var:
+            api_key = os.environ.get(env_var)
+        if require_api_key and not api_key:
+            where = f"set {env_var} or " if env_var else ""
+            raise errors.ConfigurationError(
+                f"{name}: no API key; {where}pass api_key= to {type(self).__name__}"
+            )
+        if trailer_grace < 0:
+            raise errors.ConfigurationError(f"{name}: trailer_grace must be >= 0")
+        self.name = name
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.timeouts = timeouts
+        self.extra_headers: dict[str, str] = dict(extra_headers or {})
+        self.trailer_grace = trailer_grace
+        self.prefill = self.accepts_prefill if prefill is None else bool(prefill)
+        """Whether this deployment continues a final assistant message (stream rescue)."""
+        self._api_key = api_key or None
+        self._session = session
+        self._client_timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeouts.connect, sock_connect=timeouts.connect
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(name={self.name!r}, model={self.model!r}, "
+            f"base_url={self.base_url!r})"
+        )
+
+    def build_request(
+        self, request: ChatRequest, model: str
+    ) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """The URL, headers and JSON body for ``request`` (subclasses implement)."""
+        raise NotImplementedError
+
+    def new_decoder(self, model: str) -> StreamDecoder:
+        """A fresh decoder for one stream (subclasses implement)."""
+        raise NotImplementedError
+
+    def map_error(
+        self, status: int, body: bytes, headers: Mapping[str, str]
+    ) -> errors.ProviderError:
+        """The typed error for a non-200 answer (the common mapping; refine in subclasses)."""
+        return map_http_error(status, body, headers, provider=self.name, model=self.model)
+
+    def _error(
+        self, cls: type[errors.ProviderError], message: str, model: str
+    ) -> errors.ProviderError:
+        return cls(message, provider=self.name, model=model)
+
+    # --- the setup phase -----------------------------------------------------------
+
+    async def _open(
+        self, request: ChatRequest, model: str, first_at: float, total_at: float
+    ) -> aiohttp.ClientResponse:
+        """Send the request and return a 200 response (the setup phase, one timeout)."""
+        url, headers, body = self.build_request(request, model)
+        session = self._session
+        timeout = asyncio.timeout_at(min(first_at, total_at))
+        try:
+            async with timeout:
+                if session is None:
+                    session = shared_session()
+                    options = await env_options(self.base_url)
+                else:
+                    options = _NO_OPTIONS
+                resp = await session.post(
+                    url, json=body, headers=headers, timeout=self._client_timeout, **options
+                )
+                if resp.status == 200:
+                    return resp
+                try:
+                    err_body = await read_bounded(resp.content)
+                finally:
+                    resp.close()
+        except aiohttp.ServerTimeoutError as exc:
+            raise connect_error(exc, url, self.name, model, self.timeouts.connect) from exc
+        except TimeoutError as exc:  # before OSError: TimeoutError is an OSError
+            if not timeout.expired():
+                raise connect_error(exc, url, self.name, model, self.timeouts.connect) from exc
+            kind = "total" if total_at <= first_at else "first_token"
+            raise timeout_error(kind, self.timeouts, self.name, model) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise connect_error(exc, url, self.name, model) from exc
+        raise locate_http_error(
+            self.map_error(resp.status, err_body, resp.headers), url, self.base_url, model
+        )
+
+    # --- the streaming loop -------------------------------------------------------
 
     def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream the answer to ``request``; errors after the first chunk surface as
@@ -86,7 +220,6 @@ class HTTPStreamProvider(HTTPSetup):
             parser: Any = SSEParser(provider=self.name) if sse else NDJSONParser(provider=self.name)
             decoder = self.new_decoder(model)
             content = resp.content
-            malformed = 0
             ended = False  # the finish signal (and any trailer) is in: yield the final chunk
             while not ended:
                 wd.since = loop.time()
@@ -114,10 +247,14 @@ class HTTPStreamProvider(HTTPSetup):
                         raw, event = item, ""
                     try:
                         obj = loads(raw)
-                    except ValueError:
-                        malformed += 1
-                        self._malformed(malformed, event, model)
-                        continue
+                    except (ValueError, RecursionError) as exc:
+                        stripped = raw.strip()
+                        if not stripped:
+                            continue  # an empty ``data:`` event carries nothing: a keep-alive
+                        if sse and stripped == "[DONE]":  # Azure's docs: "data: [DONE] "
+                            ended = True
+                            break
+                        raise invalid_json(exc, event, self.name, model) from None
                     for chunk in decoder.decode(event, obj):
                         if not sent:
                             wd.commit()
@@ -154,23 +291,3 @@ class HTTPStreamProvider(HTTPSetup):
                     resp.release()
                 else:
                     resp.close()
-
-    def _malformed(self, count: int, event: str, model: str) -> None:
-        self.malformed_events_total += 1
-        log.warning("stream.malformed_event provider=%s event=%s count=%d", self.name, event, count)
-        if count > self.max_malformed_events:
-            raise self._error(
-                errors.ProtocolError, f"{count} malformed events in one stream", model
-            )
-
-
-__all__ = [
-    "DEFAULT_TIMEOUTS",
-    "HTTPStreamProvider",
-    "StreamDecoder",
-    "error_message_from_body",
-    "map_http_error",
-    "parse_duration",
-    "parse_retry_after",
-    "retry_after_from_headers",
-]

@@ -1,4 +1,4 @@
-"""HTTP status and error body → the typed errors of SPEC §1.3 (shared by providers).
+"""HTTP status and error body → the typed errors of docs/DESIGN.md §1.3 (shared by providers).
 
 The upstream's own message is passed on, cut to a bounded length; request content is
 never echoed (only the upstream's ``error.message`` / ``error`` field is read) and the
@@ -19,16 +19,52 @@ from llm_router import errors
 _MAX_MESSAGE = 300
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+# Context-window overflow, as each server words it (lower-cased substrings of the
+# message or of the code/type fields; only 400, 413 and 422 answers are searched):
+# - OpenAI, Azure OpenAI: code ``context_length_exceeded``, "This model's maximum context
+#   length is 8192 tokens. However, your messages resulted in 10383 tokens."
+#   (Azure/azure-sdk-for-net#41892) and "Your input exceeds the context window of this
+#   model." (anomalyco/opencode#6071).
+# - Anthropic: "prompt is too long: 208656 tokens > 200000 maximum"
+#   (sojohnnysaid/project-guide#2) and "input length and `max_tokens` exceed context
+#   limit: 189136 + 20000 > 204648, …" (anthropics/claude-code#408).
+# - Gemini: 400 INVALID_ARGUMENT "The input token count (1200293) exceeds the maximum
+#   number of tokens allowed (1048576)." (google-gemini/gemini-cli#6678).
+# - Ollama: 400 ``{"error": "the input length exceeds the context length"}``
+#   (nano-step/nano-brain#208).
+# - vLLM: "This model's maximum context length is 4096 tokens. However, you requested …"
+#   (vllm/entrypoints/openai/serving_engine.py; vllm-project/vllm#33425 for the newer
+#   "… your request has 8 input tokens plus 2045 'max_tokens'"), and the engine's "The
+#   decoder prompt (length 17772) is longer than the maximum model length of 16384"
+#   (xorbitsai/inference#3785).
+# - llama.cpp's llama-server: 400 type ``exceed_context_size_error``, "request (4476
+#   tokens) exceeds the available context size (4096 tokens), try increasing it"
+#   (tools/server/server-context.cpp); older builds "input (N tokens) is larger than the
+#   max context size (M tokens). skipping".
+# - TGI: 422 ``{"error": "Input validation error: `inputs` tokens + `max_new_tokens` must
+#   be <= 2048. Given: …", "error_type": "validation"}``
+#   (huggingface/text-generation-inference#628) and "`inputs` must have less than 1024
+#   tokens. Given: 1168" (#695).
+# - OpenRouter: 400 "This endpoint's maximum context length is 131072 tokens. However,
+#   you requested about 141607 tokens (…) … use the "middle-out" transform …"
+#   (Aider-AI/aider#3721).
 _CONTEXT_HINTS = (
     "context_length_exceeded",
     "context length",
     "context window",
     "maximum context",
+    "exceed context limit",
     "prompt is too long",
     "input is too long",
     "too many tokens",
     "reduce the length",
     "exceeds the maximum number of tokens",
+    "maximum model length",
+    "exceed_context_size_error",
+    "exceeds the available context size",
+    "larger than the max context size",
+    "`inputs` tokens + `max_new_tokens`",
+    "`inputs` must have less than",
     "string_above_max_length",
 )
 _FILTER_HINTS = (
@@ -170,7 +206,7 @@ def map_http_error(
     provider: str,
     model: str | None = None,
 ) -> errors.ProviderError:
-    """The common status → error mapping (SPEC §1.3)."""
+    """The common status → error mapping (docs/DESIGN.md §1.3)."""
     message = error_message_from_body(body) or f"HTTP {status}"
     cls: type[errors.ProviderError]
     retry_after: float | None = None
@@ -199,12 +235,3 @@ def map_http_error(
 def _matches(message: str, body: bytes, hints: tuple[str, ...]) -> bool:
     haystack = f"{message} {_codes(body)}".lower()
     return any(h in haystack for h in hints)
-
-
-__all__ = [
-    "error_message_from_body",
-    "map_http_error",
-    "parse_duration",
-    "parse_retry_after",
-    "retry_after_from_headers",
-]

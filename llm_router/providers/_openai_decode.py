@@ -5,6 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from llm_router import errors
+from llm_router.providers._decoder import (
+    SHAPE_ERRORS,
+    array,
+    count,
+    index,
+    obj,
+    protocol_error,
+    text,
+    wrong,
+)
 from llm_router.types import FinishReason, StreamChunk, ToolCallDelta, Usage
 
 _FINISH: dict[str, FinishReason] = {
@@ -40,6 +50,41 @@ def error_from_event(err: Any, provider: str, model: str) -> errors.ProviderErro
     return cls(message, provider=provider, model=model)
 
 
+def _tool_deltas(calls: list[Any], legacy: dict[str, Any] | None) -> tuple[ToolCallDelta, ...]:
+    """Tool-call deltas of one delta (``tool_calls``, else the legacy ``function_call``).
+    The common types are checked inline (this runs for every argument piece)."""
+    if calls:
+        deltas = []
+        for call in calls:
+            if type(call) is not dict:
+                raise wrong("delta.tool_calls[]", call, "an object")
+            fn = call.get("function")
+            if type(fn) is not dict:
+                fn = obj(fn, "tool_calls[].function") or {}
+            i, id_ = call.get("index"), call.get("id")
+            name, args = fn.get("name"), fn.get("arguments")
+            if type(i) is not int or i < 0:
+                i = index(i, "tool_calls[].index")
+            if id_ is not None and type(id_) is not str:
+                raise wrong("tool_calls[].id", id_, "a string")
+            if name is not None and type(name) is not str:
+                raise wrong("tool_calls[].function.name", name, "a string")
+            if type(args) is not str:
+                args = text(args, "tool_calls[].function.arguments")
+            deltas.append(ToolCallDelta(i, id_ or None, name or None, args))
+        return tuple(deltas)
+    if legacy:
+        return (
+            ToolCallDelta(
+                index=0,
+                id=None,
+                name=text(legacy.get("name"), "function_call.name") or None,
+                arguments_delta=text(legacy.get("arguments"), "function_call.arguments"),
+            ),
+        )
+    return ()
+
+
 class OpenAIDecoder:
     """Chat Completions chunks → chunks: text (and ``reasoning_content`` as thinking),
     tool-call deltas, the finish reason and the trailing usage chunk. Role-only
@@ -51,7 +96,11 @@ class OpenAIDecoder:
     failed generation is never passed off as a finished one. With ``await_done``
     (Azure) the stream is read up to ``[DONE]`` after its finish reason (within the
     trailer grace): Azure's asynchronous content filter may deliver its
-    ``content_filter`` verdict after the ``stop`` chunk, and that verdict wins."""
+    ``content_filter`` verdict after the ``stop`` chunk, and that verdict wins.
+
+    Every field read is type-checked: an event of the wrong shape (``{"choices": "x"}``,
+    a non-string ``content``, a non-integer tool-call index, non-numeric usage) is a
+    :class:`~llm_router.errors.ProtocolError`, never a wrong-typed chunk."""
 
     __slots__ = (
         "await_done",
@@ -77,58 +126,90 @@ class OpenAIDecoder:
         self.usage: Usage | None = None
 
     def decode(self, event: str, data: Any) -> list[StreamChunk]:
-        """Chunks for one parsed event."""
-        if type(data) is not dict:
-            return []
-        choices = data.get("choices")
-        if type(choices) is list and len(choices) == 1:
-            # Fast path for the common chunk: one choice whose delta is only text (the
-            # general code below gives the same chunk, with more lookups).
-            choice = choices[0]
-            delta = choice.get("delta")
-            if type(delta) is dict and len(delta) == 1:
-                text = delta.get("content")
-                if (
-                    type(text) is str
-                    and text
-                    and not choice.get("finish_reason")
-                    and not choice.get("index")
-                    and not data.get("usage")
-                    and data.get("error") is None
-                ):
-                    return [StreamChunk(text, self.provider, self.model)]
-        if data.get("error") is not None:
-            raise error_from_event(data["error"], self.provider, self.model)
-        usage = data.get("usage")
-        if usage:
-            self.usage = Usage(
-                input_tokens=int(usage.get("prompt_tokens") or 0),
-                output_tokens=int(usage.get("completion_tokens") or 0),
-            )
-            self.wants_trailer = self.await_done
+        """Chunks for one parsed event; a wrong-shaped event is a ``ProtocolError``."""
+        try:
+            if type(data) is not dict:
+                raise wrong("the event", data, "an object")
+            choices = data.get("choices")
+            if type(choices) is list and len(choices) == 1 and type(choices[0]) is dict:
+                # Fast path for the common chunk: one choice whose delta is only text (the
+                # general code below gives the same chunk, with more lookups and checks).
+                choice = choices[0]
+                delta = choice.get("delta")
+                if type(delta) is dict and len(delta) == 1:
+                    piece = delta.get("content")
+                    if (
+                        type(piece) is str
+                        and piece
+                        and choice.get("finish_reason") is None
+                        and not choice.get("index")
+                        and data.get("usage") is None
+                        and data.get("error") is None
+                    ):
+                        return [StreamChunk(piece, self.provider, self.model)]
+            if data.get("error") is not None:
+                raise error_from_event(data["error"], self.provider, self.model)
+            usage = obj(data.get("usage"), "usage")
+            if usage:
+                self.usage = Usage(
+                    input_tokens=count(usage.get("prompt_tokens"), "usage.prompt_tokens") or 0,
+                    output_tokens=count(usage.get("completion_tokens"), "usage.completion_tokens")
+                    or 0,
+                )
+                self.wants_trailer = self.await_done
+            return self._choices(array(choices, "choices"))
+        except SHAPE_ERRORS as exc:
+            raise protocol_error(exc, self.provider, self.model) from exc
+
+    def _choices(self, choices: list[Any]) -> list[StreamChunk]:
         out: list[StreamChunk] = []
-        for choice in choices or ():
-            if choice.get("index", 0) != 0:
+        for choice in choices:
+            if type(choice) is not dict:
+                raise wrong("choices[]", choice, "an object")
+            i = choice.get("index")
+            if i or (i is not None and type(i) is not int):
+                index(i, "choices[].index")  # raises unless it is a valid index
                 continue  # n > 1 is not supported: keep the first answer coherent
             delta = choice.get("delta")
             if delta:
-                text = delta.get("content") or ""
-                thinking = delta.get("reasoning_content") or delta.get("reasoning") or ""
+                if type(delta) is not dict:
+                    raise wrong("choices[].delta", delta, "an object")
+                content = delta.get("content")
+                if type(content) is not str:
+                    content = text(content, "delta.content")
+                rc, r = delta.get("reasoning_content"), delta.get("reasoning")
+                thinking = (
+                    ""
+                    if rc is None and r is None
+                    else text(rc, "delta.reasoning_content") or text(r, "delta.reasoning")
+                )
                 calls = delta.get("tool_calls")
-                tool_deltas = self._tool_deltas(calls, delta.get("function_call"))
-                if text or tool_deltas or thinking:
+                legacy = delta.get("function_call")
+                tool_deltas = (
+                    _tool_deltas(
+                        array(calls, "delta.tool_calls"), obj(legacy, "delta.function_call")
+                    )
+                    if calls is not None or legacy is not None
+                    else ()
+                )
+                if content or tool_deltas or thinking:
                     out.append(
                         StreamChunk(
-                            text=text,
+                            text=content,
                             provider=self.provider,
                             model=self.model,
                             tool_calls=tool_deltas,
-                            thinking=thinking if isinstance(thinking, str) else "",
+                            thinking=thinking,
                         )
                     )
+            elif delta is not None and type(delta) is not dict:
+                raise wrong("choices[].delta", delta, "an object")
             raw = choice.get("finish_reason")
-            if raw:
-                self._finish(str(raw))
+            if raw is not None:
+                if type(raw) is not str:
+                    raise wrong("choices[].finish_reason", raw, "a string")
+                if raw:
+                    self._finish(raw)
         return out
 
     def _finish(self, raw: str) -> None:
@@ -143,32 +224,6 @@ class OpenAIDecoder:
         self.finished = True
         self.wants_trailer = self.await_done or (self.want_usage and self.usage is None)
 
-    @staticmethod
-    def _tool_deltas(calls: Any, legacy: Any) -> tuple[ToolCallDelta, ...]:
-        if calls:
-            deltas = []
-            for call in calls:
-                fn = call.get("function") or {}
-                deltas.append(
-                    ToolCallDelta(
-                        index=int(call.get("index", 0)),
-                        id=call.get("id") or None,
-                        name=fn.get("name") or None,
-                        arguments_delta=fn.get("arguments") or "",
-                    )
-                )
-            return tuple(deltas)
-        if legacy:
-            return (
-                ToolCallDelta(
-                    index=0,
-                    id=None,
-                    name=legacy.get("name") or None,
-                    arguments_delta=legacy.get("arguments") or "",
-                ),
-            )
-        return ()
-
     def final_chunk(self) -> StreamChunk:
         """The closing chunk: normalised and raw finish reason, and usage if any."""
         raw = self.raw_finish or "stop"
@@ -180,6 +235,3 @@ class OpenAIDecoder:
             raw_finish_reason=raw,
             usage=self.usage,
         )
-
-
-__all__ = ["OpenAIDecoder", "error_from_event", "normalise_finish"]

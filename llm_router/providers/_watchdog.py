@@ -159,15 +159,3 @@ def read_error(
     cls = errors.ProtocolError if wd.committed else errors.ConnectError
     detail = str(exc) or type(exc).__name__
     return cls(f"connection lost while streaming: {detail}", provider=provider, model=model)
-
-
-__all__ = [
-    "INF",
-    "MAX_ERROR_BODY",
-    "Expired",
-    "Watchdog",
-    "drain",
-    "read_bounded",
-    "read_error",
-    "timeout_error",
-]

@@ -1,4 +1,4 @@
-"""Anthropic Messages API provider (streaming ``POST /v1/messages``, SPEC §2).
+"""Anthropic Messages API provider (streaming ``POST /v1/messages``, docs/DESIGN.md §2).
 
 Request translation lives in :mod:`._anthropic_request`, event decoding in
 :mod:`._anthropic_decode`; this module holds the provider and its error mapping.
@@ -51,7 +51,9 @@ class AnthropicProvider(HTTPStreamProvider):
     System and developer messages are lifted into ``system``, OpenAI-shaped tools and
     tool calls are translated, and ``max_tokens`` (required by Anthropic) defaults to
     ``max_tokens_default``. Thinking deltas arrive as ``StreamChunk.thinking``.
-    ``api_key=None`` reads ``ANTHROPIC_API_KEY``.
+    ``api_key=None`` reads ``ANTHROPIC_API_KEY``; for servers that speak the Messages
+    API without a key (llama.cpp's ``llama-server``, local proxies) pass
+    ``require_api_key=False``: no ``x-api-key`` header is sent unless a key is given.
 
     ``Usage.input_tokens`` is the whole prompt: Anthropic's ``input_tokens`` (the part
     after the last cache breakpoint) plus ``cache_creation_input_tokens`` and
@@ -61,6 +63,7 @@ class AnthropicProvider(HTTPStreamProvider):
 
     wire: ClassVar[Literal["sse", "ndjson"]] = "sse"
     env_var: ClassVar[str] = "ANTHROPIC_API_KEY"
+    accepts_prefill: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -74,8 +77,8 @@ class AnthropicProvider(HTTPStreamProvider):
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         session: aiohttp.ClientSession | None = None,
         extra_headers: Mapping[str, str] | None = None,
-        max_malformed_events: int = 3,
         trailer_grace: float = 0.5,
+        require_api_key: bool | None = None,
     ) -> None:
         if not isinstance(max_tokens_default, int) or max_tokens_default < 1:
             raise errors.ConfigurationError(f"{name}: max_tokens_default must be an int >= 1")
@@ -87,8 +90,8 @@ class AnthropicProvider(HTTPStreamProvider):
             timeouts=timeouts,
             session=session,
             extra_headers=extra_headers,
-            max_malformed_events=max_malformed_events,
             trailer_grace=trailer_grace,
+            require_api_key=require_api_key,
         )
         self.anthropic_version = anthropic_version
         self.max_tokens_default = max_tokens_default
@@ -96,13 +99,12 @@ class AnthropicProvider(HTTPStreamProvider):
     def build_request(
         self, request: ChatRequest, model: str
     ) -> tuple[str, dict[str, str], dict[str, Any]]:
-        """``POST {base_url}/v1/messages`` with ``x-api-key`` and ``anthropic-version``."""
-        headers = {
-            "x-api-key": self._api_key or "",
-            "anthropic-version": self.anthropic_version,
-            "accept": "text/event-stream",
-            **self.extra_headers,
-        }
+        """``POST {base_url}/v1/messages`` with ``anthropic-version`` and, when there
+        is a key, ``x-api-key``."""
+        headers = {"anthropic-version": self.anthropic_version, "accept": "text/event-stream"}
+        if self._api_key:
+            headers["x-api-key"] = self._api_key
+        headers.update(self.extra_headers)
         body = build_body(
             request, model, provider=self.name, max_tokens_default=self.max_tokens_default
         )

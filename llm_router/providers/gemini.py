@@ -1,4 +1,4 @@
-"""Google Gemini API provider (``:streamGenerateContent?alt=sse``, SPEC §2).
+"""Google Gemini API provider (``:streamGenerateContent?alt=sse``, docs/DESIGN.md §2).
 
 Request translation lives in :mod:`._gemini_request`, payload decoding in
 :mod:`._gemini_decode`; this module holds the provider and its error mapping. The key
@@ -16,7 +16,8 @@ from urllib.parse import quote
 from llm_router import errors
 from llm_router.providers._gemini_decode import STATUS_ERRORS, GeminiDecoder
 from llm_router.providers._gemini_request import build_body
-from llm_router.providers._http import HTTPStreamProvider, parse_duration
+from llm_router.providers._http import HTTPStreamProvider
+from llm_router.providers._http_errors import parse_duration
 from llm_router.providers.openai import plain
 from llm_router.types import ChatRequest
 

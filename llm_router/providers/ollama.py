@@ -12,7 +12,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from llm_router import errors
-from llm_router.providers._http import HTTPStreamProvider, StreamDecoder
+from llm_router.providers._decoder import (
+    SHAPE_ERRORS,
+    StreamDecoder,
+    array,
+    count,
+    obj,
+    protocol_error,
+    text,
+    wrong,
+)
+from llm_router.providers._http import HTTPStreamProvider
 from llm_router.providers.openai import plain
 from llm_router.types import ChatRequest, FinishReason, Message, StreamChunk, ToolCallDelta, Usage
 
@@ -70,49 +80,74 @@ class OllamaDecoder:
         self.tools = 0
 
     def decode(self, event: str, data: Any) -> list[StreamChunk]:
-        """Chunks for one parsed line."""
-        if not isinstance(data, dict):
-            return []
-        if data.get("error") is not None:
-            raise errors.ServerError(
-                str(data["error"]) or "upstream error", provider=self.provider, model=self.model
+        """Chunks for one parsed line; a line of the wrong shape is a ``ProtocolError``."""
+        try:
+            if type(data) is not dict:
+                raise wrong("the line", data, "an object")
+            if data.get("error") is not None:
+                raise errors.ServerError(
+                    str(data["error"]) or "upstream error", provider=self.provider, model=self.model
+                )
+            message = data.get("message")
+            if type(message) is not dict:
+                message = obj(message, "message") or {}
+            piece = message.get("content")
+            if type(piece) is not str or not piece:  # /api/generate: ``response``
+                piece = text(piece, "message.content") or text(data.get("response"), "response")
+            mt, dt = message.get("thinking"), data.get("thinking")
+            thinking = (
+                ""
+                if mt is None and dt is None
+                else text(mt, "message.thinking") or text(dt, "thinking")
             )
-        message = data.get("message") or {}
-        text = message.get("content") or data.get("response") or ""
-        thinking = message.get("thinking") or data.get("thinking") or ""
+            calls = message.get("tool_calls")
+            deltas = self._calls(array(calls, "message.tool_calls")) if calls is not None else ()
+            out: list[StreamChunk] = []
+            if piece or thinking or deltas:
+                out.append(
+                    StreamChunk(
+                        text=piece,
+                        provider=self.provider,
+                        model=self.model,
+                        tool_calls=deltas,
+                        thinking=thinking,
+                    )
+                )
+            done = data.get("done")
+            if done is not None and type(done) is not bool:
+                raise wrong("done", done, "a boolean")
+            if done:
+                self.finished = True
+                self.raw_finish = text(data.get("done_reason"), "done_reason") or "stop"
+                if "prompt_eval_count" in data or "eval_count" in data:
+                    self.usage = Usage(
+                        input_tokens=count(data.get("prompt_eval_count"), "prompt_eval_count") or 0,
+                        output_tokens=count(data.get("eval_count"), "eval_count") or 0,
+                    )
+            return out
+        except SHAPE_ERRORS as exc:
+            raise protocol_error(exc, self.provider, self.model) from exc
+
+    def _calls(self, calls: list[Any]) -> tuple[ToolCallDelta, ...]:
+        """Whole tool calls (object or string ``arguments``), numbered in stream order."""
         deltas: list[ToolCallDelta] = []
-        for call in message.get("tool_calls") or ():
-            fn = call.get("function") or {}
+        for call in calls:
+            if type(call) is not dict:
+                raise wrong("message.tool_calls[]", call, "an object")
+            fn = obj(call.get("function"), "tool_calls[].function") or {}
             args = fn.get("arguments")
+            if type(args) is not str:
+                args = json.dumps(obj(args, "tool_calls[].function.arguments") or {})
             deltas.append(
                 ToolCallDelta(
                     index=self.tools,
-                    id=call.get("id") or f"call_{self.tools}",
-                    name=fn.get("name") or None,
-                    arguments_delta=args if isinstance(args, str) else json.dumps(args or {}),
+                    id=text(call.get("id"), "tool_calls[].id") or f"call_{self.tools}",
+                    name=text(fn.get("name"), "tool_calls[].function.name") or None,
+                    arguments_delta=args,
                 )
             )
             self.tools += 1
-        out: list[StreamChunk] = []
-        if text or thinking or deltas:
-            out.append(
-                StreamChunk(
-                    text=text,
-                    provider=self.provider,
-                    model=self.model,
-                    tool_calls=tuple(deltas),
-                    thinking=thinking,
-                )
-            )
-        if data.get("done"):
-            self.finished = True
-            self.raw_finish = data.get("done_reason") or "stop"
-            if "prompt_eval_count" in data or "eval_count" in data:
-                self.usage = Usage(
-                    input_tokens=int(data.get("prompt_eval_count") or 0),
-                    output_tokens=int(data.get("eval_count") or 0),
-                )
-        return out
+        return tuple(deltas)
 
     def final_chunk(self) -> StreamChunk:
         """The closing chunk (``tool_calls`` when the model called tools)."""

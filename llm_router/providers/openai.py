@@ -21,7 +21,8 @@ from yarl import URL
 
 from llm_router import errors
 from llm_router.config import Timeouts
-from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider, StreamDecoder
+from llm_router.providers._decoder import StreamDecoder
+from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider
 from llm_router.providers._openai_decode import OpenAIDecoder
 from llm_router.types import ChatRequest, Message
 
@@ -81,7 +82,6 @@ class OpenAIProvider(HTTPStreamProvider):
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         session: aiohttp.ClientSession | None = None,
         extra_headers: Mapping[str, str] | None = None,
-        max_malformed_events: int = 3,
         trailer_grace: float = 0.5,
         require_api_key: bool = True,
     ) -> None:
@@ -102,7 +102,6 @@ class OpenAIProvider(HTTPStreamProvider):
             timeouts=timeouts,
             session=session,
             extra_headers=extra_headers,
-            max_malformed_events=max_malformed_events,
             trailer_grace=trailer_grace,
             require_api_key=require_api_key,
             env_var=env_var,

@@ -139,6 +139,8 @@ class ScriptedProvider:
     completed: int = 0
     release: asyncio.Event | None = None
     """Set this event to let ``stall`` faults end (they then raise FirstTokenTimeout)."""
+    prefill: bool = False
+    """Continue a final assistant message (stream rescue): the script's text after it."""
 
     def __post_init__(self) -> None:
         if isinstance(self.scripts, Script):
@@ -162,7 +164,7 @@ class ScriptedProvider:
             if script.first_token_delay_s:
                 await self.sleep(script.first_token_delay_s)
             sent = 0
-            for piece in script.pieces():
+            for piece in self._pieces(script, request):
                 if fault is not None and fault.after_chunks <= sent:
                     await self._fail(fault, model)
                 if sent and script.chunk_delay_s:
@@ -204,6 +206,17 @@ class ScriptedProvider:
             self.completed += 1
         finally:
             self.closed += 1
+
+    def _pieces(self, script: Script, request: ChatRequest) -> list[str]:
+        pieces = script.pieces()
+        last = request.messages[-1] if request.messages else None
+        if not self.prefill or last is None or last.role != "assistant":
+            return pieces
+        done = last.text()
+        if not script.text.startswith(done):
+            return pieces
+        rest = script.text[len(done) :]
+        return _WORDS.findall(rest)
 
     async def _fail(self, fault: Fault, model: str) -> None:
         if fault.kind == "stall":

@@ -1,7 +1,8 @@
 """One pooled, keep-alive aiohttp ``ClientSession`` per running event loop.
 
 Every HTTP provider built without ``session=`` uses it, so streams to the same upstream
-reuse connections. The router's ``aclose()`` calls :func:`close_shared_sessions`.
+reuse connections. The builder's ``Assembly.aclose()`` (and so ``Router.aclose()`` of
+a router it built) calls :func:`close_shared_sessions`.
 
 The environment's proxy settings (``HTTP(S)_PROXY``, ``NO_PROXY``) and ``.netrc``
 credentials apply as with aiohttp's ``trust_env=True``, but they are read once per

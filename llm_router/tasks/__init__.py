@@ -1,4 +1,4 @@
-"""Task detection (SPEC §4.2): which kind of work a chat request asks for."""
+"""Task detection (docs/DESIGN.md §4.2): which kind of work a chat request asks for."""
 
 from llm_router.tasks.detector import TaskDetector, default_rules, detect_task
 from llm_router.tasks.model import Detection, DetectorConfig, Rule, TextTask

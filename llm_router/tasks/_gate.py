@@ -21,9 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from llm_router.tasks import _needles
-from llm_router.tasks._needles import PREFIX, strip_leading_boundary
-
-__all__ = ["Clause", "Gate", "View", "derive", "passes", "search", "strip_leading_boundary"]
+from llm_router.tasks._needles import PREFIX
 
 MAX_PREFIX = 6
 """Long word prefix compared: ``translat`` is checked as ``transl``, ``from`` as ``fro``."""

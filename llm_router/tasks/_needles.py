@@ -18,6 +18,9 @@ parser: Any = importlib.import_module("re._parser")  # the stdlib regex parser (
 PREFIX = 3
 """Shortest word prefix compared (shorter needles use substring search)."""
 
+MAX_CLASS = 4
+"""A character class of at most this many plain characters is expanded into literals."""
+
 Needle = tuple[str, bool]
 """``(literal, starts_a_word)``."""
 
@@ -65,6 +68,18 @@ def first(items: list[Any], i: int, anchored: bool, strict: bool = False) -> set
                     return None
                 out |= found
             return out
+        elif name == "IN":
+            # "[eé]", "(?:c|g)": a few plain characters are alternatives, one each.
+            chars = _plain_chars(av)
+            if chars is None:
+                return None
+            found_all: set[Needle] = set()
+            for char in chars:
+                found = first([(parser.LITERAL, ord(char)), *items[i + 1 :]], 0, anchored, strict)
+                if found is None:
+                    return None
+                found_all |= found
+            return found_all
         elif name in _REPEATS:
             low, _high, sub = av
             if non_word(sub.data) and not strict:
@@ -81,6 +96,16 @@ def first(items: list[Any], i: int, anchored: bool, strict: bool = False) -> set
             return None
         i += 1
     return None
+
+
+def _plain_chars(items: Any) -> list[str] | None:
+    """The characters of a class made of a few plain characters only, else ``None``."""
+    chars: list[str] = []
+    for kind, value in items:
+        if str(kind) != "LITERAL":
+            return None
+        chars.append(chr(value))
+    return chars if 0 < len(chars) <= MAX_CLASS else None
 
 
 def non_word(items: Any) -> bool:

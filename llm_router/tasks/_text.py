@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-from llm_router.tasks.rules_reasoning import QUANTITY_QUESTION
 from llm_router.types import ChatRequest
 
 ASK_HEAD = 500
@@ -24,19 +23,26 @@ BODY_TAIL = 500
 """Characters from the end of the turn searched for structural cues."""
 TAIL = 200
 """Characters from the end of the turn searched by ``tail`` rules."""
-FOLLOW_UP_MAX = 160
+FOLLOW_UP_MAX = 200
 """A last user turn at most this long may lean on the previous user turn."""
+FOLLOW_UP_BARE = 40
+"""A last user turn at most this long leans on the previous one even without a referent."""
 
 _NUMBER = re.compile(
-    r"\$?\b\d+(?:[.,]\d+)?\b%?|\b(?:one|third|fourth|fifth|tenth|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"\$?(?<![\d.,])\d+(?:[.,]\d+)*%?|\b(?:one|third|fourth|fifth|tenth|two|three|four|five|six|seven|eight|nine|ten|eleven|"
     r"twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|twice|double|"
     r"triple|dozen|quarter)\b",
 )
-_QUANTITY = re.compile(QUANTITY_QUESTION)
 _YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
 _FOLLOW_UP = re.compile(
     r"\b(?:this|it|that|them|these|those|again|too|also|shorter|longer|instead|another|"
-    r"same|now|esto|eso|ça|cela|das|auch|aussi|también)\b|也|这|那",
+    r"same|now|more|what if|"
+    r"esto|eso|otra|otro|tambi[eé]n|ahora|m[aá]s|igual|y si|"
+    r"dies|dieses|auch|noch|jetzt|nochmal|mehr|gleiche|daf[uü]r|davon|dazu|und wenn|"
+    r"[cç]a|cela|ceci|aussi|encore|maintenant|m[eê]me|et si|"
+    r"questo|questa|anche|ancora|ora|adesso|pi[uù]|stess[oa]|e se|"
+    r"isso|isto|essa|esse|agora|mais|mesm[oa])\b|^\W*(?:and|y|und|et|e)\b|"
+    r"もっと|もう|では|じゃあ|それ|これ|同じ|也|这|那",
     re.IGNORECASE,
 )
 
@@ -96,20 +102,9 @@ def previous_user_text(request: ChatRequest) -> str | None:
     users = [m for m in request.messages if m.role == "user"]
     if len(users) < 2:
         return None
-    last = users[-1].text()
-    if len(last) > FOLLOW_UP_MAX or not _FOLLOW_UP.search(last):
+    last = users[-1].text().strip()
+    if len(last) > FOLLOW_UP_MAX:
+        return None
+    if len(last) > FOLLOW_UP_BARE and not _FOLLOW_UP.search(last):
         return None
     return users[-2].text()
-
-
-_QUANTITY_TAIL = 300
-
-
-def is_word_problem(text: str) -> bool:
-    """A quantity question closing the turn, over at least two numbers.
-
-    The question must close the turn (the last ``_QUANTITY_TAIL`` characters) so that
-    a "how many" inside a pasted dialogue or article does not turn it into arithmetic.
-    """
-    tail = text[-_QUANTITY_TAIL:]
-    return bool(_QUANTITY.search(tail.lower())) and count_numbers(ask_zone(text)) >= 2

@@ -1,96 +1,79 @@
-"""The task detector (SPEC §4.2): explicit hint → structure → text classification.
+"""The task detector (docs/DESIGN.md §4.2): explicit hint → structure → text classification.
 
-Classification is a deterministic weighted vote. Every rule that matches adds its
-weight to its label once; the last user turn counts fully, the system prompt half
-(fully when the user turn only pastes material), and for a short follow-up ("make it
-shorter") the previous user turn counts half. The highest total wins, ties go to the
-README's precedence ``code > reasoning > translation > summarization > extraction >
-creative > chat``, and a label needs ``MIN_SCORE`` to beat the ``chat`` default.
-All regexes are compiled once per :class:`TaskDetector`.
+Text classification reads the *instruction* of a turn (:mod:`._instruction`), not the
+material pasted with it, and adds up two kinds of votes per label:
+
+* **rules** — weighted regexes (:mod:`._compiled`): each rule that matches adds its
+  weight once; structural ``body`` rules (a code fence, a stack trace) look at the
+  material too;
+* **the learned component** (:mod:`.learned`) — its probability for each label,
+  times ``MODEL_WEIGHT``.
+
+Which turns vote (README rules 1 and 10 of the labelling rules):
+
+* the last user turn counts fully;
+* the system prompt counts half, or fully when the user turn carries no instruction
+  of its own (it only pastes material or names a topic);
+* for a follow-up ("now make it shorter", "¿y en alemán?") the earlier user turns it
+  refers to count half, or fully when the follow-up has no cue of its own.
+
+The highest total wins; ties go to the precedence ``code > reasoning > translation >
+summarization > extraction > creative > chat``; a label needs ``MIN_SCORE`` to beat
+the ``chat`` default; the special cases of :mod:`.overrides` apply last.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 
-from llm_router.errors import ConfigurationError
-from llm_router.tasks import _gate, _text
-from llm_router.tasks.model import TEXT_TASKS, Detection, DetectorConfig, Rule, Scope, TextTask
+from llm_router.tasks import _compiled, _gate, _index, _instruction, _text
+from llm_router.tasks._compiled import default_rules
+from llm_router.tasks.learned import LinearModel, load_model
+from llm_router.tasks.model import TEXT_TASKS, Detection, DetectorConfig, TextTask
 from llm_router.tasks.overrides import OVERRIDES
-from llm_router.tasks.rules import CODE_RULES, rows_to_rules
-from llm_router.tasks.rules_creative import CHAT_RULES, CREATIVE_RULES
-from llm_router.tasks.rules_reasoning import REASONING_RULES, TRANSLATION_RULES
-from llm_router.tasks.rules_text import EXTRACTION_RULES, SUMMARIZATION_RULES
 from llm_router.types import TASK_NAMES, ChatRequest, TaskName
+
+__all__ = ["TaskDetector", "default_rules", "detect_task"]
 
 MIN_SCORE = 2.0
 """A text label needs at least this total to win over the ``chat`` default."""
-SYSTEM_FACTOR = 0.5
-"""Weight of the system prompt's signals when the user turn carries its own instruction."""
-CONTEXT_FACTOR = 0.5
-"""Weight of the previous user turn's signals for a short follow-up turn."""
+SYSTEM_VOTE = (4.0, 1.0)
+"""Vote for the system prompt's own label: when the user turn carries no instruction
+of its own, and when it does."""
+CONTEXT_VOTE = (3.0, 1.0)
+"""Vote for the label of the user turn a follow-up refers to: when the follow-up has
+no cue of its own, and when it has."""
 WORD_PROBLEM_WEIGHT = 2.0
 """Extra ``reasoning`` weight: a quantity question over at least two numbers."""
+MODEL_WEIGHT = 2.5
+"""Votes of the learned component: its probability for a label times this weight."""
+TEMPERATURE = 2.0
+"""Softmax temperature of the learned component's scores."""
+MODEL_SIGNAL = 0.5
+"""The learned component's top label is named in the signals from this probability."""
+ASKS = 3.0
+"""Rule strength from which a user turn counts as carrying its own instruction."""
+MODEL_ASSIST = 0.0
+"""Weight of the learned component when rules already found an instruction."""
+USER_MODEL_DAMP = 0.5
+"""Weight of the learned component on a user turn with no rule-backed instruction,
+when a system prompt is there to say what to do with it."""
 
 
-@functools.cache
-def default_rules() -> tuple[Rule, ...]:
-    """The built-in rules, in evaluation order (``explain`` and docs show them)."""
-    rows = (
-        CODE_RULES
-        + REASONING_RULES
-        + TRANSLATION_RULES
-        + SUMMARIZATION_RULES
-        + EXTRACTION_RULES
-        + CREATIVE_RULES
-        + CHAT_RULES
-    )
-    return rows_to_rules(rows)
+_QUANTITY_SIGNALS = frozenset({"reasoning:quantity_question", "reasoning:quantity_i18n"})
+"""Rules asking for a quantity: with two numbers or more, the turn is a word problem."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    signal: str
-    task: TextTask
-    weight: float
-    scope: Scope
-    regex: re.Pattern[str]
-    gate: _gate.Gate | None
-    original: bool
-    """Match against the original text (``(?-i:…)`` parts), not the lower-cased one."""
-    boundary: bool
-    """The leading ``\\b`` was stripped from the regex; check it at the match start."""
+class _Group:
+    """Rules of one scope with the index of their gates."""
 
+    __slots__ = ("all", "index", "rules")
 
-def _compile(rules: Iterable[Rule], *, custom: bool) -> list[_Compiled]:
-    compiled: list[_Compiled] = []
-    for index, rule in enumerate(rules):
-        # Built-in patterns are written in lower case and run on the lower-cased text
-        # without IGNORECASE, which lets the regex engine use its fast prefix search.
-        cased = custom or "(?-i:" in rule.pattern
-        flags = re.MULTILINE | (re.IGNORECASE if cased else 0)
-        stripped = _gate.strip_leading_boundary(rule.pattern)
-        try:
-            re.compile(rule.pattern, flags)
-            regex = re.compile(rule.pattern if stripped is None else stripped, flags)
-        except re.error as exc:
-            raise ConfigurationError(
-                f"task rule for {rule.task!r}: invalid regex {rule.pattern!r}: {exc}"
-            ) from exc
-        name = rule.name or (f"custom{index}" if custom else f"rule{index}")
-        task: TextTask = rule.task  # type: ignore[assignment]  # validated by Rule
-        gate = _gate.derive(rule.pattern, flags, words=rule.scope == "ask")
-        original = "(?-i:" in rule.pattern
-        signal = f"{task}:{name}"
-        compiled.append(
-            _Compiled(
-                signal, task, rule.weight, rule.scope, regex, gate, original, stripped is not None
-            )
-        )
-    return compiled
+    def __init__(self, rules: list[_compiled.Compiled]) -> None:
+        self.rules = rules
+        self.all = range(len(rules))
+        """Every position: texts viewed without words (tail, body) check each gate."""
+        self.index = _index.build([rule.gate for rule in rules])
 
 
 class _Tally:
@@ -113,13 +96,13 @@ class TaskDetector:
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config if config is not None else DetectorConfig()
-        self._rules = _compile(default_rules(), custom=False) + _compile(
-            self.config.rules, custom=True
-        )
-        self._ask = [r for r in self._rules if r.scope == "ask"]
-        self._tail = [r for r in self._rules if r.scope == "tail"]
-        self._body = [r for r in self._rules if r.scope == "body"]
+        rules = _compiled.compile_rules(default_rules(), custom=False)
+        rules += _compiled.compile_rules(self.config.rules, custom=True)
+        self._ask = _Group([r for r in rules if r.scope == "ask"])
+        self._tail = _Group([r for r in rules if r.scope == "tail"])
+        self._body = _Group([r for r in rules if r.scope == "body"])
         self._enabled = [t for t in TEXT_TASKS if t not in self.config.disabled]
+        self._model: LinearModel | None = load_model() if MODEL_WEIGHT else None
 
     def __call__(self, request: ChatRequest) -> Detection:
         """The task of ``request`` with its score and signals."""
@@ -144,43 +127,81 @@ class TaskDetector:
         task, score, signals = self._classify(request)
         return Detection(task, score, (*notes, *signals))
 
-    def _score(self, text: str, tally: _Tally, factor: float, prefix: str, body: bool) -> float:
-        """Add ``text``'s votes to ``tally``; return the total weight of instruction rules."""
-        ask = _text.ask_zone(text)
+    def _rules(self, text: str, tally: _Tally, factor: float, prefix: str, body: bool) -> float:
+        """Add the rule votes of ``text`` to ``tally``; return how strongly it asks.
+
+        The strength is the largest total of instruction-rule weights of one label
+        (``chat`` included: "what do you think?" is an instruction too).
+        """
+        ask = _instruction.instruction(text)
         tail = _text.tail_zone(text)
-        groups = [
-            (self._ask, ask, _gate.view(ask)),
-            (self._tail, tail, _gate.view(tail, words=False)),
-        ]
+        groups = [(self._ask, ask, _gate.view(ask))]
         if body:
+            groups.append((self._tail, tail, _gate.view(tail, words=False)))
             scanned = _text.body_zone(text)
             groups.append((self._body, scanned, _gate.view(scanned, words=False)))
-        instruction = 0.0
-        closed_qa = False
-        for rules, original, view in groups:
-            for rule in rules:
+        own = dict.fromkeys(TEXT_TASKS, 0.0)
+        closed_qa = quantity = False
+        for group, original, view in groups:
+            rules = group.rules
+            for position in _index.candidates(group.index, view) if view.prefixes else group.all:
+                rule = rules[position]
                 if not _gate.passes(rule.gate, view):
                     continue
                 zone = original if rule.original else view.lowered
                 if _gate.search(rule.regex, zone, rule.boundary):
                     tally.add(rule.task, rule.weight * factor, prefix + rule.signal)
                     if rule.scope != "body":
-                        instruction += rule.weight
+                        own[rule.task] += rule.weight
                     closed_qa = closed_qa or rule.signal == "chat:closed_qa"
-        if not closed_qa and _text.is_word_problem(text):
+                    quantity = quantity or rule.signal in _QUANTITY_SIGNALS
+        if quantity and not closed_qa and _text.count_numbers(_text.ask_zone(text)) >= 2:
             tally.add("reasoning", WORD_PROBLEM_WEIGHT * factor, prefix + "reasoning:word_problem")
-        return instruction
+            own["reasoning"] += WORD_PROBLEM_WEIGHT
+        return max(own.values())
+
+    def _learned(self, text: str, tally: _Tally, factor: float, prefix: str) -> float:
+        """Add the learned component's votes for ``text``; return its top probability
+        (0 when the top label is ``chat``: the model's "chat" mostly means "no cue")."""
+        if self._model is None or factor <= 0.0:
+            return 0.0
+        probabilities = self._model.probabilities(_instruction.instruction(text), TEMPERATURE)
+        scores = tally.scores
+        for label, p in probabilities.items():
+            scores[label] += MODEL_WEIGHT * factor * p
+        top = max(probabilities, key=probabilities.__getitem__)
+        if probabilities[top] >= MODEL_SIGNAL:
+            tally.signals.append(prefix + "model:" + top)
+        return 0.0 if top == "chat" else probabilities[top]
+
+    def _verdict(self, text: str, prefix: str, body: bool) -> tuple[TextTask, list[str]]:
+        """The label ``text`` asks for on its own, and the signals behind it."""
+        sub = _Tally()
+        self._rules(text, sub, 1.0, prefix, body)
+        self._learned(text, sub, 1.0, prefix)
+        scores = sub.scores
+        best = min(self._enabled, key=lambda t: (-scores[t], TEXT_TASKS.index(t)))
+        if scores[best] < MIN_SCORE and "chat" in self._enabled:
+            best = "chat"
+        return best, sub.signals
 
     def _classify(self, request: ChatRequest) -> tuple[TextTask, float, tuple[str, ...]]:
         tally = _Tally()
-        own = self._score(request.last_user_text(), tally, 1.0, "", body=True)
+        last = request.last_user_text()
+        own = self._rules(last, tally, 1.0, "", body=True)
         system = request.system_text()
+        asks = own >= ASKS
+        damp = MODEL_ASSIST if asks else 1.0 if not system else USER_MODEL_DAMP
+        own += MODEL_WEIGHT * damp * self._learned(last, tally, damp, "")
         if system:
-            factor = 1.0 if own < MIN_SCORE else SYSTEM_FACTOR
-            self._score(system, tally, factor, "system:", body=False)
+            label, signals = self._verdict(system, "system:", body=False)
+            tally.signals.extend(signals)
+            tally.add(label, SYSTEM_VOTE[asks], f"system:{label}")
         previous = _text.previous_user_text(request)
         if previous is not None:
-            self._score(previous, tally, CONTEXT_FACTOR, "context:", body=True)
+            label, signals = self._verdict(previous, "context:", body=True)
+            tally.signals.extend(signals)
+            tally.add(label, CONTEXT_VOTE[own >= MIN_SCORE], f"context:{label}")
         return self._decide(tally)
 
     def _decide(self, tally: _Tally) -> tuple[TextTask, float, tuple[str, ...]]:

@@ -91,7 +91,7 @@ CHAT_RULES: tuple[RuleRow, ...] = (
         3.5,
         "ask",
         r"\bwhat does\b.{1,40}?\bmean\b|\bmeaning of (?:the )?(?:word|phrase|term|expression|"
-        r"idiom)\b|\bwhat is the meaning of\b|\bqu[eé] significa\b|\bque veut dire\b|"
+        r"idiom)\b|\bwhat is the meaning of\b|\b(?:que|qué) significa\b|\bque veut dire\b|"
         r"\bveut dire quoi\b|\bwas bedeutet\b|什么意思|是什么意思",
     ),
     (

@@ -17,9 +17,26 @@ QUANTITY_QUESTION = (
     r"(?:total|average|sum|percentage|probability|value|cost|price|area|perimeter|speed|"
     r"remainder|ratio|result|amount|profit|age|final|net|combined|mean|score|weight|"
     r"number|\w+ (?:score|price|cost|weight|speed|pension|salary|profit))\b|"
-    r"\bwhat percent|\b(?:calculate|compute|find|determine) (?:the|her|his|their|its|how)\b"
+    r"\bwhat percent|\b(?:calculate|compute|find|determine) (?:the|her|his|their|its|how)\b|"
+    r"\bwhat time\b|\bwhen does\b.{0,40}\bcatch up\b|\bwhat(?:'s|\u2019s| is| will be) "
+    r"(?:the|my|our|his|her|their) (?:bill|change|answer|difference|balance|share)\b|"
+    r"\b(?:total|sum|average|price|cost|area|surface area|volume|speed|profit|change)\s*\?"
 )
 """A question asking for a quantity; with two or more numbers it makes a word problem."""
+
+QUANTITY_I18N = (
+    r"\b(?:cuanto|cuánto|cuantos|cuántos|cuanta|cuánta|cuantas|cuántas|en cuanto tiempo|"
+    r"en cuánto tiempo|a que hora|a qué hora)\b|"
+    r"\bwie (?:viele?|lange|weit|schnell|hoch|alt|gro[sß])\b|\bwas kostet\b|"
+    r"\bcombien\b|\bquel(?:le)? est (?:le|la|son|sa) (?:prix|vitesse|distance|aire|surface|"
+    r"moyenne|total)\b|\ba quelle heure\b|\bà quelle heure\b|"
+    r"\b(?:quanto|quanta|quanti|quante|quantos|quantas)\b|\bqual (?:e|è) (?:la|il) (?:sua )?(?:velocita|velocità|"
+    r"prezzo|distanza|media|area)\b|\ba che ora\b|"
+    r"\bqual (?:foi|e|é|sera|será) (?:o|a) (?:preco|preço|velocidade|crescimento|media|média|"
+    r"area|área|total)\b|\ba que horas\b|\bem quanto tempo\b|"
+    r"いくら|合計|何(?:km|キロ|メートル|cm|時間|通り|[個人円分日倍回本枚時])"
+)
+"""The same kind of question in Spanish, German, French, Italian, Portuguese, Japanese."""
 
 REASONING_RULES: tuple[RuleRow, ...] = (
     (
@@ -66,6 +83,7 @@ REASONING_RULES: tuple[RuleRow, ...] = (
         "ask",
         QUANTITY_QUESTION,
     ),
+    ("reasoning", "quantity_i18n", 1.5, "ask", QUANTITY_I18N),
     (
         "reasoning",
         "logic_puzzle",
@@ -90,8 +108,7 @@ REASONING_RULES: tuple[RuleRow, ...] = (
         2.5,
         "ask",
         r"\b(?:calcula|calcular|calcule[rz]?|berechne|berechnen|löse|resuelve|résous|résoudre|"
-        r"cuántos|cuántas|cuánto|combien|wie viele|wie viel|probabilidad|probabilité|"
-        r"wahrscheinlichkeit)\b|计算|算一算|多少|求解|证明|概率",
+        r"probabilidad|probabilité|wahrscheinlichkeit)\b|计算|算一算|求解|证明|概率",
     ),
 )
 

@@ -142,21 +142,29 @@ def chat(model: str, stream: bool = True) -> dict[str, Any]:
 
 
 async def test_sigterm_lets_streams_in_flight_finish(serve: Any, tmp_path: Path) -> None:
-    """After SIGTERM, new connections are refused while a stream in flight completes."""
-    served = await serve(write_policy(tmp_path / "p.yaml"))
+    """After SIGTERM, the probes keep answering (readyz 503 draining, so a load balancer
+    sees the drain) and new requests get 503 while a stream in flight completes; then
+    the process exits, every log line JSON."""
+    served = await serve(write_policy(tmp_path / "p.yaml", slow_text="old " * 60))
     async with aiohttp.ClientSession() as session:
         url = f"{served.url}/v1/chat/completions"
         async with session.post(url, json=chat("slow")) as resp:
             await resp.content.readuntil(b"old")
             served.signal(signal.SIGTERM)
             await served.wait_event("gateway.draining")
-            with pytest.raises(aiohttp.ClientConnectionError):
-                async with aiohttp.ClientSession() as fresh:
-                    await fresh.get(f"{served.url}/healthz")
+            async with aiohttp.ClientSession() as fresh:
+                ready = await fresh.get(f"{served.url}/readyz")
+                assert (ready.status, await ready.json()) == (503, {"status": "draining"})
+                assert (await fresh.get(f"{served.url}/healthz")).status == 200
+                refused = await fresh.post(url, json=chat("default", stream=False))
+                assert refused.status == 503
+                assert (await refused.json())["error"]["code"] == "shutting_down"
             body = (await resp.read()).decode()
     assert body.rstrip().endswith("data: [DONE]")
     assert await asyncio.wait_for(served.proc.wait(), 10.0) == 0
     assert (await served.wait_event("gateway.stopped"))["cut_requests"] == 0
+    await served._reader
+    assert not [e for e in served.events if e["event"] == "<text>"]  # one JSON line each
 
 
 async def test_sigterm_cuts_streams_after_the_grace_period(serve: Any, tmp_path: Path) -> None:

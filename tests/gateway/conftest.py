@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import structlog
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
 from llm_router.gateway.app import create_app
-from llm_router.layers.router import Candidate, Route, Router
-from llm_router.obs.metrics import Metrics
-from llm_router.observe import Observer
+from llm_router.layers.routing import Candidate, Route, Router
+from llm_router.observe import Hook
+from llm_router.observe.logs import configure_logging
+from llm_router.observe.metrics import Metrics
 from llm_router.types import ChatRequest, Provider
 
 
@@ -32,16 +37,13 @@ def detector(request: ChatRequest) -> Detected:
     return Detected(request.task or str(request.metadata.get("task") or "chat"))
 
 
-def make_router(
-    routes: Mapping[str, Sequence[Provider]], *, observer: Observer | None = None
-) -> Router:
+def make_router(routes: Mapping[str, Sequence[Provider]], *, hook: Hook | None = None) -> Router:
     """A router whose routes list providers (deployment = provider name)."""
     built = {
         name: Route(name, tuple(Candidate(p, p.name) for p in providers))
         for name, providers in routes.items()
     }
-    kwargs: dict[str, Any] = {} if observer is None else {"observer": observer}
-    return Router(built, detector=detector, **kwargs)
+    return Router(built, detector=detector, hook=hook)
 
 
 Client = TestClient[Any, Any]
@@ -61,8 +63,8 @@ async def make_client() -> AsyncIterator[MakeClient]:
         metrics: bool = False,
     ) -> Client:
         registry = CollectorRegistry()
-        observer = Metrics(registry) if metrics else None
-        router = routes if isinstance(routes, Router) else make_router(routes, observer=observer)
+        hook = Metrics(registry) if metrics else None
+        router = routes if isinstance(routes, Router) else make_router(routes, hook=hook)
         app = create_app(
             router, api_keys=api_keys, registry=registry, max_body_bytes=max_body_bytes
         )
@@ -89,3 +91,57 @@ def sse_json(body: str) -> list[dict[str, Any]]:
 def chat_body(text: str = "hello", **fields: Any) -> dict[str, Any]:
     """A minimal chat completion body."""
     return {"model": "auto", "messages": [{"role": "user", "content": text}], **fields}
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """An HTTP response read off a raw socket."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def error(self) -> dict[str, Any]:
+        """The OpenAI error object of the body (asserting its exact shape)."""
+        assert self.headers.get("content-type", "").startswith("application/json"), self
+        data = json.loads(self.body)
+        assert set(data) == {"error"}
+        assert set(data["error"]) == {"message", "type", "param", "code"}
+        error: dict[str, Any] = data["error"]
+        return error
+
+
+def parse_raw(data: bytes) -> RawResponse:
+    """Split a raw HTTP/1.1 response (``Content-Length`` framed) into its parts."""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", len(body)))
+    return RawResponse(int(lines[0].split()[1]), headers, body[:length])
+
+
+async def raw_exchange(port: int, data: bytes, *, within: float = 5.0) -> RawResponse:
+    """Send ``data`` as is on a new loopback connection; the response, read until the
+    server closes the connection (send ``Connection: close`` for a well-formed request)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        return parse_raw(await asyncio.wait_for(reader.read(), within))
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """configure_logging(json=True) into a buffer; structlog and logging restored after."""
+    buf = io.StringIO()
+    configure_logging(json=True, stream=buf)
+    yield buf
+    structlog.reset_defaults()
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == "llm_router"]:
+        root.removeHandler(handler)

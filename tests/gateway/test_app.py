@@ -359,7 +359,7 @@ async def test_draining_gateway_is_not_ready(make_client: MakeClient) -> None:
 @pytest.mark.parametrize("stream", [True, False])
 async def test_the_task_is_detected_once_per_request(make_client: MakeClient, stream: bool) -> None:
     """The task header and the routing share one detection (it is per-request cost)."""
-    from llm_router.layers.router import Candidate, Route, Router
+    from llm_router.layers.routing import Candidate, Route, Router
     from tests.gateway.conftest import Detected, detector
 
     calls: list[str] = []

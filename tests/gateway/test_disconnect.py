@@ -3,33 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
+import structlog
 
 from llm_router.config import BreakerConfig, RetryConfig
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.layers.retry import Retry
-from llm_router.layers.router import Candidate, Route, Router
-from llm_router.observe import NullObserver, StreamRecord
+from llm_router.layers.routing import Candidate, Route, Router
+from llm_router.observe import Event, Retried, StreamEnded, StreamRecord
 from llm_router.providers.openai import OpenAIProvider
+from llm_router.providers.scripted import Script, ScriptedProvider
 from tests.gateway.conftest import MakeClient, chat_body, detector
 from tests.gateway.upstream import Upstream, running
 
 
-class Finished(NullObserver):
-    """Records each routed stream's end and signals it."""
+class Finished:
+    """A hook that records each routed stream's end and signals it (and retries)."""
 
     def __init__(self) -> None:
         self.records: list[StreamRecord] = []
         self.event = asyncio.Event()
+        self.retrying = asyncio.Event()
 
-    def stream_finished(self, record: StreamRecord) -> None:
+    def __call__(self, event: Event) -> None:
         """Record and signal."""
-        self.records.append(record)
-        self.event.set()
+        if isinstance(event, StreamEnded):
+            self.records.append(event.record)
+            self.event.set()
+        elif isinstance(event, Retried):
+            self.retrying.set()
 
 
 @pytest.fixture
@@ -40,16 +47,16 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def stack(
-    upstream: Upstream, session: aiohttp.ClientSession, observer: Finished
+    upstream: Upstream, session: aiohttp.ClientSession, finished: Finished
 ) -> tuple[Router, CircuitBreaker]:
     """Router → breaker (fail_max 1: any charge would open it) → retry → OpenAIProvider."""
     provider = OpenAIProvider(
         model="up-model-1", base_url=upstream.url, api_key="sk-test", name="up", session=session
     )
-    retry = Retry(provider, RetryConfig(attempts=2, max_retry_after=30.0), observer=observer)
+    retry = Retry(provider, RetryConfig(attempts=2, max_retry_after=30.0), hook=finished)
     breaker = CircuitBreaker(retry, BreakerConfig(fail_max=1), deployment="up")
     route = Route("default", (Candidate(breaker, "up", breaker=breaker),))
-    return Router({"default": route}, detector=detector, observer=observer), breaker
+    return Router({"default": route}, detector=detector, hook=finished), breaker
 
 
 async def _disconnect_after(
@@ -80,9 +87,9 @@ async def test_disconnect_closes_upstream(
     make_client: MakeClient, session: aiohttp.ClientSession, stream: bool, hold_after: int
 ) -> None:
     """The upstream sees its connection close within 100 ms; the breaker stays closed."""
-    observer = Finished()
+    finished = Finished()
     async with running(Upstream(hold_after=hold_after)) as upstream:
-        router, breaker = stack(upstream, session, observer)
+        router, breaker = stack(upstream, session, finished)
         client = await make_client(router)
         url = str(client.make_url("/v1/chat/completions"))
         committed = asyncio.Event()
@@ -102,8 +109,8 @@ async def test_disconnect_closes_upstream(
             with pytest.raises(asyncio.CancelledError):
                 await task
             await asyncio.wait_for(upstream.closed.wait(), 0.1)
-            await asyncio.wait_for(observer.event.wait(), 0.1)
-    assert observer.records[0].outcome == "cancelled"
+            await asyncio.wait_for(finished.event.wait(), 0.1)
+    assert finished.records[0].outcome == "cancelled"
     assert breaker.state == "closed"
     assert len(upstream.requests) == 1
 
@@ -112,22 +119,48 @@ async def test_disconnect_during_retry_wait_abandons_the_retry(
     make_client: MakeClient, session: aiohttp.ClientSession
 ) -> None:
     """A client leaving while the retry layer waits out Retry-After stops the retry at once."""
-    observer = Finished()
+    finished = Finished()
     async with running(Upstream(rate_limit_first=20.0)) as upstream:
-        router, breaker = stack(upstream, session, observer)
+        router, breaker = stack(upstream, session, finished)
         client = await make_client(router)
         url = str(client.make_url("/v1/chat/completions"))
         async with aiohttp.ClientSession() as clients:
-            retrying = asyncio.Event()
-            original = observer.retry
-
-            def on_retry(*args: Any) -> None:
-                original(*args)
-                retrying.set()
-
-            observer.retry = on_retry  # type: ignore[method-assign]
-            await _disconnect_after(clients, url, chat_body(stream=True), retrying)
-            await asyncio.wait_for(observer.event.wait(), 0.1)
-    assert observer.records[0].outcome == "cancelled"
+            await _disconnect_after(clients, url, chat_body(stream=True), finished.retrying)
+            await asyncio.wait_for(finished.event.wait(), 0.1)
+    assert finished.records[0].outcome == "cancelled"
     assert len(upstream.requests) == 1
     assert breaker.state == "closed"
+
+
+async def test_client_closed_after_sending_is_not_sent_upstream(make_client: MakeClient) -> None:
+    """A client that closes its connection right after sending the request body is seen
+    before the first upstream attempt: the provider is never called.
+
+    The body goes out with its FIN in one event-loop step, after ``100 Continue`` showed
+    that the handler is waiting for it, so the FIN is in the kernel (not yet read by
+    the loop) when the handler resumes with the body.
+    """
+    provider = ScriptedProvider(name="fast", scripts=(Script(text="Hi."),))
+    client = await make_client({"default": [provider]})
+    body = json.dumps(chat_body()).encode()
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    try:
+        writer.write(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\n"
+            b"Content-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+        )
+        assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2.0)).startswith(
+            b"HTTP/1.1 100"
+        )
+        with structlog.testing.capture_logs() as logs:
+            writer.write(body)
+            writer.write_eof()
+            await asyncio.wait_for(reader.read(), 2.0)  # until the gateway closes
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    assert provider.calls == []
+    finished = [e for e in logs if e["event"] == "request.finished"]
+    assert [(e["outcome"], e["status"]) for e in finished] == [("client_gone", 499)]

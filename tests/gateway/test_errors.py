@@ -7,9 +7,10 @@ import json
 import pytest
 
 from llm_router import errors
-from llm_router.gateway.errors import error_info
-from llm_router.gateway.openai_request import RequestInvalid
-from llm_router.layers.router import UnknownModel
+from llm_router.gateway.body import RequestInvalid
+from llm_router.gateway.errors import ErrorInfo, error_info
+from llm_router.layers.routing import UnknownModel
+from llm_router.redact import register_secret
 from llm_router.types import Completion
 
 
@@ -113,3 +114,13 @@ def test_error_messages_never_carry_secrets_or_prompts() -> None:
     body = json.dumps(error_info(exc).body())
     assert "upstream said no" in body
     assert error_info(exc).sse_event().startswith(b'data: {"error":')
+
+
+def test_error_bodies_are_scrubbed() -> None:
+    """Whatever built the message, a registered secret or a key never reaches the client:
+    the JSON body and the SSE error event are both scrubbed."""
+    register_secret("registered-secret-31")
+    info = ErrorInfo(502, "upstream: bad key registered-secret-31 / sk-abcdefghijkl", "x")
+    for sent in (json.dumps(info.body()), info.sse_event().decode()):
+        assert "registered-secret-31" not in sent and "sk-abcdefghijkl" not in sent
+        assert "[REDACTED]" in sent

@@ -8,7 +8,7 @@ import aiohttp
 import openai
 import pytest
 
-from llm_router.layers.router import Router
+from llm_router.layers.routing import Router
 from llm_router.providers.openai import OpenAIProvider
 from llm_router.providers.scripted import Fault, Script, ScriptedProvider
 from llm_router.types import ToolCall, Usage

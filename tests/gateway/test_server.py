@@ -66,9 +66,44 @@ async def test_real_server_cancels_upstream_on_disconnect(tmp_path: Path) -> Non
             await server.shutdown(grace=0.1)
 
 
-async def test_drain_cuts_held_requests_and_reports_not_ready(tmp_path: Path) -> None:
-    """While draining, readyz is 503; a request still waiting at the end of the grace
-    period gets a 503 shutting_down error."""
+async def test_drain_keeps_probes_answering(tmp_path: Path) -> None:
+    """While draining, the listener stays open: readyz answers 503 draining, healthz 200,
+    new chat requests 503 shutting_down (and the connection closes); the request in
+    flight finishes, then the listener closes."""
+    async with running(Upstream(hold_after=1)) as upstream:
+        server = GatewayServer(load_policy(policy_file(tmp_path, upstream.url)), port=0)
+        await server.start()
+        base = f"http://127.0.0.1:{server.port}"
+        async with aiohttp.ClientSession() as session:
+            held = asyncio.create_task(
+                session.post(f"{server.url}/chat/completions", json=chat_body())
+            )
+            await asyncio.wait_for(upstream.holding.wait(), 2.0)
+            assert server.state is not None
+            shutdown = asyncio.create_task(server.shutdown(grace=30.0))
+            await asyncio.sleep(0)  # the drain has begun (draining is set synchronously)
+            assert server.state.draining
+            async with aiohttp.ClientSession() as probe:
+                ready = await probe.get(f"{base}/readyz")
+                assert (ready.status, await ready.json()) == (503, {"status": "draining"})
+                assert (await probe.get(f"{base}/healthz")).status == 200
+                fresh = await probe.post(f"{server.url}/chat/completions", json=chat_body())
+                assert fresh.status == 503
+                assert (await fresh.json())["error"]["code"] == "shutting_down"
+                assert fresh.headers["Connection"] == "close"
+            assert not shutdown.done()
+            upstream.release.set()
+            resp = await held
+            assert resp.status == 200
+            assert (await resp.json())["choices"][0]["message"]["content"] == "Hello from upstream."
+            assert await shutdown == 0
+            with pytest.raises(aiohttp.ClientConnectionError):
+                async with aiohttp.ClientSession() as late:
+                    await late.get(f"{base}/healthz")
+
+
+async def test_drain_cuts_held_requests(tmp_path: Path) -> None:
+    """A request still waiting at the end of the grace period gets 503 shutting_down."""
     async with running(Upstream(hold_after=0)) as upstream:
         server = GatewayServer(load_policy(policy_file(tmp_path, upstream.url)), port=0)
         await server.start()
@@ -77,11 +112,7 @@ async def test_drain_cuts_held_requests_and_reports_not_ready(tmp_path: Path) ->
                 session.post(f"{server.url}/chat/completions", json=chat_body())
             )
             await asyncio.wait_for(upstream.holding.wait(), 2.0)
-            assert server.state is not None
-            shutdown = asyncio.create_task(server.shutdown(grace=0.05))
-            await asyncio.sleep(0)
-            assert server.state.draining
-            assert await shutdown == 1
+            assert await server.shutdown(grace=0.05) == 1
             resp = await held
             assert resp.status == 503
             assert (await resp.json())["error"]["code"] == "shutting_down"

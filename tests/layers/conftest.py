@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
-from llm_router.layers.breaker_redis import RedisBreakerState
+from llm_router.layers.breaker import RedisBreakerState
 
 _READY = b"Ready to accept connections"
 

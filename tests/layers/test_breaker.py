@@ -11,7 +11,7 @@ from llm_router._aio import closing
 from llm_router.accumulate import complete
 from llm_router.config import BreakerConfig
 from llm_router.layers.breaker import CircuitBreaker
-from llm_router.observe import BreakerState, NullObserver
+from llm_router.observe import BreakerChanged, BreakerState, Event
 from llm_router.providers.scripted import Fault, Script, ScriptedProvider
 from llm_router.types import ChatRequest
 from tests.conftest import FakeClock
@@ -23,16 +23,15 @@ FAIL_LATE = Script(text="one two three", fault=Fault("server_error", after_chunk
 STALL = Script(fault=Fault("stall"))
 
 
-class Transitions(NullObserver):
-    """Records every breaker transition."""
+class Transitions:
+    """A hook that records every breaker transition."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, BreakerState, BreakerState, str]] = []
 
-    def circuit_state_change(
-        self, provider: str, old: BreakerState, new: BreakerState, *, source: str = "local"
-    ) -> None:
-        self.seen.append((provider, old, new, source))
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, BreakerChanged):
+            self.seen.append((event.provider, event.old, event.new, event.source))
 
 
 def make(
@@ -43,7 +42,7 @@ def make(
     config = BreakerConfig(
         fail_max=fail_max, reset_timeout=30.0, success_threshold=success_threshold
     )
-    return CircuitBreaker(inner, config, observer=obs, clock=clock), inner, obs
+    return CircuitBreaker(inner, config, hook=obs, clock=clock), inner, obs
 
 
 async def trip(breaker: CircuitBreaker, times: int = 2) -> None:

@@ -15,8 +15,8 @@ from llm_router import errors
 from llm_router.accumulate import complete
 from llm_router.config import BreakerConfig
 from llm_router.layers.breaker import CircuitBreaker
-from llm_router.layers.breaker_redis import RedisBreakerState, redact_url
-from llm_router.observe import BreakerState, NullObserver
+from llm_router.layers.breaker.redis import RedisBreakerState, redact_url
+from llm_router.observe import BreakerChanged, BreakerState, Event
 from llm_router.providers.scripted import Fault, Script, ScriptedProvider
 from llm_router.types import ChatRequest
 from tests.conftest import FakeClock
@@ -31,18 +31,17 @@ WAIT = 1.0
 """How long a transition may take to reach another breaker (it takes ~1 ms)."""
 
 
-class Changes(NullObserver):
-    """Wakes waiters on every transition; remembers (old, new, source)."""
+class Changes:
+    """A hook that wakes waiters on every transition; remembers (old, new, source)."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[BreakerState, BreakerState, str]] = []
         self.changed = asyncio.Event()
 
-    def circuit_state_change(
-        self, provider: str, old: BreakerState, new: BreakerState, *, source: str = "local"
-    ) -> None:
-        self.seen.append((old, new, source))
-        self.changed.set()
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, BreakerChanged):
+            self.seen.append((event.old, event.new, event.source))
+            self.changed.set()
 
     async def until(self, breaker: CircuitBreaker, state: BreakerState) -> None:
         async with asyncio.timeout(WAIT):
@@ -57,7 +56,7 @@ def node(
     inner = ScriptedProvider(name="p", scripts=scripts or (OK,), sleep=clock.sleep)
     changes = Changes()
     breaker = CircuitBreaker(
-        inner, CONFIG, deployment="p/m", shared=shared, observer=changes, clock=clock
+        inner, CONFIG, deployment="p/m", shared=shared, hook=changes, clock=clock
     )
     return breaker, inner, changes
 
@@ -214,20 +213,20 @@ from llm_router import errors
 from llm_router.accumulate import complete
 from llm_router.config import BreakerConfig
 from llm_router.layers.breaker import CircuitBreaker
-from llm_router.layers.breaker_redis import RedisBreakerState
-from llm_router.observe import NullObserver
+from llm_router.layers.breaker import RedisBreakerState
+from llm_router.observe import BreakerChanged
 from llm_router.providers.scripted import Fault, Script, ScriptedProvider
 from llm_router.types import ChatRequest
 
-class Print(NullObserver):
-    def circuit_state_change(self, provider, old, new, *, source="local"):
-        print(f"peer: state {new} {source}", flush=True)
+def show(event):
+    if isinstance(event, BreakerChanged):
+        print(f"peer: state {event.new} {event.source}", flush=True)
 
 async def main(url, prefix):
     inner = ScriptedProvider(name="p", scripts=(Script(text="ok"),))
     async with RedisBreakerState(url, prefix=prefix) as shared:
         breaker = CircuitBreaker(inner, BreakerConfig(fail_max=1, reset_timeout=60.0),
-                                 deployment="p/m", shared=shared, observer=Print())
+                                 deployment="p/m", shared=shared, hook=show)
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader()
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

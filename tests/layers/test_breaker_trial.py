@@ -1,4 +1,7 @@
-"""The half-open trial is cluster-wide: one trial across replicas sharing Redis (SPEC §4.1)."""
+"""The half-open trial is cluster-wide: one trial across replicas sharing Redis.
+
+See docs/DESIGN.md §4.1.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ from redis import asyncio as aioredis
 
 from llm_router import errors
 from llm_router.accumulate import complete
-from llm_router.layers.breaker import CircuitBreaker
-from llm_router.layers.breaker_redis import RedisBreakerState
+from llm_router.layers.breaker import CircuitBreaker, RedisBreakerState
 from llm_router.providers.scripted import Fault, Script, ScriptedProvider
 from tests.conftest import FakeClock
 from tests.layers.conftest import RedisServer
@@ -47,7 +49,7 @@ class Replica:
         self.inner = ScriptedProvider(name="p", scripts=scripts, sleep=gate.sleep)
         self.changes = Changes()
         self.breaker = CircuitBreaker(
-            self.inner, CONFIG, deployment="p/m", shared=shared, observer=self.changes, clock=clock
+            self.inner, CONFIG, deployment="p/m", shared=shared, hook=self.changes, clock=clock
         )
 
     def burst(self, n: int = N) -> list[asyncio.Task[object]]:

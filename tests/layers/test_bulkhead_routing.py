@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 
 import pytest
 from prometheus_client import CollectorRegistry
 
 from llm_router import (
     BreakerConfig,
-    CandidateSpec,
     Metrics,
-    MultiObserver,
-    NullObserver,
     RetryConfig,
+    RouteEntry,
     build_router,
     errors,
     stack,
@@ -25,40 +22,30 @@ from llm_router import (
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.layers.bulkhead import Bulkhead, Slots
 from llm_router.layers.retry import Retry
+from llm_router.observe import Event, FellBack, Retried, fan_out
 from tests.conftest import FakeClock
 from tests.layers.bulkhead_helpers import Held, req, still_pending
 
 
-class Events(NullObserver):
-    """Records fallbacks and retries."""
+class Events:
+    """A hook that records fallbacks and retries."""
 
     def __init__(self) -> None:
         self.fallbacks: list[tuple[str, str, str]] = []
         self.retries: list[tuple[str, str]] = []
 
-    def fallback(
-        self, request_id: str, task: str, from_provider: str, to_provider: str, reason: str
-    ) -> None:
-        self.fallbacks.append((from_provider, to_provider, reason))
-
-    def retry(
-        self, request_id: str, provider: str, reason: str, attempt: int, wait_s: float
-    ) -> None:
-        self.retries.append((provider, reason))
-
-    def route_selected(
-        self, request_id: str, task: str, route: str, candidates: Sequence[str]
-    ) -> None:
-        """Ignored."""
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, FellBack):
+            self.fallbacks.append((event.from_provider, event.to_provider, event.reason))
+        elif isinstance(event, Retried):
+            self.retries.append((event.provider, event.reason))
 
 
 def test_builder_puts_the_bulkhead_outermost_and_shares_it_per_provider() -> None:
     """Bulkhead → CircuitBreaker → Retry → provider; every deployment of a provider
     shares its slots; providers without a limit get no bulkhead."""
     a, b = Held("a"), Held("b")
-    router = build_router(
-        {"default": [a, CandidateSpec(a, model="big"), b]}, bulkheads={"a": 2}
-    )
+    router = build_router({"default": [a, RouteEntry(a, model="big"), b]}, bulkheads={"a": 2})
     plain, big, other = router.routes["default"].candidates
     for cand in (plain, big):
         assert isinstance(cand.provider, Bulkhead)
@@ -79,13 +66,13 @@ async def test_busy_provider_fails_over_at_once_with_its_reason() -> None:
     reason ``provider_busy`` in events and metrics, no retry, breaker untouched."""
     a, b = Held("a"), Held("b")
     registry, events = CollectorRegistry(), Events()
-    observer = MultiObserver([Metrics(registry, providers=["a", "b"]), events])
+    hook = fan_out(Metrics(registry, providers=["a", "b"]), events)
     router = build_router(
         {"default": [a, b]},
         bulkheads={"a": Slots(1, max_waiting=0)},
         retry=RetryConfig(attempts=3, initial=0.001),
         breaker=BreakerConfig(fail_max=1),
-        observer=observer,
+        hook=hook,
     )
     holder = router.stream_complete(req("r1", task="chat"))
     assert (await anext(holder)).provider == "a"
@@ -140,7 +127,7 @@ async def test_busy_is_neither_retried_nor_counted_when_composed_below() -> None
     not retried and does not open the breaker."""
     held, events = Held("a"), Events()
     bulkhead = Bulkhead(held, 1, max_waiting=0)
-    retry = Retry(bulkhead, RetryConfig(attempts=5, initial=0.001), observer=events)
+    retry = Retry(bulkhead, RetryConfig(attempts=5, initial=0.001), hook=events)
     breaker = CircuitBreaker(retry, BreakerConfig(fail_max=1))
     holder = bulkhead.stream_complete(req("r1"))
     await anext(holder)

@@ -146,7 +146,7 @@ async def test_primary_failure_served_by_fallback(
         retry=RetryConfig(attempts=2),
         breaker=BreakerConfig(fail_max=5),
         detector=lambda r: Detection("chat"),
-        observer=obs,
+        hook=obs,
         clock=time.monotonic,
         sleep=clock.sleep,  # retry waits are recorded, not slept
         rng=lambda: 0.0,

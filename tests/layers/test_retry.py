@@ -11,23 +11,22 @@ import pytest
 from llm_router import ChatRequest, complete, errors
 from llm_router.config import RetryConfig
 from llm_router.layers.retry import Retry
-from llm_router.observe import NullObserver
+from llm_router.observe import Event, Retried
 from llm_router.providers import Fault, Script, ScriptedProvider
 from tests.conftest import FakeClock
 
 OK = Script(text="all good here")
 
 
-class Retries(NullObserver):
-    """Records retry events."""
+class Retries:
+    """A hook that records retry events."""
 
     def __init__(self) -> None:
         self.events: list[tuple[str, str, int, float]] = []
 
-    def retry(
-        self, request_id: str, provider: str, reason: str, attempt: int, wait_s: float
-    ) -> None:
-        self.events.append((provider, reason, attempt, wait_s))
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Retried):
+            self.events.append((event.provider, event.reason, event.attempt, event.wait_s))
 
 
 def req(deadline_at: float | None = None) -> ChatRequest:
@@ -39,13 +38,13 @@ def layer(
     scripts: Sequence[Script],
     config: RetryConfig | None = None,
     rng: float = 1.0,
-    observer: Retries | None = None,
+    hook: Retries | None = None,
 ) -> tuple[Retry, ScriptedProvider]:
     p = ScriptedProvider(name="p", scripts=tuple(scripts), sleep=clock.sleep)
     r = Retry(
         p,
         config or RetryConfig(),
-        observer=observer or NullObserver(),
+        hook=hook,
         sleep=clock.sleep,
         clock=clock,
         rng=lambda: rng,
@@ -58,9 +57,9 @@ def fail(kind: str, **kw: float) -> Script:
 
 
 async def test_retries_then_succeeds_and_reports(clock: FakeClock) -> None:
-    """A retryable error is retried; the observer hears reason, attempt and wait."""
+    """A retryable error is retried; the hook hears reason, attempt and wait."""
     obs = Retries()
-    r, p = layer(clock, [fail("server_error"), OK], observer=obs)
+    r, p = layer(clock, [fail("server_error"), OK], hook=obs)
     c = await complete(r, req())
     assert c.text == "all good here"
     assert len(p.calls) == 2 and p.opened == p.closed == 2
@@ -91,7 +90,7 @@ async def test_a_lost_connection_is_retried_at_once_then_backs_off(clock: FakeCl
     """The first retry after a ConnectError does not wait; later ones back off."""
     obs = Retries()
     config = RetryConfig(attempts=4, initial=0.25, max_wait=1.0)
-    r, p = layer(clock, [fail("connect")] * 3 + [OK], config, rng=1.0, observer=obs)
+    r, p = layer(clock, [fail("connect")] * 3 + [OK], config, rng=1.0, hook=obs)
     assert (await complete(r, req())).text == "all good here"
     assert clock.sleeps == [0.0, 0.5, 1.0]
     assert [e[1:] for e in obs.events] == [

@@ -5,52 +5,52 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
 
-from llm_router import ChatRequest, StreamRecord, complete, errors
-from llm_router.layers.router import Candidate, Route, Router, UnknownModel
-from llm_router.observe import BreakerState, NullObserver
+from llm_router import ChatRequest, complete, errors
+from llm_router.layers.routing import Candidate, Route, Router, UnknownModel
+from llm_router.observe import (
+    BreakerState,
+    Event,
+    FellBack,
+    Retried,
+    RouteSelected,
+    StreamEnded,
+    StreamRecord,
+    StreamStarted,
+    StreamStopped,
+    TaskDetected,
+)
 from llm_router.providers import Fault, Script, ScriptedProvider
 from llm_router.types import Usage
 from tests.conftest import FakeClock
 
 
-class Recorder(NullObserver):
-    """Records every observer event as a tuple, and stream records apart."""
+class Recorder:
+    """A hook that records every event as a tuple, and stream records apart."""
 
     def __init__(self) -> None:
         self.events: list[tuple[object, ...]] = []
         self.records: list[StreamRecord] = []
 
-    def task_detected(self, request_id: str, task: str, signals: Sequence[str]) -> None:
-        self.events.append(("task", task, tuple(signals)))
-
-    def route_selected(
-        self, request_id: str, task: str, route: str, candidates: Sequence[str]
-    ) -> None:
-        self.events.append(("route", task, route, tuple(candidates)))
-
-    def stream_started(self, request_id: str, provider: str) -> None:
-        self.events.append(("started", provider))
-
-    def stream_stopped(self, request_id: str, provider: str) -> None:
-        self.events.append(("stopped", provider))
-
-    def retry(
-        self, request_id: str, provider: str, reason: str, attempt: int, wait_s: float
-    ) -> None:
-        self.events.append(("retry", provider, reason, attempt))
-
-    def fallback(
-        self, request_id: str, task: str, from_provider: str, to_provider: str, reason: str
-    ) -> None:
-        self.events.append(("fallback", from_provider, to_provider, reason))
-
-    def stream_finished(self, record: StreamRecord) -> None:
-        self.records.append(record)
+    def __call__(self, event: Event) -> None:
+        match event:
+            case TaskDetected(task=task, signals=signals):
+                self.events.append(("task", task, signals))
+            case RouteSelected(task=task, route=route, candidates=candidates):
+                self.events.append(("route", task, route, candidates))
+            case StreamStarted(provider=provider):
+                self.events.append(("started", provider))
+            case StreamStopped(provider=provider):
+                self.events.append(("stopped", provider))
+            case Retried(provider=provider, reason=reason, attempt=attempt):
+                self.events.append(("retry", provider, reason, attempt))
+            case FellBack(from_provider=old, to_provider=new, reason=reason):
+                self.events.append(("fallback", old, new, reason))
+            case StreamEnded(record=record):
+                self.records.append(record)
 
     def of(self, kind: str) -> list[tuple[object, ...]]:
         """The events of one kind, without the kind."""
@@ -105,7 +105,7 @@ def router(
     return Router(
         {"default": Route("default", cands, **route_kw)},
         detector=lambda r: Detection(task),
-        observer=obs or NullObserver(),
+        hook=obs,
         clock=clock,
     )
 
@@ -254,7 +254,7 @@ async def _consume(router_: Router, how: str) -> None:
 async def test_exactly_one_record_per_outcome(
     clock: FakeClock, script: Script, how: str, outcome: str
 ) -> None:
-    """Each way a stream can end produces one stream_finished, and every stream is closed."""
+    """Each way a stream can end produces one StreamEnded, and every stream is closed."""
     obs = Recorder()
     a = sp("a", script)
     with contextlib.suppress(errors.LLMRouterError):
@@ -421,7 +421,7 @@ async def test_weighted_candidates_shuffled(
     r = Router(
         {"default": Route("default", cands)},
         detector=lambda r: Detection("chat"),
-        observer=obs,
+        hook=obs,
         clock=clock,
         rng=lambda: next(draw),
     )

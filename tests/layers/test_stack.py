@@ -8,11 +8,11 @@ import contextlib
 import pytest
 
 from llm_router import ChatRequest, Provider, complete, errors
-from llm_router.builder import CandidateSpec, build_router, candidate, stack
+from llm_router.builder import RouteEntry, build_router, candidate, stack
 from llm_router.config import BreakerConfig, RetryConfig
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.layers.retry import Retry
-from llm_router.layers.router import Router
+from llm_router.layers.routing import Router
 from llm_router.providers import Fault, Script, ScriptedProvider
 from tests.conftest import FakeClock
 from tests.layers.test_router import Detection, Recorder
@@ -47,7 +47,7 @@ def build(
         retry=retry or RetryConfig(attempts=2, initial=0.1, max_wait=0.1),
         breaker=BreakerConfig(fail_max=fail_max, reset_timeout=30.0),
         detector=lambda r: Detection("chat"),
-        observer=obs or Recorder(),
+        hook=obs or Recorder(),
         clock=clock,
         sleep=clock.sleep,
         rng=lambda: 1.0,
@@ -149,7 +149,7 @@ async def test_deployment_shared_across_routes_and_default_alias(clock: FakeCloc
     """One deployment in two routes shares its breaker; `default=` aliases a route."""
     a, b = sp("a", clock=clock), sp("b", clock=clock)
     router = build_router(
-        {"code": [a, CandidateSpec(b, model="big")], "chat": [CandidateSpec(b, model="big"), a]},
+        {"code": [a, RouteEntry(b, model="big")], "chat": [RouteEntry(b, model="big"), a]},
         default="chat",
         detector=lambda r: Detection("code"),
         clock=clock,

@@ -9,8 +9,8 @@ from llm_router import ChatRequest, complete
 from llm_router.errors import ConfigurationError, StreamInterrupted
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.policy import (
+    assemble_policy,
     build_provider,
-    build_router,
     demo_policy_path,
     load_policy,
     parse_policy,
@@ -27,7 +27,8 @@ def _request(model: str | None = None, text: str = "hello") -> ChatRequest:
 @pytest.fixture
 def demo_router(clock: FakeClock):  # type: ignore[no-untyped-def]
     """The demo policy's router on a fake clock."""
-    return build_router(load_policy(demo_policy_path()), clock=clock, sleep=clock.sleep)
+    policy = load_policy(demo_policy_path())
+    return assemble_policy(policy, clock=clock, sleep=clock.sleep).router
 
 
 async def test_demo_healthy_route(demo_router) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +82,7 @@ routes:
 """,
         env={},
     )
-    router = build_router(policy)
+    router = assemble_policy(policy).router
     cands = router.routes["default"].candidates
     assert [c.deployment for c in cands] == ["a", "b/big"]
     assert isinstance(cands[0].provider, CircuitBreaker)
@@ -100,14 +101,14 @@ routes: {default: [a], translation: [a]}
 """,
         env={},
     )
-    explanation = build_router(policy).explain(_request(text="say it in klingon"))
+    explanation = assemble_policy(policy).router.explain(_request(text="say it in klingon"))
     assert explanation.task == "translation"
 
 
 async def test_metrics_on_a_given_registry() -> None:
     """With a registry, the policy's deployments are recorded there."""
     registry = CollectorRegistry()
-    router = build_router(load_policy(demo_policy_path()), registry=registry)
+    router = assemble_policy(load_policy(demo_policy_path()), registry=registry).router
     await complete(router, _request("default"))
     value = registry.get_sample_value(
         "llm_router_requests_total",
@@ -116,14 +117,16 @@ async def test_metrics_on_a_given_registry() -> None:
     assert value == 1.0
 
 
-def test_previous_router_lends_unchanged_deployments() -> None:
+def test_previous_assembly_lends_unchanged_deployments() -> None:
     """On reload, unchanged deployments keep their layers (and breaker state)."""
     text = "providers:\n  a: {type: scripted}\n  b: {type: scripted}\nroutes:\n  default: [a, b]\n"
-    first = build_router(parse_policy(text, env={}))
+    first = assemble_policy(parse_policy(text, env={}))
     changed = text.replace("b: {type: scripted}", "b: {type: scripted, text: new}")
-    second = build_router(parse_policy(changed, env={}), previous=first)
-    assert second.providers["a"] is first.providers["a"]
-    assert second.providers["b"] is not first.providers["b"]
+    second = assemble_policy(parse_policy(changed, env={}), previous=first)
+    assert second.router.providers["a"] is first.router.providers["a"]
+    assert second.router.providers["b"] is not first.router.providers["b"]
+    assert second.breakers["a"] is first.breakers["a"]
+    assert second.breakers["b"] is not first.breakers["b"]
 
 
 @pytest.mark.parametrize(
@@ -170,7 +173,7 @@ def test_openai_compatible_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_redis_storage_builds_a_shared_state_without_connecting() -> None:
     """breaker_storage.redis yields a RedisBreakerState with the policy's key prefix."""
-    from llm_router.layers.breaker_redis import RedisBreakerState
+    from llm_router.layers.breaker import RedisBreakerState
     from llm_router.policy.build import shared_breaker_state
 
     text = (

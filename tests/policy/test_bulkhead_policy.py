@@ -9,7 +9,7 @@ import yaml
 
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.layers.bulkhead import Bulkhead
-from llm_router.policy import build_router, parse_policy, schema
+from llm_router.policy import assemble_policy, parse_policy, schema
 from llm_router.policy.validate import check_text
 
 POLICY = """\
@@ -33,7 +33,7 @@ def test_settings_reach_the_provider_spec_and_one_shared_bulkhead() -> None:
     spec = policy.providers["a"]
     assert (spec.max_concurrency, spec.max_waiting, spec.wait_timeout) == (2, 0, 1.5)
     assert policy.providers["b"].max_concurrency is None
-    router = build_router(policy)
+    router = assemble_policy(policy).router
     plain, big, other = router.routes["default"].candidates
     assert isinstance(plain.provider, Bulkhead) and isinstance(big.provider, Bulkhead)
     assert plain.provider.slots is big.provider.slots
@@ -49,7 +49,8 @@ def test_settings_reach_the_provider_spec_and_one_shared_bulkhead() -> None:
 def test_max_waiting_defaults_to_max_concurrency() -> None:
     """Without max_waiting the queue holds max_concurrency streams; no wait_timeout."""
     text = "providers:\n  a: {type: scripted, max_concurrency: 3}\nroutes:\n  default: [a]\n"
-    provider = build_router(parse_policy(text, env={})).routes["default"].candidates[0].provider
+    router = assemble_policy(parse_policy(text, env={})).router
+    provider = router.routes["default"].candidates[0].provider
     assert isinstance(provider, Bulkhead)
     assert (provider.max_waiting, provider.slots.wait_timeout) == (3, None)
 
@@ -123,16 +124,17 @@ def test_schema_accepts_the_settings() -> None:
 def test_reload_keeps_the_slots_of_an_unchanged_provider() -> None:
     """On reload an unchanged provider keeps its Slots (streams in flight still count),
     a new deployment of it shares them, and changed limits get new ones."""
-    first = build_router(parse_policy(POLICY, env={}))
-    kept_slots = first.routes["default"].candidates[0].bulkhead
+    first = assemble_policy(parse_policy(POLICY, env={}))
+    kept_slots = first.router.routes["default"].candidates[0].bulkhead
     more_routes = POLICY + "  code: [{provider: a, model: small}]\n"
-    second = build_router(parse_policy(more_routes, env={}), previous=first)
-    small = second.routes["code"].candidates[0]
+    second = assemble_policy(parse_policy(more_routes, env={}), previous=first)
+    small = second.router.routes["code"].candidates[0]
     assert isinstance(small.provider, Bulkhead) and isinstance(kept_slots, Bulkhead)
-    assert second.routes["default"].candidates[0].provider is kept_slots
+    assert second.router.routes["default"].candidates[0].provider is kept_slots
     assert small.provider.slots is kept_slots.slots
+    assert second.bulkheads == {"a": kept_slots.slots}
     changed = POLICY.replace("max_concurrency: 2", "max_concurrency: 5")
-    third = build_router(parse_policy(changed, env={}), previous=second)
-    fresh = third.routes["default"].candidates[0].provider
+    third = assemble_policy(parse_policy(changed, env={}), previous=second)
+    fresh = third.router.routes["default"].candidates[0].provider
     assert isinstance(fresh, Bulkhead) and fresh.slots is not kept_slots.slots
     assert fresh.max_concurrency == 5

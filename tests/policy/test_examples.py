@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from llm_router.layers.router import Router
-from llm_router.policy import build_router, demo_policy_path, load_policy, schema
+from llm_router.layers.routing import Router
+from llm_router.policy import assemble_policy, demo_policy_path, load_policy, schema
 from llm_router.policy.validate import check_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +62,7 @@ async def test_example_builds_a_router(path: Path, monkeypatch: pytest.MonkeyPat
         monkeypatch.setenv(name, value)
     policy = load_policy(path, env=DUMMY_ENV)
     shared = _NoShared() if policy.breaker_storage.kind == "redis" else None
-    router = build_router(policy, shared=shared)
+    router = assemble_policy(policy, shared=shared).router
     assert isinstance(router, Router)
     assert set(router.routes) == set(policy.routes)
     await router.aclose()

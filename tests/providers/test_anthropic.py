@@ -510,27 +510,6 @@ async def test_first_token_timeout(
         await complete(provider, REQUEST)
 
 
-async def test_malformed_event_is_skipped(
-    upstream: Upstream, session: aiohttp.ClientSession
-) -> None:
-    """One event whose JSON does not parse is skipped; the answer is intact."""
-    bad = b"event: content_block_delta\ndata: {not json\n\n"
-    upstream.script(Reply(body=[START, text("a"), bad, text("b"), DONE, STOP]))
-    provider = make(upstream, session)
-    result = await complete(provider, REQUEST)
-    assert (result.text, result.finish_reason) == ("ab", "stop")
-    assert provider.malformed_events_total == 1
-
-
-async def test_too_many_malformed_events_is_protocol_error(
-    upstream: Upstream, session: aiohttp.ClientSession
-) -> None:
-    """More malformed events than allowed, before any text, is a ProtocolError."""
-    upstream.script(Reply(body=[START, *[b"data: {\n\n"] * 2, text("a"), DONE, STOP]))
-    with pytest.raises(errors.ProtocolError):
-        await complete(make(upstream, session, max_malformed_events=1), REQUEST)
-
-
 @pytest.mark.parametrize(
     ("body", "interrupted"),
     [

@@ -482,16 +482,6 @@ async def test_first_token_timeout(
         await complete(make(upstream, session, timeouts=Timeouts(first_token=0.05)), REQUEST)
 
 
-async def test_malformed_events(upstream: Upstream, session: aiohttp.ClientSession) -> None:
-    """One malformed event is skipped; more than the allowed number is a ProtocolError."""
-    bad = b'data: {"candidates": [\n\n'
-    upstream.script(Reply(body=[text("a"), bad, text("b", finish="STOP", usage=USAGE)]))
-    assert (await complete(make(upstream, session), REQUEST)).text == "ab"
-    upstream.script(Reply(body=[bad, bad, text("b", finish="STOP", usage=USAGE)]))
-    with pytest.raises(errors.ProtocolError):
-        await complete(make(upstream, session, max_malformed_events=1), REQUEST)
-
-
 async def test_eof_without_finish_reason_is_truncated(
     upstream: Upstream, session: aiohttp.ClientSession
 ) -> None:

@@ -224,15 +224,6 @@ async def test_missing_done_is_truncated(
     assert info.value.partial.text == "ab" and "truncated" in info.value.cause.message
 
 
-async def test_malformed_lines(upstream: Upstream, session: aiohttp.ClientSession) -> None:
-    """One broken line is skipped; four fail the stream."""
-    upstream.script(reply(line("a"), b"{oops\n", line("b"), done()))
-    assert (await complete(make(upstream, session), REQ)).text == "ab"
-    upstream.script(reply(*[b"{oops\n"] * 4, line("a"), done()))
-    with pytest.raises(errors.ProtocolError):
-        await complete(make(upstream, session), REQ)
-
-
 async def test_reset_after_text(upstream: Upstream, session: aiohttp.ClientSession) -> None:
     """A reset mid-stream interrupts with the partial text."""
     upstream.script(reply(line("a"), RESET))

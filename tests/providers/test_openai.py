@@ -269,26 +269,6 @@ async def test_eof_without_finish_before_text_is_protocol_error(
         await complete(make(upstream, session), REQ)
 
 
-async def test_one_malformed_event_is_skipped(
-    upstream: Upstream, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
-) -> None:
-    """One event with broken JSON is skipped with a warning; the answer is intact."""
-    upstream.script(Reply(body=[chunk("a"), b"data: {not json\n\n", *text_stream("b")]))
-    provider = make(upstream, session)
-    assert (await complete(provider, REQ)).text == "ab"
-    assert provider.malformed_events_total == 1
-    assert "stream.malformed_event" in caplog.text
-
-
-async def test_too_many_malformed_events_is_protocol_error(
-    upstream: Upstream, session: aiohttp.ClientSession
-) -> None:
-    """More than max_malformed_events (3) broken events fail the stream."""
-    upstream.script(Reply(body=[b"data: {bad\n\n"] * 4 + text_stream("a")))
-    with pytest.raises(errors.ProtocolError, match="malformed"):
-        await complete(make(upstream, session), REQ)
-
-
 @pytest.mark.parametrize(
     ("error", "cls"),
     [

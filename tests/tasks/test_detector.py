@@ -19,6 +19,7 @@ from llm_router.tasks import (
     Rule,
     TaskDetector,
     _gate,
+    _needles,
     default_rules,
     detect_task,
 )
@@ -418,7 +419,7 @@ def test_detection_is_frozen() -> None:
 )
 def test_boundary_stripping_matches_the_regex(pattern: str, text: str) -> None:
     """Searching without the leading \\b and checking it afterwards equals the original regex."""
-    stripped = _gate.strip_leading_boundary(pattern)
+    stripped = _needles.strip_leading_boundary(pattern)
     assert stripped is not None
     expected = re.search(pattern, text) is not None
     assert _gate.search(re.compile(stripped), text, boundary=True) is expected

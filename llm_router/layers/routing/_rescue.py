@@ -1,0 +1,240 @@
+"""Stream rescue after the commit point (DESIGN §4.5).
+
+When a committed stream fails, :class:`Rescue` tries, in the route's order of
+strategies and within the request deadline, at most ``max`` rescue streams:
+
+* ``continue`` on deployments that accept an assistant prefill: the original request
+  with the delivered text as a final assistant message; the continuation is passed on
+  through a :class:`~._seam.ContinueSeam` (an overlap with the delivered text trimmed);
+* ``replay``: the original request again, read silently through a
+  :class:`~._seam.ReplaySeam` until it has reproduced the delivered output exactly,
+  closed at the first divergence.
+
+Each rescue stream goes through the candidate's own stack (breaker, bulkhead, retry),
+so it is accounted like any call. A rescue stream that breaks after delivering more is
+rescued in turn while attempts are left. When nothing works the caller gets
+:class:`~llm_router.errors.StreamInterrupted` with everything delivered, the
+*original* cause and every rescue attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+from llm_router.accumulate import interrupted
+from llm_router.config import RescueConfig, RescueStrategy
+from llm_router.errors import (
+    DeadlineExceeded,
+    FirstTokenTimeout,
+    IdleTimeout,
+    LLMRouterError,
+    ProviderError,
+    StreamInterrupted,
+)
+from llm_router.layers.commit import close, pull_first
+from llm_router.layers.routing._routes import Candidate
+from llm_router.layers.routing._seam import ContinueSeam, Delivered, Diverged, ReplaySeam
+from llm_router.types import ChatRequest, Clock, Message, StreamChunk
+
+_STALLS = (IdleTimeout, FirstTokenTimeout, DeadlineExceeded)
+
+
+@dataclass(frozen=True, slots=True)
+class RescueAttempt:
+    """One rescue stream: where, how, and how it ended (``rescued``, ``diverged``,
+    ``rejected`` for a refused prefill, ``failed``) with the error if any."""
+
+    deployment: str
+    strategy: RescueStrategy
+    outcome: str
+    error: str | None = None
+
+
+RescueHook = Callable[[str, Candidate, RescueAttempt], None]
+"""Called with (failed deployment, rescuing candidate, attempt) after each attempt."""
+
+
+def plan(
+    config: RescueConfig, order: Sequence[Candidate], failed: Candidate, cause: ProviderError,
+    delivered: Delivered,
+) -> list[tuple[RescueStrategy, Candidate]]:
+    """The rescue options for a failure of ``failed``, in the order they are tried."""
+    others = [c for c in order if c is not failed]
+    options: list[tuple[RescueStrategy, Candidate]] = []
+    for strategy in config.strategies:
+        if strategy == "continue":
+            if delivered.calls or not delivered.text:
+                continue  # a prefill carries text only
+            options += [("continue", c) for c in (failed, *others) if c.prefill]
+        else:
+            stalled = isinstance(cause, _STALLS)
+            options += [("replay", c) for c in ((*others, failed) if stalled else (failed, *others))]
+    return options
+
+
+def _request(base: ChatRequest, cand: Candidate, strategy: str, delivered: Delivered) -> ChatRequest:
+    request = base if cand.model is None else base.replace(model=cand.model)
+    if strategy == "continue":
+        prefill = Message(role="assistant", content=delivered.text)
+        request = request.replace(messages=(*request.messages, prefill))
+    return request
+
+
+class Rescue:
+    """The rescue of one request's stream (see module doc)."""
+
+    def __init__(
+        self,
+        config: RescueConfig,
+        order: Sequence[Candidate],
+        base: ChatRequest,
+        *,
+        clock: Clock,
+        hook: RescueHook | None = None,
+    ) -> None:
+        self.config = config
+        self.order = order
+        self.base = base
+        self.clock = clock
+        self.hook = hook
+        self.attempts: list[RescueAttempt] = []
+        self.sent: list[StreamChunk] = []
+        self.delivered = Delivered()
+
+    def _note(self, failed: Candidate, cand: Candidate, attempt: RescueAttempt) -> None:
+        self.attempts.append(attempt)
+        if self.hook is not None:
+            self.hook(failed.deployment, cand, attempt)
+
+    async def stream(
+        self, failed: Candidate, exc: StreamInterrupted, started: float
+    ) -> AsyncIterator[StreamChunk]:
+        """Deliver the rest of the answer whose stream from ``failed`` broke with ``exc``."""
+        original = exc
+        self.sent = list(exc.chunks)
+        self.delivered.add_all(self.sent)
+        budget, cause = self.config.max, exc.cause
+        while True:
+            progressed = False
+            for strategy, cand in plan(self.config, self.order, failed, cause, self.delivered):
+                left = self._left()
+                if budget <= 0 or left <= 0:
+                    break
+                budget -= 1
+                outcome = await self._try(failed, cand, strategy, left)
+                if outcome is None:
+                    continue
+                stream, seam, first = outcome
+                try:
+                    async for chunk in self._deliver(stream, seam, first):
+                        yield chunk
+                    return
+                except StreamInterrupted as again:
+                    failed, cause, progressed = cand, again.cause, True
+                    break
+                finally:
+                    await close(stream)
+            if not progressed:
+                raise self._give_up(original, started)
+
+    def _left(self) -> float:
+        deadline_at = self.base.deadline_at
+        return float("inf") if deadline_at is None else deadline_at - self.clock()
+
+    async def _try(
+        self, failed: Candidate, cand: Candidate, strategy: RescueStrategy, left: float
+    ) -> tuple[AsyncIterator[StreamChunk], ReplaySeam | ContinueSeam, list[StreamChunk]] | None:
+        """Open a rescue stream and read it up to the first chunk to deliver."""
+        seam: ReplaySeam | ContinueSeam
+        if strategy == "replay":
+            seam = ReplaySeam(self.delivered)
+        else:
+            seam = ContinueSeam(self.delivered.text)
+        stream = cand.provider.stream_complete(_request(self.base, cand, strategy, self.delivered))
+        try:
+            async with asyncio.timeout(None if left == float("inf") else left):
+                first = await _until_seam(stream, seam, cand.deployment)
+        except (Diverged, LLMRouterError, TimeoutError) as error:
+            await close(stream)
+            self._note(failed, cand, _failed_attempt(cand, strategy, error))
+            return None
+        except BaseException:
+            await close(stream)
+            raise
+        self._note(failed, cand, RescueAttempt(cand.deployment, strategy, "rescued"))
+        return stream, seam, first
+
+    async def _deliver(
+        self,
+        stream: AsyncIterator[StreamChunk],
+        seam: ReplaySeam | ContinueSeam,
+        first: list[StreamChunk],
+    ) -> AsyncIterator[StreamChunk]:
+        for chunk in first:
+            yield self._sent(chunk)
+        if isinstance(seam, ReplaySeam):
+            async for chunk in stream:
+                out = seam.feed(chunk)
+                if out is not None:
+                    yield self._sent(out)
+        else:
+            async for chunk in stream:
+                for out in seam.feed(chunk):
+                    yield self._sent(out)
+            for out in seam.flush():
+                yield self._sent(out)
+
+    def _sent(self, chunk: StreamChunk) -> StreamChunk:
+        self.sent.append(chunk)
+        self.delivered.add(chunk)
+        return chunk
+
+    def _give_up(self, original: StreamInterrupted, started: float) -> StreamInterrupted:
+        last = self.sent[-1] if self.sent else None
+        error = interrupted(
+            self.sent,
+            original.cause,
+            provider=last.provider if last else original.provider,
+            model=last.model if last else "",
+            ttft_s=original.partial.ttft_s,
+            duration_s=self.clock() - started,
+        )
+        error.rescues = tuple(self.attempts)
+        return error
+
+
+async def _until_seam(
+    stream: AsyncIterator[StreamChunk], seam: ReplaySeam | ContinueSeam, deployment: str
+) -> list[StreamChunk]:
+    """Read ``stream`` until the seam releases something to deliver."""
+    first = await pull_first(stream, deployment)
+    pending: StreamChunk | None = first
+    while True:
+        if pending is not None:
+            if isinstance(seam, ReplaySeam):
+                out = seam.feed(pending)
+                if out is not None:
+                    return [out]
+            else:
+                released = seam.feed(pending)
+                if released:
+                    return released
+        try:
+            pending = await anext(stream)
+        except StopAsyncIteration:
+            if isinstance(seam, ContinueSeam) and (released := seam.flush()):
+                return released
+            raise Diverged("the rescue stream ended without new output") from None
+
+
+def _failed_attempt(cand: Candidate, strategy: RescueStrategy, error: BaseException) -> RescueAttempt:
+    if isinstance(error, Diverged):
+        return RescueAttempt(cand.deployment, strategy, "diverged", str(error))
+    if isinstance(error, StreamInterrupted):
+        error = error.cause
+    rejected = strategy == "continue" and isinstance(error, ProviderError) and error.status == 400
+    outcome = "rejected" if rejected else "failed"
+    name = type(error).__name__ if not isinstance(error, TimeoutError) else "DeadlineExceeded"
+    return RescueAttempt(cand.deployment, strategy, outcome, f"{name}: {error}")

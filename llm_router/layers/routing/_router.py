@@ -1,0 +1,267 @@
+"""The :class:`Router` layer: the failover loop, the commit point, one record per stream."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+from llm_router.errors import (
+    AllProvidersFailed,
+    Attempt,
+    ConfigurationError,
+    ContextWindowExceeded,
+    ProviderError,
+    StreamInterrupted,
+)
+from llm_router.layers.commit import close, pull_first
+from llm_router.layers.routing import _explain
+from llm_router.layers.routing._explain import Explanation
+from llm_router.layers.routing._routes import (
+    Candidate,
+    Detector,
+    Resolution,
+    Resolver,
+    Route,
+)
+from llm_router.layers.routing._walk import (
+    Run,
+    deadline_error,
+    layer_views,
+    skip_reason,
+    weighted_order,
+)
+from llm_router.observe import (
+    Hook,
+    Outcome,
+    RouteSelected,
+    StreamEnded,
+    StreamStarted,
+    StreamStopped,
+    TaskDetected,
+)
+from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
+
+_Opened = tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]
+
+
+class Router:
+    """A :class:`~llm_router.types.Provider` that routes each request (see module doc).
+
+    ``routes`` must include ``default``. ``detector`` defaults to
+    ``llm_router.tasks.detect_task``. ``deadline_s`` is the request-wide deadline
+    (``request.deadline_s`` overrides it): the router sets ``deadline_at`` on the
+    request it passes down, skips candidates once it has passed and bounds each
+    candidate's setup phase by what is left (``DeadlineExceeded``; that bound is an
+    ``asyncio.timeout`` on the event loop's clock, the checks use ``clock``). ``providers``
+    adds deployments that ``model`` may name directly (a stacked provider, or a ready
+    :class:`Candidate`), beside every candidate's ``deployment``. ``hook`` receives the
+    router's events (:mod:`llm_router.observe`). Consecutive candidates with a weight
+    other than 1.0 (e.g. 0.7 and 0.3) share load: their order is a weighted shuffle per
+    stream (``rng``).
+
+    Example::
+
+        async with build_router({"code": [claude, gpt], "default": [gpt]}) as router:
+            async for chunk in router.stream_complete(ChatRequest(messages=[...])):
+                print(chunk.text, end="")
+    """
+
+    name = "router"
+
+    def __init__(
+        self,
+        routes: Mapping[str, Route],
+        *,
+        detector: Detector | None = None,
+        hook: Hook | None = None,
+        clock: Clock = time.monotonic,
+        deadline_s: float = 60.0,
+        providers: Mapping[str, Provider | Candidate] | None = None,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if deadline_s <= 0:
+            raise ConfigurationError(f"router deadline_s must be > 0, got {deadline_s!r}")
+        self.routes: Mapping[str, Route] = dict(routes)
+        singles: dict[str, Route] = {}
+        for pname, provider in (providers or {}).items():
+            if isinstance(provider, Candidate):
+                singles[pname] = Route(pname, (provider,))
+                continue
+            breaker, bulkhead = layer_views(provider)
+            cand = Candidate(provider, pname, breaker=breaker, bulkhead=bulkhead)
+            singles[pname] = Route(pname, (cand,))
+        for route in self.routes.values():
+            for cand in route.candidates:
+                singles[cand.deployment] = Route(cand.deployment, (cand,))
+        self.providers: Mapping[str, Provider] = {
+            n: r.candidates[0].provider for n, r in singles.items()
+        }
+        self._singles = singles
+        self._detector = detector
+        self._resolver = Resolver(self.routes, singles, self._get_detector)
+        self.hook = hook
+        self._clock = clock
+        self.deadline_s = deadline_s
+        self._inflight: dict[str, int] = dict.fromkeys(singles, 0)
+        self._rng = rng
+        self.on_close: Callable[[], Awaitable[None]] | None = None
+        """What :meth:`aclose` runs: the builder installs its assembly's ``aclose``."""
+
+    def _get_detector(self) -> Detector:
+        if self._detector is None:
+            from llm_router.tasks import detect_task  # lazy: only when detection is needed
+
+            self._detector = detect_task
+        return self._detector
+
+    def resolve(self, request: ChatRequest) -> Resolution:
+        """Which task label and route ``request`` gets (raises :class:`UnknownModel`)."""
+        return self._resolver.resolve(request)
+
+    def explain(self, request: ChatRequest) -> Explanation:
+        """Why ``request`` would go where it goes, without calling any provider."""
+        return _explain.explain(self.resolve(request), self._clock())
+
+    def status(self) -> dict[str, Any]:
+        """Per deployment: breaker state, seconds until it retries, streams in flight,
+        and ``slots`` (in use, waiting, limits) where a bulkhead guards it."""
+        return _explain.status(self._singles, self._inflight, self._clock())
+
+    async def aclose(self) -> None:
+        """Release what the router was built with: :attr:`on_close` (for a router from
+        the builder, its assembly's HTTP session and owned shared breaker state). A
+        router composed by hand owns nothing; close its providers' session with
+        :func:`llm_router.providers.close_shared_sessions`."""
+        if self.on_close is not None:
+            await self.on_close()
+
+    async def __aenter__(self) -> Router:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        """Route ``request``, failing over before commit; pass through after it.
+
+        The request passed down carries ``deadline_at`` and ``model`` = the
+        candidate's override (``None``: the provider's own model; a route alias is
+        never sent upstream). A ``model`` that names nothing raises
+        :class:`UnknownModel` (on the first ``anext``) before anything is recorded.
+        """
+        return self._stream(request, None)
+
+    def stream_resolved(
+        self, request: ChatRequest, resolution: Resolution
+    ) -> AsyncIterator[StreamChunk]:
+        """:meth:`stream_complete` with a :class:`Resolution` already obtained from
+        :meth:`resolve` (the gateway reads it first for its response headers), so the
+        task is detected once per request."""
+        return self._stream(request, resolution)
+
+    async def _stream(
+        self, request: ChatRequest, resolution: Resolution | None
+    ) -> AsyncIterator[StreamChunk]:
+        res, hook = resolution or self.resolve(request), self.hook
+        order = res.route.candidates
+        if any(c.weight != 1.0 for c in order):
+            order = weighted_order(order, self._rng)
+        start = self._clock()
+        run = Run(request.request_id, res, order, start)
+        if hook is not None:
+            signals = tuple(res.detection.signals) if res.detection is not None else ()
+            hook(TaskDetected(run.request_id, res.task, signals))
+            deployments = tuple(c.deployment for c in order)
+            hook(RouteSelected(run.request_id, res.task, res.route.name, deployments))
+        outcome: Outcome = "cancelled"
+        failure: BaseException | None = None
+        first: StreamChunk | None = None
+        last: StreamChunk | None = None
+        ttft: float | None = None
+        chunks = 0
+        try:
+            deadline_at = start + (request.deadline_s or self.deadline_s)
+            base = request.replace(deadline_at=deadline_at, model=None)
+            cand, stream, first = await self._open(run, base)
+            ttft = self._clock() - start
+            try:
+                chunks = 1
+                last = first
+                yield first
+                async for last in stream:
+                    chunks += 1
+                    yield last
+            finally:
+                await close(stream)
+                self._stopped(run.request_id, cand)
+            outcome = "success"
+        except StreamInterrupted as exc:
+            outcome, failure = "interrupted", exc
+            raise
+        except GeneratorExit:
+            if last is not None and last.finish_reason is not None:
+                outcome = "success"  # the consumer stopped after the finish signal
+            raise
+        except Exception as exc:
+            outcome, failure = "error", exc
+            raise
+        finally:
+            if hook is not None:
+                now = self._clock()
+                hook(StreamEnded(run.record(outcome, failure, first, last, chunks, ttft, now)))
+
+    async def _open(self, run: Run, base: ChatRequest) -> _Opened:
+        """The failover loop: the first candidate whose first chunk arrives wins."""
+        attempts: list[Attempt] = []
+        window_floor: int | None = None
+        assert base.deadline_at is not None
+        for i, cand in enumerate(run.order):
+            run.current = cand
+            skip = skip_reason(cand, window_floor)
+            if skip is not None:
+                attempts.append(Attempt(cand.deployment, skip))
+                run.fell_back(i, skip.reason, self.hook)
+                continue
+            left = base.deadline_at - self._clock()
+            if left <= 0:
+                raise deadline_error(cand, attempts) from (attempts[-1].error if attempts else None)
+            request = base if cand.model is None else base.replace(model=cand.model)
+            self._started(run.request_id, cand)
+            stream = cand.provider.stream_complete(request)
+            scope = asyncio.timeout(left)
+            try:
+                async with scope:
+                    first = await pull_first(stream, cand.deployment)
+            except BaseException as exc:
+                await close(stream)
+                self._stopped(run.request_id, cand)
+                if isinstance(exc, TimeoutError) and scope.expired():
+                    raise deadline_error(cand, attempts) from exc
+                if not isinstance(exc, ProviderError) or not run.fails_over(exc):
+                    raise
+                attempts.append(Attempt(cand.deployment, exc))
+                if isinstance(exc, ContextWindowExceeded) and cand.context_window is not None:
+                    window_floor = max(window_floor or 0, cand.context_window)
+                run.fell_back(i, exc.reason, self.hook)
+                continue
+            return cand, stream, first
+        raise AllProvidersFailed(attempts, route=run.resolution.route.name)
+
+    def _started(self, request_id: str, cand: Candidate) -> None:
+        self._inflight[cand.deployment] = self._inflight.get(cand.deployment, 0) + 1
+        if self.hook is not None:
+            self.hook(StreamStarted(request_id, cand.deployment))
+
+    def _stopped(self, request_id: str, cand: Candidate) -> None:
+        self._inflight[cand.deployment] -= 1
+        if self.hook is not None:
+            self.hook(StreamStopped(request_id, cand.deployment))

@@ -1,0 +1,205 @@
+"""Where a rescue stream meets what the caller already has (DESIGN §4.5).
+
+:class:`Delivered` is the output already handed to the caller (text and tool-call
+deltas per index). :class:`ReplaySeam` reads a replayed stream silently, checks that it
+reproduces :class:`Delivered` exactly, and once it has, passes on only what follows
+(tool-call ids mapped to the delivered ones). :class:`ContinueSeam` passes on a
+continuation made with the delivered text as an assistant prefill, trimming an overlap
+where the continuation repeats the tail of that text. Both run only on the rare rescue
+path, never on a healthy stream.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from llm_router.types import StreamChunk, ToolCallDelta
+
+
+class Diverged(Exception):
+    """A replay produced something other than the delivered output."""
+
+
+class _Call:
+    __slots__ = ("args", "id", "name")
+
+    def __init__(self) -> None:
+        self.id = ""
+        self.name = ""
+        self.args = ""
+
+
+class Delivered:
+    """The output the caller has received so far, kept per tool-call index."""
+
+    __slots__ = ("calls", "text")
+
+    def __init__(self, chunks: Iterable[StreamChunk] = ()) -> None:
+        self.text = ""
+        self.calls: dict[int, _Call] = {}
+        self.add_all(chunks)
+
+    def add_all(self, chunks: Iterable[StreamChunk]) -> None:
+        """Add the chunks delivered in order."""
+        texts = [self.text]
+        for chunk in chunks:
+            if chunk.text:
+                texts.append(chunk.text)
+            for delta in chunk.tool_calls:
+                call = self.calls.get(delta.index)
+                if call is None:
+                    call = self.calls[delta.index] = _Call()
+                call.id = call.id or (delta.id or "")
+                call.name = call.name or (delta.name or "")
+                call.args += delta.arguments_delta
+        self.text = "".join(texts)
+
+    def add(self, chunk: StreamChunk) -> None:
+        """Add one delivered chunk."""
+        self.add_all((chunk,))
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was delivered."""
+        return not self.text and not self.calls
+
+
+def _strip(chunk: StreamChunk, text: str, calls: tuple[ToolCallDelta, ...]) -> StreamChunk:
+    return dataclasses.replace(chunk, text=text, tool_calls=calls, thinking="")
+
+
+class ReplaySeam:
+    """Verify a replay against :class:`Delivered`, then pass on what follows.
+
+    :meth:`feed` returns ``None`` while the replay is still reproducing the delivered
+    output, the part of a chunk beyond it once reproduced, and raises
+    :class:`Diverged` at the first difference (a different character, a different tool
+    name, new output before the delivered output is complete, or a finish before it).
+    """
+
+    __slots__ = ("_args_pos", "_delivered", "_text_pos", "passed", "reproduced_chars")
+
+    def __init__(self, delivered: Delivered) -> None:
+        self._delivered = delivered
+        self._text_pos = 0
+        self._args_pos: dict[int, int] = dict.fromkeys(delivered.calls, 0)
+        self.passed = False
+        self.reproduced_chars = 0
+
+    def _complete(self) -> bool:
+        d = self._delivered
+        if self._text_pos != len(d.text):
+            return False
+        return all(self._args_pos[i] == len(c.args) for i, c in d.calls.items())
+
+    def _match_text(self, text: str) -> str:
+        d_text = self._delivered.text
+        head = text[: len(d_text) - self._text_pos]
+        if head and d_text[self._text_pos : self._text_pos + len(head)] != head:
+            raise Diverged(f"text differs at character {self._text_pos}")
+        self._text_pos += len(head)
+        return text[len(head) :]
+
+    def _match_call(self, delta: ToolCallDelta) -> ToolCallDelta | None:
+        call = self._delivered.calls.get(delta.index)
+        if call is None:
+            return delta  # a tool call the caller has not seen: new output
+        if delta.name and call.name and delta.name != call.name:
+            raise Diverged(f"tool call {delta.index} names {delta.name!r}, not {call.name!r}")
+        pos = self._args_pos[delta.index]
+        arg = delta.arguments_delta
+        head = arg[: len(call.args) - pos]
+        if head and call.args[pos : pos + len(head)] != head:
+            raise Diverged(f"tool call {delta.index} arguments differ at {pos}")
+        self._args_pos[delta.index] = pos + len(head)
+        rest = arg[len(head) :]
+        # the caller already has this call's id and name: only new arguments go on
+        return ToolCallDelta(delta.index, None, None, rest) if rest else None
+
+    def feed(self, chunk: StreamChunk) -> StreamChunk | None:
+        """The part of ``chunk`` to deliver, ``None`` for nothing yet (see class doc)."""
+        if self.passed:
+            return self._mapped(chunk)
+        new_text = self._match_text(chunk.text) if chunk.text else ""
+        new_calls = tuple(
+            m for m in (self._match_call(d) for d in chunk.tool_calls) if m is not None
+        )
+        if new_text or new_calls or chunk.finish_reason is not None:
+            if not self._complete():
+                what = "finished" if not (new_text or new_calls) else "went on"
+                raise Diverged(f"the replay {what} before reproducing the delivered output")
+            self.passed = True
+            self.reproduced_chars = self._text_pos + sum(self._args_pos.values())
+            return _strip(chunk, new_text, new_calls)
+        return None
+
+    def _mapped(self, chunk: StreamChunk) -> StreamChunk:
+        if not chunk.tool_calls or not any(
+            d.index in self._delivered.calls and (d.id or d.name) for d in chunk.tool_calls
+        ):
+            return chunk
+        calls = tuple(
+            ToolCallDelta(d.index, None, None, d.arguments_delta)
+            if d.index in self._delivered.calls
+            else d
+            for d in chunk.tool_calls
+        )
+        return dataclasses.replace(chunk, tool_calls=calls)
+
+
+class ContinueSeam:
+    """Pass on a prefilled continuation, trimming an overlap with the delivered text.
+
+    Some servers answer a prefill with text that repeats the end of it (or all of it).
+    The continuation's first characters are held back while they could still be such
+    a repeat: a suffix of the delivered text at least ``min_overlap`` characters long
+    (or the whole text when shorter). The longest repeat found is dropped.
+    """
+
+    __slots__ = ("_buffer", "_candidates", "_delivered", "_held", "passed", "trimmed")
+
+    def __init__(self, delivered_text: str, *, min_overlap: int = 8) -> None:
+        self._delivered = delivered_text
+        self._buffer = ""
+        self._held: list[StreamChunk] = []
+        shortest = min(len(delivered_text), min_overlap)
+        self._candidates = list(range(len(delivered_text), max(shortest, 1) - 1, -1))
+        self.passed = not self._candidates
+        self.trimmed = 0
+
+    def feed(self, chunk: StreamChunk) -> list[StreamChunk]:
+        """The chunks to deliver now (held back while an overlap is still possible)."""
+        if self.passed:
+            return [chunk]
+        self._held.append(chunk)
+        if chunk.text:
+            self._buffer += chunk.text
+            buf, text = self._buffer, self._delivered
+            self._candidates = [
+                k
+                for k in self._candidates
+                if (text[-k:].startswith(buf) if len(buf) < k else buf.startswith(text[-k:]))
+            ]
+        pending = any(k > len(self._buffer) for k in self._candidates)
+        if pending and not chunk.tool_calls and chunk.finish_reason is None:
+            return []
+        return self.flush()
+
+    def flush(self) -> list[StreamChunk]:
+        """Release what is held, without the longest overlap found."""
+        if self.passed:
+            return []
+        self.passed = True
+        done = [k for k in self._candidates if k <= len(self._buffer)]
+        trim = self.trimmed = max(done, default=0)
+        out: list[StreamChunk] = []
+        for chunk in self._held:
+            cut = min(trim, len(chunk.text))
+            trim -= cut
+            if cut == 0:
+                out.append(chunk)
+            elif len(chunk.text) > cut or chunk.tool_calls or chunk.finish_reason is not None:
+                out.append(dataclasses.replace(chunk, text=chunk.text[cut:]))
+        self._held = []
+        return out

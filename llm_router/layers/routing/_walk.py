@@ -1,0 +1,169 @@
+"""One routed stream's walk over its candidates: order, skips, and its record.
+
+Private helpers of :mod:`llm_router.layers.routing`, kept apart so the router module
+reads as the failover loop and the commit point only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import cast
+
+from llm_router.errors import (
+    Attempt,
+    CircuitOpen,
+    ContentFiltered,
+    ContextWindowExceeded,
+    DeadlineExceeded,
+    ProviderError,
+)
+from llm_router.layers.routing._routes import BreakerView, BulkheadView, Candidate, Resolution
+from llm_router.observe import FellBack, Hook, Outcome, StreamRecord
+from llm_router.types import StreamChunk
+
+
+class Run:
+    """Bookkeeping of one routed stream: the candidate order, the candidate being
+    tried (or that answered), and how many fallbacks happened."""
+
+    __slots__ = ("current", "fallbacks", "order", "request_id", "resolution", "start")
+
+    def __init__(
+        self, request_id: str, resolution: Resolution, order: tuple[Candidate, ...], start: float
+    ) -> None:
+        self.request_id = request_id
+        self.resolution = resolution
+        self.order = order
+        self.current = order[0]
+        self.fallbacks = 0
+        self.start = start
+
+    def fails_over(self, exc: ProviderError) -> bool:
+        """Whether ``exc`` (before commit) moves on to the next candidate."""
+        if isinstance(exc, ContentFiltered):
+            return self.resolution.route.failover_on_content_filter
+        return exc.fails_over
+
+    def fell_back(self, index: int, reason: str, hook: Hook | None) -> None:
+        """Candidate ``index`` was abandoned: report the fallback to the next one."""
+        if index + 1 < len(self.order):
+            self.fallbacks += 1
+            if hook is not None:
+                old, new = self.order[index].deployment, self.order[index + 1].deployment
+                hook(FellBack(self.request_id, self.resolution.task, old, new, reason))
+
+    def record(
+        self,
+        outcome: Outcome,
+        failure: BaseException | None,
+        first: StreamChunk | None,
+        last: StreamChunk | None,
+        chunks: int,
+        ttft: float | None,
+        now: float,
+    ) -> StreamRecord:
+        """The stream's one :class:`StreamRecord`; provider and model are those of the
+        candidate that answered (or, on error, the last one tried)."""
+        cur = self.current
+        return StreamRecord(
+            request_id=self.request_id,
+            task=self.resolution.task,
+            route=self.resolution.route.name,
+            provider=cur.deployment,
+            model=first.model if first is not None else model_of(cur),
+            outcome=outcome,
+            ttft_s=ttft,
+            duration_s=now - self.start,
+            chunks=chunks,
+            usage=last.usage if last is not None else None,
+            fallbacks=self.fallbacks,
+            error=type(failure).__name__ if failure is not None else None,
+            error_message=str(failure) if failure is not None else None,
+        )
+
+
+def weighted_order(
+    candidates: Sequence[Candidate], rng: Callable[[], float]
+) -> tuple[Candidate, ...]:
+    """``candidates`` with each run of consecutive *weighted* candidates (weight ≠ 1.0,
+    e.g. 0.7 and 0.3) shuffled by weight (Efraimidis-Spirakis: the candidate with the
+    largest ``rng() ** (1 / weight)`` goes first). Unweighted candidates keep their place."""
+    out: list[Candidate] = []
+    run: list[Candidate] = []
+    for cand in (*candidates, None):
+        if cand is not None and cand.weight != 1.0:
+            run.append(cand)
+            continue
+        if run:
+            keys = {id(c): rng() ** (1.0 / c.weight) for c in run}
+            out.extend(sorted(run, key=lambda c: keys[id(c)], reverse=True))  # stable on ties
+            run = []
+        if cand is not None:
+            out.append(cand)
+    return tuple(out)
+
+
+def skip_reason(cand: Candidate, window_floor: int | None) -> ProviderError | None:
+    """Why ``cand`` is skipped without being called, or ``None``."""
+    breaker = cand.breaker
+    if breaker is not None and not breaker.would_admit():
+        return CircuitOpen("circuit open", provider=cand.deployment, retry_at=breaker.retry_at)
+    window = cand.context_window
+    if window_floor is not None and window is not None and window <= window_floor:
+        return ContextWindowExceeded(
+            f"skipped: context window {window} is not larger than {window_floor}",
+            provider=cand.deployment,
+        )
+    return None
+
+
+def deadline_error(cand: Candidate, attempts: list[Attempt]) -> DeadlineExceeded:
+    """The error raised when the request-wide deadline ends the failover walk."""
+    tried = ", ".join(f"{a.provider}: {type(a.error).__name__}" for a in attempts)
+    return DeadlineExceeded(
+        f"request deadline passed before any candidate answered ({tried or 'none tried'})",
+        provider=cand.deployment,
+    )
+
+
+def is_breaker(provider: object) -> bool:
+    """Whether ``provider`` can be read as a :class:`BreakerView` (it is a breaker layer)."""
+    return callable(getattr(provider, "would_admit", None)) and hasattr(provider, "retry_at")
+
+
+def is_bulkhead(provider: object) -> bool:
+    """Whether ``provider`` can be read as a :class:`BulkheadView` (a bulkhead layer)."""
+    names = ("max_concurrency", "max_waiting", "in_use", "waiting")
+    return all(hasattr(provider, name) for name in names)
+
+
+def layer_views(provider: object) -> tuple[BreakerView | None, BulkheadView | None]:
+    """The breaker and the bulkhead in ``provider``'s stack, found by following each
+    layer's ``inner`` (``Bulkhead → CircuitBreaker → …``); ``None`` where there is none."""
+    breaker: BreakerView | None = None
+    bulkhead: BulkheadView | None = None
+    layer: object = provider
+    for _ in range(8):
+        if breaker is None and is_breaker(layer):
+            breaker = cast(BreakerView, layer)
+        if bulkhead is None and is_bulkhead(layer):
+            bulkhead = cast(BulkheadView, layer)
+        layer = getattr(layer, "inner", None)
+        if layer is None:
+            break
+    return breaker, bulkhead
+
+
+def model_of(cand: Candidate) -> str:
+    """The model a candidate would use: its override, else its provider's own."""
+    if cand.model is not None:
+        return cand.model
+    layer: object = cand.provider
+    for _ in range(8):
+        model = getattr(layer, "model", None)
+        if isinstance(model, str):
+            return model
+        layer = getattr(layer, "inner", None)
+        if layer is None:
+            break
+    return ""

@@ -1,0 +1,186 @@
+"""Events and one hook: how the layers report what happens (docs/DESIGN.md §5).
+
+Layers never import Prometheus or structlog. Each takes a ``hook`` — any callable that
+receives an :data:`Event` (a frozen value below) — and calls it at moments that happen
+once per stream (start, end, retry, fallback, breaker transition), never per chunk;
+without a hook no event is even built. :class:`~llm_router.observe.metrics.Metrics`
+(Prometheus) and :class:`~llm_router.observe.logs.Logs` (structlog) are hooks, and
+:func:`fan_out` combines several. A new event is one class here plus the hooks that
+want it. Hooks must not raise and must not block.
+
+Example — print every fallback::
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, FellBack):
+            print(f"{event.from_provider} → {event.to_provider}: {event.reason}")
+
+    router = build_router(routes, hook=fan_out(Metrics(registry), on_event))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import BuiltinFunctionType, FunctionType, MethodType
+from typing import Literal, TypeAlias
+
+from llm_router.types import Usage
+
+Outcome: TypeAlias = Literal["success", "error", "interrupted", "cancelled"]
+"""How a stream ended, as seen by the caller."""
+
+OUTCOMES: tuple[Outcome, ...] = ("success", "error", "interrupted", "cancelled")
+
+BreakerState: TypeAlias = Literal["closed", "half_open", "open"]
+"""Circuit breaker states, as exported (0, 1, 2 in ``circuit_state``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRecord:
+    """Everything recorded once when a routed stream ends."""
+
+    request_id: str
+    task: str
+    route: str
+    provider: str
+    model: str
+    outcome: Outcome
+    ttft_s: float | None
+    duration_s: float
+    chunks: int
+    usage: Usage | None
+    fallbacks: int
+    error: str | None = None
+    """The error class name when the outcome is not success."""
+    error_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDetected:
+    """The task of a request was decided (detected or explicit)."""
+
+    request_id: str
+    task: str
+    signals: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSelected:
+    """A route was chosen; ``candidates`` are deployment names in order."""
+
+    request_id: str
+    task: str
+    route: str
+    candidates: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStarted:
+    """A candidate deployment's stream is being opened (in-flight gauge +1)."""
+
+    request_id: str
+    provider: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStopped:
+    """A candidate deployment's stream was closed, whatever the reason (in-flight -1)."""
+
+    request_id: str
+    provider: str
+
+
+@dataclass(frozen=True, slots=True)
+class Retried:
+    """The retry layer will try ``provider`` again (attempt ``attempt + 1``) after
+    ``wait_s`` seconds."""
+
+    request_id: str
+    provider: str
+    reason: str
+    attempt: int
+    wait_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class FellBack:
+    """Routing abandoned ``from_provider`` (before commit) for ``to_provider``."""
+
+    request_id: str
+    task: str
+    from_provider: str
+    to_provider: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerChanged:
+    """A deployment's breaker changed state (``source``: ``local`` or ``shared``)."""
+
+    provider: str
+    old: BreakerState
+    new: BreakerState
+    source: str = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEnded:
+    """A routed stream ended (success, error, interrupted or cancelled)."""
+
+    record: StreamRecord
+
+
+Event: TypeAlias = (
+    TaskDetected
+    | RouteSelected
+    | StreamStarted
+    | StreamStopped
+    | Retried
+    | FellBack
+    | BreakerChanged
+    | StreamEnded
+)
+"""Everything a hook may receive."""
+
+Hook: TypeAlias = Callable[[Event], None]
+"""Receives each :data:`Event`; must not raise and must not block."""
+
+
+def fan_out(*hooks: Hook) -> Hook:
+    """One hook that passes each event to every one of ``hooks``, in order."""
+    if len(hooks) == 1:
+        return hooks[0]
+    calls = tuple(_bound(h) for h in hooks)
+
+    def hook(event: Event) -> None:
+        for call in calls:
+            call(event)
+
+    return hook
+
+
+def _bound(hook: Hook) -> Hook:
+    """``hook``, or for a callable object its bound ``__call__`` (quicker to call: no
+    lookup on every event)."""
+    if isinstance(hook, FunctionType | MethodType | BuiltinFunctionType):
+        return hook
+    return MethodType(type(hook).__call__, hook)
+
+
+__all__ = [
+    "OUTCOMES",
+    "BreakerChanged",
+    "BreakerState",
+    "Event",
+    "FellBack",
+    "Hook",
+    "Outcome",
+    "Retried",
+    "RouteSelected",
+    "StreamEnded",
+    "StreamRecord",
+    "StreamStarted",
+    "StreamStopped",
+    "TaskDetected",
+    "fan_out",
+]

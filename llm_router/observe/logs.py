@@ -1,0 +1,230 @@
+"""Structured logs for routed streams (docs/DESIGN.md §5), with structlog.
+
+The library never configures logging: importing it changes nothing. The CLI and the
+gateway call :func:`configure_logging` (JSON lines in production, readable console
+output on a terminal, secrets and message content redacted). :class:`Logs` is a
+hook that turns the router's events into log events with key/value fields:
+``route.selected``, ``retry``, ``fallback``, ``circuit.state_change``,
+``stream.completed`` and ``stream.failed``, each carrying the request's ``request_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
+from typing import Any, TextIO
+
+import structlog
+from structlog.tracebacks import ExceptionDictTransformer
+from structlog.typing import Processor
+
+from llm_router.observe import (
+    BreakerChanged,
+    Event,
+    FellBack,
+    Retried,
+    RouteSelected,
+    StreamEnded,
+)
+from llm_router.redact import Redactor, redact_text, register_env_secrets
+
+LOGGER_NAME = "llm_router"
+
+# The request whose route was last selected in this context: a breaker transition
+# (which has no request id of its own) happens inside that request's stream.
+_routing: ContextVar[str | None] = ContextVar("llm_router_routing_request", default=None)
+
+
+def configure_logging(
+    *,
+    json: bool | None = None,
+    level: str = "info",
+    include_content: bool = False,
+    stream: TextIO | None = None,
+) -> None:
+    """Configure structlog for an application (the CLI and the gateway call this).
+
+    ``json=None`` chooses JSON lines when ``stream`` (default: ``sys.stderr``) is not
+    a terminal, and readable console output when it is. ``level`` filters events
+    (``debug``, ``info``, ``warning``, ``error``). Secrets are always redacted;
+    message content only appears with ``include_content=True`` (for debugging).
+    Exceptions are rendered without local variables, so a key held in a local never
+    reaches a log. Records of the standard ``logging`` module (aiohttp's, asyncio's:
+    warnings and errors, tracebacks included) go through the same processors, so with
+    JSON every event is one JSON line. Each call replaces the previous configuration.
+    """
+    out = sys.stderr if stream is None else stream
+    numeric = logging.getLevelNamesMapping().get(level.upper())
+    if numeric is None:
+        raise ValueError(f"unknown log level {level!r}; use debug, info, warning or error")
+    if json is None:
+        json = not (hasattr(out, "isatty") and out.isatty())
+    register_env_secrets()
+    stamp: list[Processor] = [
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    processors: list[Processor] = [structlog.contextvars.merge_contextvars, *stamp]
+    if json:
+        processors.append(
+            structlog.processors.ExceptionRenderer(
+                ExceptionDictTransformer(show_locals=False, use_rich=False)
+            )
+        )
+    else:
+        processors.append(structlog.processors.format_exc_info)
+    processors.append(Redactor(include_content=include_content))
+    if json:
+        processors.append(structlog.processors.JSONRenderer(sort_keys=False))
+    else:
+        colors = hasattr(out, "isatty") and out.isatty()
+        processors.append(
+            structlog.dev.ConsoleRenderer(
+                colors=colors, exception_formatter=structlog.dev.plain_traceback
+            )
+        )
+    _capture_stdlib(out, numeric, stamp, processors[len(stamp) + 1 :])
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.WriteLoggerFactory(file=out),  # PrintLogger, minus print()
+        cache_logger_on_first_use=False,
+    )
+
+
+_STDLIB_HANDLER = "llm_router"
+
+
+def _capture_stdlib(
+    out: TextIO, level: int, stamp: list[Processor], render: list[Processor]
+) -> None:
+    """Render standard ``logging`` records on ``out`` like structlog events: named and
+    stamped (``stamp``), then redacted and rendered (``render``). Replaces the handler
+    a previous call installed."""
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *stamp],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *render],
+    )
+    handler = logging.StreamHandler(out)
+    handler.set_name(_STDLIB_HANDLER)
+    handler.setFormatter(formatter)
+    handler.setLevel(level)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _STDLIB_HANDLER]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+
+
+def bind_request_id(request_id: str) -> Mapping[str, Token[Any]]:
+    """Bind ``request_id`` to every log event of the current asyncio task (and of
+    tasks it starts later). Returns tokens for ``structlog.contextvars.reset_contextvars``."""
+    return structlog.contextvars.bind_contextvars(request_id=request_id)
+
+
+def bound_request_id() -> str | None:
+    """The request id bound in the current context, if any."""
+    value = structlog.contextvars.get_contextvars().get("request_id")
+    return None if value is None else str(value)
+
+
+def get_logger(name: str = LOGGER_NAME) -> Any:
+    """The structlog logger llm_router emits on (configured by the application)."""
+    return structlog.get_logger(name)
+
+
+class Logs:
+    """The log hook: one event per routing decision, retry, fallback, breaker
+    transition and stream end, with key/value fields (never formatted strings).
+
+    Error messages are scrubbed of key-looking strings here too, so events are safe
+    even when the application did not install the redacting processors.
+    """
+
+    def __init__(self, logger: Any = None) -> None:
+        self.log = get_logger() if logger is None else logger
+        self._on: dict[type[Any], Callable[[Any], None]] = {
+            RouteSelected: self._route_selected,
+            Retried: self._retried,
+            FellBack: self._fell_back,
+            BreakerChanged: self._breaker_changed,
+            StreamEnded: self._stream_ended,
+        }
+
+    def __call__(self, event: Event) -> None:
+        """Log ``event`` (a hook: events without a log line are ignored)."""
+        on = self._on.get(type(event))
+        if on is not None:
+            on(event)
+
+    def _route_selected(self, event: RouteSelected) -> None:
+        _routing.set(event.request_id)
+        self.log.info(
+            "route.selected",
+            request_id=event.request_id,
+            task=event.task,
+            route=event.route,
+            candidates=list(event.candidates),
+        )
+
+    def _retried(self, event: Retried) -> None:
+        self.log.warning(
+            "retry",
+            request_id=event.request_id,
+            provider=event.provider,
+            reason=event.reason,
+            attempt=event.attempt,
+            wait_s=round(event.wait_s, 3),
+        )
+
+    def _fell_back(self, event: FellBack) -> None:
+        self.log.warning(
+            "fallback",
+            request_id=event.request_id,
+            task=event.task,
+            from_provider=event.from_provider,
+            to_provider=event.to_provider,
+            reason=event.reason,
+        )
+
+    def _breaker_changed(self, event: BreakerChanged) -> None:
+        """Log ``circuit.state_change``, with the id of the request being routed in this
+        context (``None`` for a transition seen outside any request, e.g. from Redis)."""
+        method = self.log.warning if event.new == "open" else self.log.info
+        method(
+            "circuit.state_change",
+            request_id=bound_request_id() or _routing.get(),
+            provider=event.provider,
+            from_state=event.old,
+            to_state=event.new,
+            source=event.source,
+        )
+
+    def _stream_ended(self, event: StreamEnded) -> None:
+        """Log ``stream.completed`` (success) or ``stream.failed`` (anything else)."""
+        record = event.record
+        usage = record.usage
+        fields: dict[str, Any] = {
+            "request_id": record.request_id,
+            "provider": record.provider,
+            "model": record.model,
+            "task": record.task,
+            "route": record.route,
+            "outcome": record.outcome,
+            "ttft_s": None if record.ttft_s is None else round(record.ttft_s, 4),
+            "duration_s": round(record.duration_s, 4),
+            "input_tokens": None if usage is None else usage.input_tokens,
+            "output_tokens": None if usage is None else usage.output_tokens,
+            "chunks": record.chunks,
+            "fallbacks": record.fallbacks,
+        }
+        if record.outcome == "success":
+            self.log.info("stream.completed", **fields)
+            return
+        fields["error"] = record.error
+        fields["error_message"] = (
+            None if record.error_message is None else redact_text(record.error_message)
+        )
+        method = self.log.info if record.outcome == "cancelled" else self.log.error
+        method("stream.failed", **fields)

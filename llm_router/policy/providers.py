@@ -1,0 +1,60 @@
+"""The concrete provider a policy's ``providers`` entry declares (its ``type``)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from llm_router.policy.model import ProviderSpec
+from llm_router.providers.scripted import ScriptedProvider
+from llm_router.types import Provider, Sleep
+
+DEFAULT_BASE_URLS: Mapping[str, str] = {"openrouter": "https://openrouter.ai/api/v1"}
+"""``base_url`` of provider types whose class has no fitting default; the others use
+their class's own (api.openai.com, api.anthropic.com, Gemini's v1beta, localhost
+Ollama)."""
+
+_CLASSES = {
+    "openai": ("openai", "OpenAIProvider"),
+    "azure": ("openai", "OpenAIProvider"),
+    "openrouter": ("openai", "OpenAIProvider"),
+    "openai_compatible": ("openai", "OpenAIProvider"),
+    "anthropic": ("anthropic", "AnthropicProvider"),
+    "gemini": ("gemini", "GeminiProvider"),
+    "ollama": ("ollama", "OllamaProvider"),
+}
+
+
+def build_provider(spec: ProviderSpec, *, sleep: Sleep = asyncio.sleep) -> Provider:
+    """The concrete (unlayered) provider of ``spec``.
+
+    A missing API key raises :class:`~llm_router.errors.ConfigurationError` naming
+    the provider and the variable to set.
+    """
+    if spec.type == "scripted":
+        return ScriptedProvider(name=spec.name, model=spec.model, scripts=spec.scripts, sleep=sleep)
+    module, cls_name = _CLASSES[spec.type]
+    cls = getattr(importlib.import_module(f"llm_router.providers.{module}"), cls_name)
+    options: dict[str, Any] = {
+        "name": spec.name,
+        "model": spec.model,
+        "api_key": spec.api_key,
+        "timeouts": spec.timeouts,
+        "extra_headers": dict(spec.headers) or None,
+    }
+    base_url = spec.base_url or DEFAULT_BASE_URLS.get(spec.type)
+    if base_url is not None:
+        options["base_url"] = base_url
+    if spec.type == "azure":
+        options["api_style"] = "azure"
+        if spec.api_version:
+            options["api_version"] = spec.api_version
+    elif spec.type == "openai_compatible":
+        options["require_api_key"] = spec.api_key is not None
+    provider: Provider = cls(**options)
+    return provider
+
+
+__all__ = ["DEFAULT_BASE_URLS", "build_provider"]

@@ -1,0 +1,274 @@
+"""Stream rescue after the commit point (DESIGN §4.5), over real loopback HTTP.
+
+A primary upstream breaks a stream it has begun (cut, reset, stall, malformed or
+wrong-shaped event, error event); the router continues it with a prefill or replays it,
+verifies the seam, and the caller receives exactly one complete answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+
+from llm_router import ChatRequest, complete
+from llm_router._aio import closing
+from llm_router.builder import build_router
+from llm_router.config import BreakerConfig, RescueConfig, RetryConfig, Timeouts
+from llm_router.errors import StreamInterrupted
+from llm_router.layers.routing import Router
+from llm_router.providers.openai import OpenAIProvider
+from llm_router.types import StreamChunk
+from tests.providers.conftest import RESET, Hold, Reply, Step, Upstream, sse
+
+WORDS = ["The ", "quick ", "brown ", "fox ", "jumps ", "over ", "the ", "dog."]
+ANSWER = "".join(WORDS)
+REQUEST = ChatRequest(messages=[{"role": "user", "content": "Tell me about the fox."}])
+
+
+def delta(**d: Any) -> bytes:
+    return sse({"id": "c", "model": "m", "choices": [{"index": 0, "delta": d}]})
+
+
+def finish(reason: str = "stop") -> list[bytes]:
+    usage = {"prompt_tokens": 5, "completion_tokens": 8, "total_tokens": 13}
+    end = {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason": reason}]}
+    return [sse(end), sse({"id": "c", "choices": [], "usage": usage}), b"data: [DONE]\n\n"]
+
+
+def words(ws: Sequence[str]) -> list[bytes]:
+    return [delta(role="assistant", content=""), *(delta(content=w) for w in ws)]
+
+
+def full(ws: Sequence[str] = WORDS) -> Reply:
+    return Reply(body=[*words(ws), *finish()])
+
+
+def broken(n: int, *fault: Step) -> Reply:
+    """The first ``n`` words, then ``fault`` (nothing more: an EOF without finish)."""
+    return Reply(body=[*words(WORDS[:n]), *fault])
+
+
+async def _started() -> AsyncIterator[Upstream]:
+    up = Upstream()
+    await up.start()
+    try:
+        yield up
+    finally:
+        await up.close()
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[Upstream]:
+    """The primary loopback upstream."""
+    async for up in _started():
+        yield up
+
+
+@pytest.fixture
+async def second() -> AsyncIterator[Upstream]:
+    """A second loopback upstream (the fallback)."""
+    async for up in _started():
+        yield up
+
+
+def provider(up: Upstream, name: str, *, prefill: bool = False, idle: float = 5.0) -> OpenAIProvider:
+    timeouts = Timeouts(connect=2.0, first_token=5.0, idle=idle, total=10.0)
+    return OpenAIProvider(
+        base_url=up.url + "/v1", api_key="k", model=name, name=name, timeouts=timeouts,
+        prefill=prefill,
+    )
+
+
+def router(*providers: OpenAIProvider, rescue: RescueConfig | None = None) -> Router:
+    return build_router(
+        {"default": list(providers)},
+        retry=RetryConfig(attempts=1),
+        breaker=BreakerConfig(fail_max=50),
+        detector=lambda r: _Detection(),
+        **({} if rescue is None else {"rescue": rescue}),
+    )
+
+
+class _Detection:
+    task = "chat"
+    score = 1.0
+    signals: tuple[str, ...] = ()
+
+
+async def collect(r: Router, request: ChatRequest = REQUEST) -> list[StreamChunk]:
+    out: list[StreamChunk] = []
+    async with r:
+        async with closing(r.stream_complete(request)) as stream:
+            async for chunk in stream:
+                out.append(chunk)
+    return out
+
+
+def text(chunks: Sequence[StreamChunk]) -> str:
+    return "".join(c.text for c in chunks)
+
+
+FAULTS = {
+    "cut": (),
+    "reset": (RESET,),
+    "malformed": (b"data: {\"id\": \"c\", \"choices\": [{\"delta\": {\"content\": \"fo\n\n",),
+    "wrong-shape": (sse({"id": "c", "choices": [{"delta": {"content": 5}}]}),),
+    "error-event": (sse({"error": {"message": "overloaded", "type": "server_error"}}),),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+async def test_replay_on_the_same_deployment_completes_the_answer(
+    upstream: Upstream, fault: str
+) -> None:
+    upstream.script(broken(3, *FAULTS[fault]), full())
+    out = await collect(router(provider(upstream, "a")))
+    assert text(out) == ANSWER
+    assert out[-1].finish_reason == "stop"
+    assert len(upstream.requests) == 2
+    assert upstream.requests[0].json["messages"] == upstream.requests[1].json["messages"]
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+async def test_continue_with_a_prefill_completes_the_answer(
+    upstream: Upstream, fault: str
+) -> None:
+    upstream.script(broken(3, *FAULTS[fault]), full(WORDS[3:]))
+    out = await collect(router(provider(upstream, "a", prefill=True)))
+    assert text(out) == ANSWER
+    sent = upstream.requests[1].json["messages"]
+    assert sent[-1] == {"role": "assistant", "content": "".join(WORDS[:3])}
+
+
+async def test_continue_trims_a_continuation_that_repeats_the_delivered_text(
+    upstream: Upstream,
+) -> None:
+    upstream.script(broken(3), full(["The quick brown fox ", "jumps over the dog."]))
+    out = await collect(router(provider(upstream, "a", prefill=True)))
+    assert text(out) == ANSWER
+
+
+async def test_a_refused_prefill_moves_on_to_replay_and_never_masks_the_cause(
+    upstream: Upstream, second: Upstream
+) -> None:
+    upstream.script(broken(3, RESET), full())
+    refusal = {"error": {"message": "assistant prefill is not supported", "type": "invalid"}}
+    second.script(Reply.json(400, refusal))
+    out = await collect(router(provider(upstream, "a"), provider(second, "b", prefill=True)))
+    assert text(out) == ANSWER
+    assert len(second.requests) == 1 and len(upstream.requests) == 2
+
+
+async def test_when_every_rescue_fails_the_original_cause_surfaces(
+    upstream: Upstream, second: Upstream
+) -> None:
+    upstream.script(broken(3, RESET), Reply.json(503, {"error": {"message": "down"}}))
+    second.script(Reply.json(400, {"error": {"message": "no prefill here"}}))
+    r = router(provider(upstream, "a"), provider(second, "b", prefill=True))
+    with pytest.raises(StreamInterrupted) as info:
+        await collect(r)
+    exc = info.value
+    assert exc.partial.text == "".join(WORDS[:3])
+    assert type(exc.cause).__name__ == "ConnectError"
+    assert [(a.deployment, a.strategy, a.outcome) for a in exc.rescues] == [
+        ("b", "continue", "rejected"),
+        ("a", "replay", "failed"),
+    ]
+
+
+async def test_a_stall_is_replayed_on_the_next_candidate_first(
+    upstream: Upstream, second: Upstream
+) -> None:
+    upstream.script(broken(3, Hold(upstream.hold())), full())
+    second.script(full())
+    out = await collect(router(provider(upstream, "a", idle=0.05), provider(second, "b")))
+    assert text(out) == ANSWER
+    assert (len(upstream.requests), len(second.requests)) == (1, 1)
+
+
+async def test_a_diverging_replay_is_closed_at_once_and_the_next_option_tried(
+    upstream: Upstream, second: Upstream
+) -> None:
+    gate = upstream.hold()
+    diverging = Reply(body=[*words(["The ", "slow "]), Hold(gate), *finish()])
+    upstream.script(broken(3, RESET), diverging)
+    second.script(full())
+    out = await collect(router(provider(upstream, "a"), provider(second, "b")))
+    assert text(out) == ANSWER
+    await asyncio.wait_for(upstream.disconnected.wait(), 1.0)  # closed, not left hanging
+    assert not gate.is_set()
+
+
+async def test_a_tool_call_cut_inside_its_arguments_is_replayed_with_its_id(
+    upstream: Upstream,
+) -> None:
+    def call(i: int, **f: Any) -> bytes:
+        return delta(tool_calls=[{"index": 0, **({"id": f"call_{i}", "type": "function"} if f.get("name") else {}), "function": f}])
+
+    first = [delta(role="assistant"), call(1, name="get_weather", arguments='{"ci')]
+    rest = [call(1, arguments='ty": "Pa'), call(1, arguments='ris"}')]
+    upstream.script(
+        Reply(body=[*first, rest[0], RESET]),
+        Reply(body=[delta(role="assistant"), call(2, name="get_weather", arguments='{"ci'), *rest, *finish("tool_calls")]),
+    )
+    r = router(provider(upstream, "a"))
+    async with r:
+        out = await complete(r, REQUEST)
+    [tool] = out.tool_calls
+    assert (tool.id, tool.name, json.loads(tool.arguments)) == ("call_1", "get_weather", {"city": "Paris"})
+    assert out.finish_reason == "tool_calls"
+
+
+async def test_a_rescue_that_breaks_again_is_rescued_from_the_new_point(
+    upstream: Upstream,
+) -> None:
+    upstream.script(broken(2, RESET), broken(5, RESET), full())
+    out = await collect(router(provider(upstream, "a")))
+    assert text(out) == ANSWER
+    assert len(upstream.requests) == 3
+
+
+async def test_rescue_off_surfaces_the_interruption(upstream: Upstream) -> None:
+    upstream.script(broken(3, RESET), full())
+    with pytest.raises(StreamInterrupted) as info:
+        await collect(router(provider(upstream, "a"), rescue=RescueConfig.off()))
+    assert info.value.partial.text == "".join(WORDS[:3]) and info.value.rescues == ()
+    assert len(upstream.requests) == 1
+
+
+async def test_a_caller_that_cancels_mid_rescue_closes_the_rescue_upstream(
+    upstream: Upstream,
+) -> None:
+    gate = upstream.hold()
+    upstream.script(broken(3, RESET), Reply(body=[*words(WORDS[:2]), Hold(gate)]))
+    r = router(provider(upstream, "a"))
+    got: list[str] = []
+
+    async def consume() -> None:
+        async for chunk in r.stream_complete(REQUEST):
+            got.append(chunk.text)
+
+    async with r:
+        task = asyncio.create_task(consume())
+        while len(upstream.requests) < 2:
+            await asyncio.wait_for(upstream.received.wait(), 1.0)
+            upstream.received.clear()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.wait_for(upstream.disconnected.wait(), 0.1)
+    assert "".join(got) == "".join(WORDS[:3])
+
+
+async def test_a_non_streaming_call_restarts_a_broken_stream_even_without_rescue(
+    upstream: Upstream,
+) -> None:
+    upstream.script(broken(3, RESET), full())
+    r = router(provider(upstream, "a"), rescue=RescueConfig.off())
+    async with r:
+        out = await complete(r, REQUEST)
+    assert out.text == ANSWER and out.finish_reason == "stop"
