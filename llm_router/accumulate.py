@@ -116,7 +116,11 @@ async def complete(
     acc = Accumulator(provider=provider.name)
     start = clock()
     ttft: float | None = None
-    async with closing(provider.stream_complete(request)) as stream:
+    # A router reads the whole stream as its setup phase when nothing is shown before
+    # the end (docs/DESIGN.md §1.2): a break on the way starts afresh, never a partial.
+    buffered = getattr(provider, "stream_buffered", None)
+    opened = provider.stream_complete(request) if buffered is None else buffered(request)
+    async with closing(opened) as stream:
         async for chunk in stream:
             if ttft is None:
                 ttft = clock() - start

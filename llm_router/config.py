@@ -94,7 +94,9 @@ class RescueConfig:
     def __post_init__(self) -> None:
         unknown = [s for s in self.strategies if s not in RESCUE_STRATEGIES]
         if unknown:
-            raise ConfigurationError(f"rescue strategies must be continue or replay, got {unknown!r}")
+            raise ConfigurationError(
+                f"rescue strategies must be continue or replay, got {unknown!r}"
+            )
         if len(set(self.strategies)) != len(self.strategies):
             raise ConfigurationError(f"rescue strategies repeat: {list(self.strategies)!r}")
         if self.max < 0:

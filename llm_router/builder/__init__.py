@@ -33,7 +33,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 from llm_router.builder._assembly import Assembly, Deployment, Layers, RouteEntry
 from llm_router.builder._stack import candidate, deploy, stack
-from llm_router.config import BreakerConfig, RetryConfig
+from llm_router.config import BreakerConfig, RescueConfig, RetryConfig
 from llm_router.errors import ConfigurationError
 from llm_router.layers.breaker import SharedBreakerState
 from llm_router.layers.bulkhead import Slots
@@ -43,6 +43,7 @@ from llm_router.types import Clock, Provider, Sleep
 
 _RETRY = RetryConfig()
 _BREAKER = BreakerConfig()
+_RESCUE = RescueConfig()
 
 
 def assemble(
@@ -64,6 +65,8 @@ def assemble(
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
     rng: Callable[[], float] = random.random,
+    rescue: RescueConfig = _RESCUE,
+    route_rescue: Mapping[str, RescueConfig] | None = None,
 ) -> Assembly:
     """An :class:`Assembly`: a :class:`Router` over ``routes`` (route name →
     candidates in order), each deployment stacked once — a deployment in several
@@ -76,7 +79,9 @@ def assemble(
     ``default`` names the route that also serves as ``default`` when ``routes`` has
     no route of that name; ``direct`` adds deployments that a request's ``model`` may
     name without a route. ``failover_on_content_filter`` lists the routes that fail
-    over on a content-policy refusal. ``keep`` hands over deployments built before
+    over on a content-policy refusal. ``rescue`` is how a stream that breaks after its
+    first token is rescued (docs/DESIGN.md §4.5; ``RescueConfig.off()`` turns it off),
+    ``route_rescue`` overrides it per route. ``keep`` hands over deployments built before
     (by name, from a previous assembly): they are used as they are, breaker state and
     bulkhead slots included. The assembly closes ``shared`` only if ``owns_shared``.
     ``hook`` receives every layer's events (:mod:`llm_router.observe`; several hooks
@@ -106,19 +111,24 @@ def assemble(
             raise ConfigurationError(
                 f"deployment {name!r} names two different providers, models or layer settings"
             )
-        return dep.candidate(spec.context_window, spec.weight)
+        return dep.candidate(spec.context_window, spec.weight, spec.prefill)
 
     singles = {_entry(e).deployment_name: place(e) for e in direct}
     table: dict[str, Route] = {}
     for name, entries in routes.items():
         candidates = tuple(place(e) for e in entries)
-        table[name] = Route(name, candidates, name in failover_on_content_filter)
+        table[name] = Route(
+            name, candidates, name in failover_on_content_filter, (route_rescue or {}).get(name)
+        )
     if default is not None and "default" not in table:
         if default not in table:
             raise ConfigurationError(f"default route {default!r} is not among the routes")
         source_route = table[default]
         table["default"] = Route(
-            "default", source_route.candidates, source_route.failover_on_content_filter
+            "default",
+            source_route.candidates,
+            source_route.failover_on_content_filter,
+            source_route.rescue,
         )
     router = Router(
         table,
@@ -128,6 +138,7 @@ def assemble(
         deadline_s=deadline_s,
         providers=singles,
         rng=rng,
+        rescue=rescue,
     )
     used = {c.deployment for c in singles.values()} | {
         c.deployment for r in table.values() for c in r.candidates
@@ -153,6 +164,7 @@ def build_router(
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
     rng: Callable[[], float] = random.random,
+    rescue: RescueConfig = _RESCUE,
 ) -> Router:
     """The :class:`Router` of :func:`assemble` (same arguments): for code that needs
     only the router. ``router.aclose()`` (or ``async with router``) closes what the
@@ -171,6 +183,7 @@ def build_router(
         clock=clock,
         sleep=sleep,
         rng=rng,
+        rescue=rescue,
     ).router
 
 

@@ -42,6 +42,9 @@ class RouteEntry:
     weight: float = 1.0
     deployment: str | None = None
     layers: Layers | None = None
+    prefill: bool | None = None
+    """Whether the deployment continues a final assistant message (stream rescue);
+    ``None``: the provider's own ``prefill`` attribute, else ``False``."""
 
     @property
     def deployment_name(self) -> str:
@@ -66,8 +69,12 @@ class Deployment:
     breaker: CircuitBreaker | None
     bulkhead: Bulkhead | None
 
-    def candidate(self, context_window: int | None = None, weight: float = 1.0) -> Candidate:
+    def candidate(
+        self, context_window: int | None = None, weight: float = 1.0, prefill: bool | None = None
+    ) -> Candidate:
         """This deployment as a route :class:`~llm_router.layers.routing.Candidate`."""
+        if prefill is None:
+            prefill = getattr(self.provider, "prefill", False) is True
         return Candidate(
             self.stacked,
             self.name,
@@ -76,6 +83,7 @@ class Deployment:
             weight,
             self.breaker,
             self.bulkhead,
+            prefill,
         )
 
 

@@ -25,6 +25,7 @@ from llm_router.observe import (
     BreakerState,
     Event,
     FellBack,
+    Rescued,
     Retried,
     RouteSelected,
     StreamEnded,
@@ -57,6 +58,16 @@ class Recorder:
             case FellBack(request_id=rid, from_provider=old, to_provider=new, reason=reason):
                 fields = {"from": old, "to": new, "reason": reason}
                 self.events[rid].append(("fallback", fields))
+            case Rescued() as ev:
+                fields = {
+                    "from": ev.from_provider,
+                    "to": ev.provider,
+                    "strategy": ev.strategy,
+                    "outcome": ev.outcome,
+                    "delivered": ev.delivered_chars,
+                    "error": ev.error,
+                }
+                self.events[ev.request_id].append(("rescue", fields))
             case BreakerChanged(provider=provider, old=old, new=new):
                 self.transitions.append((provider, old, new))
             case StreamEnded(record=record):
@@ -158,6 +169,16 @@ class Tour:
                     else (f"failed before its first token ({ev['reason']})")
                 )
                 say(f"   - failover: {ev['from']} {verb}; moving on to {ev['to']}\n")
+            elif kind == "rescue":
+                how = (
+                    "continue from the delivered text (assistant prefill)"
+                    if ev["strategy"] == "continue"
+                    else "replay, verified against the delivered text"
+                )
+                say(
+                    f"   - rescue: {ev['from']} broke after {ev['delivered']} characters;"
+                    f" {how} on {ev['to']}: {ev['outcome']}\n"
+                )
         for provider, old, new in answer.transitions:
             say(f"   - breaker {provider}: {old} -> {new}\n")
         ttft = f", first token after {answer.ttft_s:.2f} s" if answer.ttft_s is not None else ""

@@ -4,7 +4,8 @@ No keys, no network: the demo policy's providers are scripted to fail in instruc
 ways. The demo starts the gateway on a free loopback port, sends a few requests
 through it over HTTP and explains what happened — task detection and routing, a
 retry honouring ``Retry-After``, a failover before the first token, a breaker
-opening and recovering, a mid-stream interruption reported honestly — then prints
+opening and recovering, a stream cut mid-answer rescued whole, and (with rescue off)
+a mid-stream interruption reported honestly — then prints
 the relevant ``/metrics`` lines. It ends by itself in a few seconds; ``--serve``
 keeps the gateway running afterwards so you can try it with curl or the openai SDK.
 """
@@ -28,6 +29,7 @@ METRICS = (
     "llm_router_requests_total",
     "llm_router_retries_total",
     "llm_router_fallbacks_total",
+    "llm_router_rescues_total",
     "llm_router_circuit_transitions_total",
     "llm_router_circuit_state",
 )
@@ -72,14 +74,21 @@ async def _tour(server: GatewayServer, recorder: Recorder) -> None:
             await breaker_walkthrough(tour, "summarization", routes["summarization"].deployments)
         else:
             _write("   (this policy has no 'summarization' route: skipped)\n")
-        _heading("4. A failure after the first token is reported, never hidden")
+        _heading("4. A stream cut mid-answer is rescued: the client receives it whole")
+        _write("   The router continues the answer from the words already delivered and\n")
+        _write("   checks the seam; the client sees one uninterrupted stream and [DONE].\n")
+        if "rescue-demo" in routes:
+            await tour.ask("rescue-demo", "Tell me about a lighthouse keeper.")
+        else:
+            _write("   (this policy has no 'rescue-demo' route: skipped)\n")
+        _heading("5. With rescue off, a failure after the first token is reported, never hidden")
         _write("   Once text is on screen the gateway cannot switch providers without\n")
         _write("   garbling the answer, so it says the answer is incomplete.\n")
         if "interrupt-demo" in routes:
             await tour.ask("interrupt-demo", "Tell me a story about a lighthouse.")
         else:
             _write("   (this policy has no 'interrupt-demo' route: skipped)\n")
-        _heading("5. What Prometheus sees (GET /metrics, non-zero series)")
+        _heading("6. What Prometheus sees (GET /metrics, non-zero series)")
         for line in await tour.metrics(METRICS):
             _write(f"   {line}\n")
 

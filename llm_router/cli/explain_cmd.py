@@ -88,11 +88,13 @@ def run(args: argparse.Namespace) -> int:
     signals = ", ".join(explanation["signals"]) or "none"
     print(f"task:    {explanation['task']} ({detail}; signals: {signals})")
     print(f"route:   {explanation['route']}")
+    print(f"rescue:  {explanation['rescue']}")
     print("candidates:")
     width = max(len(c["deployment"]) for c in explanation["candidates"])
     for i, cand in enumerate(explanation["candidates"], 1):
         print(
             f"  {i}. {cand['deployment']:<{width}}  model={cand['model']}  "
-            f"breaker={cand['breaker'] or 'none'}  → {cand['would_be']}"
+            f"breaker={cand['breaker'] or 'none'}  prefill={'yes' if cand['prefill'] else 'no'}"
+            f"  → {cand['would_be']}"
         )
     return 0

@@ -79,9 +79,11 @@ async def chat_completions(request: web.Request, state: GatewayState) -> web.Str
             exchange.finish("client_gone")
             return web.Response(status=CLIENT_GONE_STATUS)
         headers = {TASK_HEADER: resolution.task, REQUEST_ID_HEADER: exchange.request_id}
-        opened = router.stream_resolved(parsed.request, resolution)
         if parsed.stream:
+            opened = router.stream_resolved(parsed.request, resolution)
             return await _stream(request, state, opened, parsed, headers)
+        # nothing is shown before the end: the whole stream is setup (DESIGN §1.2)
+        opened = router.stream_buffered(parsed.request, resolution)
         return await _complete(request, state, opened, headers)
 
 

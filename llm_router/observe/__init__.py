@@ -123,6 +123,30 @@ class BreakerChanged:
     source: str = "local"
 
 
+RescueOutcome: TypeAlias = Literal["rescued", "diverged", "rejected", "failed"]
+"""How one rescue attempt ended: it delivered the rest, its replay differed from what
+was delivered, its prefill was refused, or it failed otherwise."""
+
+RESCUE_OUTCOMES: tuple[RescueOutcome, ...] = ("rescued", "diverged", "rejected", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Rescued:
+    """One attempt to rescue a stream that broke after commit (docs/DESIGN.md §4.5):
+    ``from_provider`` broke, ``provider`` was tried with ``strategy``. ``extra_chars``
+    counts what the rescue re-generated only to verify or continue the seam (the
+    replayed prefix), the cost of the rescue beside the answer itself."""
+
+    request_id: str
+    from_provider: str
+    provider: str
+    strategy: str
+    outcome: RescueOutcome
+    delivered_chars: int
+    extra_chars: int = 0
+    error: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class StreamEnded:
     """A routed stream ended (success, error, interrupted or cancelled)."""
@@ -138,6 +162,7 @@ Event: TypeAlias = (
     | Retried
     | FellBack
     | BreakerChanged
+    | Rescued
     | StreamEnded
 )
 """Everything a hook may receive."""
@@ -169,12 +194,15 @@ def _bound(hook: Hook) -> Hook:
 
 __all__ = [
     "OUTCOMES",
+    "RESCUE_OUTCOMES",
     "BreakerChanged",
     "BreakerState",
     "Event",
     "FellBack",
     "Hook",
     "Outcome",
+    "RescueOutcome",
+    "Rescued",
     "Retried",
     "RouteSelected",
     "StreamEnded",

@@ -66,6 +66,12 @@ class Families:
             "Failovers from one deployment to the next before the first token.",
             ("task", "from_provider", "to_provider", "reason"),
         )
+        self.rescues = counter(
+            "rescues_total",
+            "Attempts to rescue a stream that broke after its first token, by outcome "
+            "(rescued, diverged, rejected, failed).",
+            ("provider", "strategy", "outcome"),
+        )
         self.retries = counter(
             "retries_total",
             "Retries of a deployment before the first token.",

@@ -24,6 +24,7 @@ from llm_router.observe import (
     BreakerChanged,
     Event,
     FellBack,
+    Rescued,
     Retried,
     RouteSelected,
     StreamEnded,
@@ -148,6 +149,7 @@ class Logs:
             RouteSelected: self._route_selected,
             Retried: self._retried,
             FellBack: self._fell_back,
+            Rescued: self._rescued,
             BreakerChanged: self._breaker_changed,
             StreamEnded: self._stream_ended,
         }
@@ -186,6 +188,20 @@ class Logs:
             from_provider=event.from_provider,
             to_provider=event.to_provider,
             reason=event.reason,
+        )
+
+    def _rescued(self, event: Rescued) -> None:
+        ok = event.outcome == "rescued"
+        (self.log.info if ok else self.log.warning)(
+            "stream.rescued" if ok else "stream.rescue_failed",
+            request_id=event.request_id,
+            from_provider=event.from_provider,
+            provider=event.provider,
+            strategy=event.strategy,
+            outcome=event.outcome,
+            delivered_chars=event.delivered_chars,
+            extra_chars=event.extra_chars,
+            error=redact_text(event.error) if event.error else None,
         )
 
     def _breaker_changed(self, event: BreakerChanged) -> None:

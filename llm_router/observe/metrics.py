@@ -24,9 +24,11 @@ from prometheus_client import (
 
 from llm_router.errors import ConfigurationError
 from llm_router.observe import (
+    RESCUE_OUTCOMES,
     BreakerChanged,
     Event,
     FellBack,
+    Rescued,
     Retried,
     StreamEnded,
     StreamStarted,
@@ -93,6 +95,7 @@ class Metrics:
             StreamStopped: self._stream_stopped,
             Retried: self._retried,
             FellBack: self._fell_back,
+            Rescued: self._rescued,
             BreakerChanged: self._breaker_changed,
             StreamEnded: self._stream_ended,
         }
@@ -140,6 +143,11 @@ class Metrics:
             lab.provider(event.to_provider),
             lab.reason(event.reason),
         ).inc()
+
+    def _rescued(self, event: Rescued) -> None:
+        strategy = event.strategy if event.strategy in ("continue", "replay") else "other"
+        outcome = event.outcome if event.outcome in RESCUE_OUTCOMES else "failed"
+        self._m.rescues.labels(self.labels.provider(event.provider), strategy, outcome).inc()
 
     def _breaker_changed(self, event: BreakerChanged) -> None:
         """Set the breaker gauge and count the transition."""

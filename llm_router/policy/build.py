@@ -27,7 +27,7 @@ from llm_router.layers.bulkhead import Slots
 from llm_router.layers.routing import Router
 from llm_router.observe import Hook, fan_out
 from llm_router.policy.model import CandidateSpec, Policy, ProviderSpec
-from llm_router.policy.providers import build_provider
+from llm_router.policy.providers import accepts_prefill, build_provider
 from llm_router.policy.validate import load_policy
 from llm_router.tasks import DetectorConfig, Rule, TaskDetector
 from llm_router.types import Clock, Provider, Sleep
@@ -156,7 +156,9 @@ def assemble_policy(
                 raw[spec.name] = given.get(spec.name) or build_provider(spec, sleep=sleep)
             bare = raw[spec.name]
         if cand is None:
-            return RouteEntry(bare, deployment=dep, layers=layers[spec.name])
+            return RouteEntry(
+                bare, deployment=dep, layers=layers[spec.name], prefill=accepts_prefill(spec)
+            )
         return RouteEntry(
             bare,
             model=cand.model,
@@ -164,6 +166,7 @@ def assemble_policy(
             weight=cand.weight,
             deployment=dep,
             layers=layers[spec.name],
+            prefill=accepts_prefill(spec),
         )
 
     direct = [entry(name, spec, None) for name, spec in policy.providers.items()]
@@ -180,6 +183,8 @@ def assemble_policy(
         detector=TaskDetector(detector_config(policy)),
         hook=fan_out(*hooks) if hooks else None,
         deadline_s=policy.deadline,
+        rescue=policy.rescue,
+        route_rescue={n: r.rescue for n, r in policy.routes.items() if r.rescue is not None},
         shared=shared,
         owns_shared=owns,
         keep=keep,

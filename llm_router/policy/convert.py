@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, cast
 
-from llm_router.config import BreakerConfig, RetryConfig, Timeouts
+from llm_router.config import BreakerConfig, RescueConfig, RetryConfig, Timeouts
 from llm_router.policy.model import (
     BreakerStorageSpec,
     CandidateSpec,
@@ -46,7 +46,21 @@ def to_policy(data: Mapping[str, Any], file: str) -> Policy:
         server=_server(data.get("server") or {}),
         logging=_logging(data.get("logging") or {}),
         deadline=float(data.get("deadline", 60.0)),
+        rescue=_rescue(data.get("rescue")) or RescueConfig(),
     )
+
+
+def _rescue(spec: Any) -> RescueConfig | None:
+    """``off``, or ``{strategies: [...], max: N}`` (either key may be left out)."""
+    if spec is None:
+        return None
+    if spec == "off" or spec is False:
+        return RescueConfig.off()
+    if spec is True:
+        return RescueConfig()
+    base = RescueConfig()
+    strategies = tuple(spec.get("strategies", base.strategies))
+    return RescueConfig(strategies=strategies, max=spec.get("max", base.max))
 
 
 def _merged(spec: Mapping[str, Any], defaults: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -73,6 +87,7 @@ def _provider(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]) -
         prices=None if prices is None else Prices(**_floats(prices)),
         context_window=spec.get("context_window"),
         scripts=_scripts(spec) if kind == "scripted" else (),
+        prefill=spec.get("prefill"),
     )
 
 
@@ -136,6 +151,7 @@ def _route(name: str, spec: Any) -> RouteSpec:
         name=name,
         candidates=tuple(_candidate(c) for c in options["candidates"]),
         failover_on_content_filter=options.get("failover_on_content_filter", False),
+        rescue=_rescue(options.get("rescue")),
     )
 
 

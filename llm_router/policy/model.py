@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, TypeAlias
 
-from llm_router.config import BreakerConfig, RetryConfig, Timeouts
+from llm_router.config import BreakerConfig, RescueConfig, RetryConfig, Timeouts
 from llm_router.providers.scripted import Script
 
 ProviderType: TypeAlias = Literal[
@@ -68,6 +68,9 @@ class ProviderSpec:
     prices: Prices | None = None
     context_window: int | None = None
     scripts: tuple[Script, ...] = ()
+    prefill: bool | None = None
+    """Whether the deployment continues a final assistant message (stream rescue);
+    ``None``: the provider type's default (Anthropic yes, OpenAI's API no)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,8 @@ class RouteSpec:
     name: str
     candidates: tuple[CandidateSpec, ...]
     failover_on_content_filter: bool = False
+    rescue: RescueConfig | None = None
+    """Stream rescue for this route (``None``: the policy's ``rescue``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +161,5 @@ class Policy:
     server: ServerSpec = ServerSpec()
     logging: LoggingSpec = LoggingSpec()
     deadline: float = 60.0
+    rescue: RescueConfig = RescueConfig()
+    """Stream rescue for routes that set none (docs/DESIGN.md §4.5)."""

@@ -16,6 +16,17 @@ DEFAULT_BASE_URLS: Mapping[str, str] = {"openrouter": "https://openrouter.ai/api
 their class's own (api.openai.com, api.anthropic.com, Gemini's v1beta, localhost
 Ollama)."""
 
+_PREFILL_TYPES = frozenset({"anthropic", "scripted"})
+
+
+def accepts_prefill(spec: ProviderSpec) -> bool:
+    """Whether ``spec``'s deployment continues a final assistant message (stream
+    rescue): its ``prefill`` setting, else yes for Anthropic's API and scripted
+    providers, no for the others (OpenAI's API refuses it; OpenAI-compatible servers
+    such as vLLM and llama.cpp accept it when told ``prefill: true``)."""
+    return spec.type in _PREFILL_TYPES if spec.prefill is None else spec.prefill
+
+
 _CLASSES = {
     "openai": ("openai", "OpenAIProvider"),
     "azure": ("openai", "OpenAIProvider"),
@@ -34,7 +45,13 @@ def build_provider(spec: ProviderSpec, *, sleep: Sleep = asyncio.sleep) -> Provi
     the provider and the variable to set.
     """
     if spec.type == "scripted":
-        return ScriptedProvider(name=spec.name, model=spec.model, scripts=spec.scripts, sleep=sleep)
+        return ScriptedProvider(
+            name=spec.name,
+            model=spec.model,
+            scripts=spec.scripts,
+            sleep=sleep,
+            prefill=accepts_prefill(spec),
+        )
     module, cls_name = _CLASSES[spec.type]
     cls = getattr(importlib.import_module(f"llm_router.providers.{module}"), cls_name)
     options: dict[str, Any] = {

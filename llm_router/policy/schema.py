@@ -166,6 +166,10 @@ PROVIDER = NeedsObj(
         ),
         "prices": PRICES,
         "context_window": _count("The model's context window in tokens."),
+        "prefill": Bool(
+            "Whether the deployment continues a final assistant message, used to rescue a "
+            "broken stream (default: anthropic and scripted yes, the others no)."
+        ),
         "text": Str("Scripted: the answer streamed."),
         "chunk_delay": Num("Scripted: seconds between chunks.", minimum=0),
         "first_token_delay": Num("Scripted: seconds before the first chunk.", minimum=0),
@@ -199,6 +203,27 @@ CANDIDATE = OneOf(
     "A provider name, or {provider, model, weight}.",
 )
 _CANDIDATES = ListOf(CANDIDATE, "Candidates in order of preference.", min_items=1)
+RESCUE = OneOf(
+    (
+        Bool("off (YAML reads it as false) or false: no rescue; true: the default rescue."),
+        Str(
+            "No rescue: a stream that breaks after its first token ends in an error.",
+            enum=("off",),
+            what="rescue setting",
+        ),
+        Obj(
+            {
+                "strategies": ListOf(
+                    Str(enum=("continue", "replay"), what="rescue strategy"),
+                    "Strategies in the order tried (default: [continue, replay]).",
+                ),
+                "max": _count("Most rescue streams per request (default 2; 0: off).", 0),
+            },
+            "Rescue options.",
+        ),
+    ),
+    "Stream rescue after the first token (docs/DESIGN.md §4.5): off, or options.",
+)
 ROUTE = OneOf(
     (
         _CANDIDATES,
@@ -206,6 +231,7 @@ ROUTE = OneOf(
             {
                 "candidates": _CANDIDATES,
                 "failover_on_content_filter": Bool("Fail over on content-policy refusals."),
+                "rescue": RESCUE,
             },
             "A route with options.",
             required=("candidates",),
@@ -281,6 +307,7 @@ POLICY = Obj(
         "server": SERVER,
         "logging": LOGGING,
         "deadline": _seconds("Request-wide deadline shared by retries and failovers"),
+        "rescue": RESCUE,
     },
     "An llm_router policy.",
     required=("providers", "routes"),

@@ -8,8 +8,9 @@ signal, timeouts and cancellation.
 
 The class reads in the order of a stream: its configuration and subclass hooks, the
 setup phase (:meth:`~HTTPStreamProvider._open`: sending the request under one
-``asyncio.timeout_at``, turning connection failures and non-200 answers into typed
-errors), then the streaming loop, the per-chunk hot path. Timeouts cost nothing per
+``asyncio.timeout_at`` — once more on a fresh connection if a stale keep-alive one
+failed, see :func:`~llm_router.providers.session.post` — turning connection failures
+and non-200 answers into typed errors), then the streaming loop, the per-chunk hot path. Timeouts cost nothing per
 chunk: while reading, one :class:`Watchdog` timer per stream checks the deadlines when
 it fires (re-arming itself otherwise) and, if one passed, fails the pending read; the
 generator then raises the typed error. Nothing is yielded inside a timeout context.
@@ -40,7 +41,7 @@ from llm_router.providers._watchdog import (
     read_error,
     timeout_error,
 )
-from llm_router.providers.session import env_options, shared_session
+from llm_router.providers.session import env_options, post, shared_session
 from llm_router.types import ChatRequest, StreamChunk
 from llm_router.wire.ndjson import NDJSONParser
 from llm_router.wire.payload import loads
@@ -170,8 +171,13 @@ class HTTPStreamProvider:
                     options = await env_options(self.base_url)
                 else:
                     options = _NO_OPTIONS
-                resp = await session.post(
-                    url, json=body, headers=headers, timeout=self._client_timeout, **options
+                resp = await post(
+                    session,
+                    url,
+                    json=body,
+                    headers=headers,
+                    timeout=self._client_timeout,
+                    options=options,
                 )
                 if resp.status == 200:
                     return resp

@@ -84,6 +84,7 @@ class OpenAIProvider(HTTPStreamProvider):
         extra_headers: Mapping[str, str] | None = None,
         trailer_grace: float = 0.5,
         require_api_key: bool = True,
+        prefill: bool = False,
     ) -> None:
         if api_style not in ("openai", "azure"):
             raise errors.ConfigurationError(
@@ -105,6 +106,7 @@ class OpenAIProvider(HTTPStreamProvider):
             trailer_grace=trailer_grace,
             require_api_key=require_api_key,
             env_var=env_var,
+            prefill=prefill,
         )
         self.api_style = api_style
         self.api_version = api_version

@@ -214,7 +214,11 @@ class ScriptedProvider:
             return pieces
         done = last.text()
         if not script.text.startswith(done):
-            return pieces
+            raise errors.BadRequest(
+                f"{self.name}: cannot continue a prefill that is not part of its script",
+                provider=self.name,
+                status=400,
+            )
         rest = script.text[len(done) :]
         return _WORDS.findall(rest)
 

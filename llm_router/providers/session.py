@@ -8,6 +8,15 @@ The environment's proxy settings (``HTTP(S)_PROXY``, ``NO_PROXY``) and ``.netrc`
 credentials apply as with aiohttp's ``trust_env=True``, but they are read once per
 upstream origin (:func:`env_options`) rather than in a worker thread on every request:
 two thread hops per stream cost more than everything else the library does per stream.
+
+Stale keep-alive connections: a server may advertise keep-alive and still close the
+connection after a response (llama.cpp's ``llama-server`` does, after every streamed
+one). If the pool hands that connection out before the close is seen, the request fails
+while being written, or sees EOF before any byte of the answer: it never reached the
+server. :func:`post` then sends it once more, at once, on a fresh connection, and the
+failure is never seen by Retry or the breaker (httpcore and Go's ``net/http`` do the
+same). Telling a reused connection from a fresh one takes :class:`PoolConnector` (the
+shared session's connector; pass one in your own session to get the same).
 """
 
 from __future__ import annotations
@@ -16,11 +25,18 @@ import asyncio
 import contextlib
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from aiohttp.client_proto import ResponseHandler
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
 from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
 from yarl import URL
+
+if TYPE_CHECKING:
+    from aiohttp.tracing import Trace
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
@@ -46,7 +62,7 @@ def shared_session() -> aiohttp.ClientSession:
     session = _sessions.get(loop)
     if session is None or session.closed:
         _purge_dead_loops()
-        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, enable_cleanup_closed=False)
+        connector = PoolConnector(limit=0, ttl_dns_cache=300, enable_cleanup_closed=False)
         session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None),
@@ -54,6 +70,86 @@ def shared_session() -> aiohttp.ClientSession:
         )
         _sessions[loop] = session
     return session
+
+
+class _Lease:
+    """One request's view of its connection: was it reused; must the next be fresh."""
+
+    __slots__ = ("fresh", "reused")
+
+    def __init__(self) -> None:
+        self.reused = False
+        self.fresh = False
+
+
+_lease: ContextVar[_Lease | None] = ContextVar("llm_router_lease", default=None)
+
+
+class PoolConnector(aiohttp.TCPConnector):
+    """A ``TCPConnector`` that tells :func:`post` whether a request's connection came
+    from the pool, and gives its resend a fresh one (closing idle connections it would
+    otherwise reuse: they are suspect, and reconnecting costs one handshake).
+
+    Connections are told apart by remembering (weakly) every connection handed out.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._served: weakref.WeakSet[ResponseHandler] = weakref.WeakSet()
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        """A connection for ``req``: pooled, or fresh when :func:`post` resends."""
+        lease = _lease.get()
+        while True:
+            conn = await super().connect(req, traces, timeout)
+            proto = conn.protocol
+            if proto is None:  # pragma: no cover - aiohttp always sets it
+                return conn
+            if proto not in self._served:
+                self._served.add(proto)
+                return conn
+            if lease is None:
+                return conn
+            if not lease.fresh:
+                lease.reused = True
+                return conn
+            # Taking a pooled connection does not suspend, so the pool only shrinks
+            # here: the loop ends at the first fresh connection.
+            conn.close()
+
+
+async def post(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    json: Any,
+    headers: Mapping[str, str],
+    timeout: aiohttp.ClientTimeout,
+    options: Mapping[str, Any],
+) -> aiohttp.ClientResponse:
+    """``session.post(...)``, sent once more on a fresh connection when it failed on a
+    reused one before any answer (a stale keep-alive: see the module docstring).
+
+    A timeout is never resent (the server may be working on the request), nor a
+    failure on a fresh connection (the server itself is failing). Without a
+    :class:`PoolConnector` every request looks fresh, so nothing is resent.
+    """
+    lease = _Lease()
+    token = _lease.set(lease)
+    try:
+        try:
+            return await session.post(
+                url, json=json, headers=headers, timeout=timeout, **options
+            )
+        except aiohttp.ClientConnectionError as exc:
+            if not lease.reused or isinstance(exc, TimeoutError):
+                raise
+        lease.fresh = True
+        return await session.post(url, json=json, headers=headers, timeout=timeout, **options)
+    finally:
+        _lease.reset(token)
 
 
 _env: dict[str, Mapping[str, Any]] = {}
@@ -89,4 +185,4 @@ async def close_shared_sessions() -> None:
         await session.close()
 
 
-__all__ = ["close_shared_sessions", "env_options", "shared_session"]
+__all__ = ["PoolConnector", "close_shared_sessions", "env_options", "post", "shared_session"]

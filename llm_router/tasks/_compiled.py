@@ -67,6 +67,8 @@ class Compiled:
     """Match against the original text (``(?-i:…)`` parts), not the lower-cased one."""
     boundary: bool
     """The leading ``\\b`` was stripped from the regex; check it at the match start."""
+    extra: re.Pattern[str] | None
+    """The alternatives that do not start with ``\\b``, when some do (searched too)."""
 
 
 def compile_rules(rules: Iterable[Rule], *, custom: bool) -> list[Compiled]:
@@ -75,10 +77,11 @@ def compile_rules(rules: Iterable[Rule], *, custom: bool) -> list[Compiled]:
     for index, rule in enumerate(rules):
         cased = custom or "(?-i:" in rule.pattern
         flags = re.MULTILINE | (re.IGNORECASE if cased else 0)
-        stripped = _needles.strip_leading_boundary(rule.pattern)
+        bounded, rest = _needles.partition_boundary(rule.pattern)
         try:
             re.compile(rule.pattern, flags)
-            regex = re.compile(rule.pattern if stripped is None else stripped, flags)
+            regex = re.compile(rule.pattern if bounded is None else bounded, flags)
+            extra = None if bounded is None or rest is None else re.compile(rest, flags)
         except re.error as exc:
             raise ConfigurationError(
                 f"task rule for {rule.task!r}: invalid regex {rule.pattern!r}: {exc}"
@@ -96,7 +99,8 @@ def compile_rules(rules: Iterable[Rule], *, custom: bool) -> list[Compiled]:
                 regex,
                 gate,
                 original,
-                stripped is not None,
+                bounded is not None,
+                extra,
             )
         )
     return compiled

@@ -27,6 +27,8 @@ PART = 280
 """Longest head or tail paragraph or line taken whole."""
 LEAD = 80
 """A head line "<up to LEAD chars>: <long material>" is cut after its colon."""
+TERSE = 100
+"""A head or tail this short, at most half the other, is taken as the request alone."""
 SENTENCE = 200
 """When a line is longer than ``PART``, the head/tail sentence is cut at this length."""
 
@@ -82,6 +84,13 @@ def instruction(text: str) -> str:
     head_asks, tail_asks = _asks(head), _asks(tail)
     if head_asks != tail_asks:
         return head if head_asks else tail
+    if not head_asks and min(len(head), len(tail)) <= TERSE:
+        # Neither part points at the material: the terse one is the request typed
+        # around it ("owners and due dates only", "Kurzfassung bitte").
+        if len(tail) * 2 <= len(head):
+            return tail
+        if len(head) * 2 <= len(tail):
+            return head
     return head + "\n" + tail
 
 

@@ -183,13 +183,9 @@ def best(clauses: list[set[Needle]]) -> set[Needle]:
     return min(clauses, key=lambda c: (-min(len(lit) for lit, _ in c), len(c)))
 
 
-def strip_leading_boundary(pattern: str) -> str | None:
-    """``pattern`` without the ``\\b`` that starts each top-level alternative, if all do.
-
-    A leading ``\\b`` stops the regex engine from skipping ahead to the possible
-    first characters; :func:`._gate.search` checks the boundary itself instead.
-    """
-    alternatives: list[str] = []
+def alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of ``pattern`` (split at ``|`` outside groups and classes)."""
+    found: list[str] = []
     depth, start, i, in_class = 0, 0, 0, False
     while i < len(pattern):
         char = pattern[i]
@@ -207,10 +203,31 @@ def strip_leading_boundary(pattern: str) -> str | None:
         elif char == ")":
             depth -= 1
         elif char == "|" and depth == 0:
-            alternatives.append(pattern[start:i])
+            found.append(pattern[start:i])
             start = i + 1
         i += 1
-    alternatives.append(pattern[start:])
-    if not all(a.startswith("\\b") for a in alternatives):
-        return None
-    return "|".join(a[2:] for a in alternatives)
+    found.append(pattern[start:])
+    return found
+
+
+def strip_leading_boundary(pattern: str) -> str | None:
+    """``pattern`` without the ``\\b`` that starts each top-level alternative, if all do.
+
+    A leading ``\\b`` stops the regex engine from skipping ahead to the possible
+    first characters; :func:`._gate.search` checks the boundary itself instead.
+    """
+    bounded, rest = partition_boundary(pattern)
+    return bounded if rest is None else None
+
+
+def partition_boundary(pattern: str) -> tuple[str | None, str | None]:
+    """``(alternatives that start with \\b, stripped of it; the other alternatives)``.
+
+    Either part is ``None`` when empty. Searching both (the first checking the
+    boundary itself) finds a match exactly where ``pattern`` does, and each part keeps
+    the regex engine's fast skip to its possible first characters.
+    """
+    parts = alternatives(pattern)
+    bounded = [a[2:] for a in parts if a.startswith("\\b")]
+    rest = [a for a in parts if not a.startswith("\\b")]
+    return ("|".join(bounded) if bounded else None, "|".join(rest) if rest else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from llm_router.tasks.rules_reasoning import QUANTITY_I18N, QUANTITY_QUESTION
 from llm_router.types import ChatRequest
 
 ASK_HEAD = 500
@@ -36,12 +37,12 @@ _NUMBER = re.compile(
 _YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
 _FOLLOW_UP = re.compile(
     r"\b(?:this|it|that|them|these|those|again|too|also|shorter|longer|instead|another|"
-    r"same|now|more|what if|"
-    r"esto|eso|otra|otro|tambi[eé]n|ahora|m[aá]s|igual|y si|"
-    r"dies|dieses|auch|noch|jetzt|nochmal|mehr|gleiche|daf[uü]r|davon|dazu|und wenn|"
-    r"[cç]a|cela|ceci|aussi|encore|maintenant|m[eê]me|et si|"
+    r"same|now|more|what if|what about|how about|"
+    r"esto|eso|otra|otro|tambi[eé]n|ahora|m[aá]s|igual|y si|y qu[eé] tal|"
+    r"dies|dieses|auch|noch|jetzt|nochmal|mehr|gleiche|daf[uü]r|davon|dazu|und wenn|und was|"
+    r"[cç]a|cela|ceci|aussi|encore|maintenant|m[eê]me|et si|et pour|"
     r"questo|questa|anche|ancora|ora|adesso|pi[uù]|stess[oa]|e se|"
-    r"isso|isto|essa|esse|agora|mais|mesm[oa])\b|^\W*(?:and|y|und|et|e)\b|"
+    r"isso|isto|essa|esse|agora|mais|mesm[oa]|e que tal)\b|^\W*(?:and|y|und|et|e)\b|"
     r"もっと|もう|では|じゃあ|それ|これ|同じ|也|这|那",
     re.IGNORECASE,
 )
@@ -108,3 +109,38 @@ def previous_user_text(request: ChatRequest) -> str | None:
     if len(last) > FOLLOW_UP_BARE and not _FOLLOW_UP.search(last):
         return None
     return users[-2].text()
+
+
+_QUANTITY = re.compile(QUANTITY_QUESTION + "|" + QUANTITY_I18N)
+QUANTITY_TAIL = 300
+"""Characters from the end of a long turn searched for a quantity question."""
+
+
+def asks_quantity(text: str) -> bool:
+    """A quantity question ("how many…?") in the last ``QUANTITY_TAIL`` characters.
+
+    For long turns whose instruction zone left the question out (a word problem
+    written as one long paragraph ending in "Explain your reasoning.").
+    """
+    tail = text[-QUANTITY_TAIL:].lower()
+    return "?" in tail and _QUANTITY.search(tail) is not None
+
+
+_ADDRESSED = re.compile(
+    r"\b(?:you|your|du|dir|dich|tu|toi|vous|usted|te|ti|voc[eê])\b|あなた|君", re.IGNORECASE
+)
+
+
+def addressed(text: str) -> bool:
+    """A short question put to the assistant itself ("do you also know Catalan?").
+
+    Such a turn carries its own request even under a system prompt that sets a task
+    ("translate whatever the user sends"); a bare question without "you" might be
+    text to work on, so it does not count.
+    """
+    stripped = text.strip()
+    return (
+        len(stripped) <= FOLLOW_UP_MAX
+        and stripped.endswith(("?", "\uff1f"))
+        and _ADDRESSED.search(stripped) is not None
+    )

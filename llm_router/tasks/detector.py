@@ -47,12 +47,14 @@ WORD_PROBLEM_WEIGHT = 2.0
 """Extra ``reasoning`` weight: a quantity question over at least two numbers."""
 MODEL_WEIGHT = 2.5
 """Votes of the learned component: its probability for a label times this weight."""
-TEMPERATURE = 2.0
+TEMPERATURE = 1.0
 """Softmax temperature of the learned component's scores."""
 MODEL_SIGNAL = 0.5
 """The learned component's top label is named in the signals from this probability."""
 ASKS = 3.0
 """Rule strength from which a user turn counts as carrying its own instruction."""
+MODEL_GATE = 2.0
+"""Rule strength from which the learned component only assists (``MODEL_ASSIST``)."""
 MODEL_ASSIST = 0.0
 """Weight of the learned component when rules already found an instruction."""
 USER_MODEL_DAMP = 0.5
@@ -149,12 +151,15 @@ class TaskDetector:
                 if not _gate.passes(rule.gate, view):
                     continue
                 zone = original if rule.original else view.lowered
-                if _gate.search(rule.regex, zone, rule.boundary):
+                if _gate.search(rule.regex, zone, rule.boundary) or (
+                    rule.extra is not None and rule.extra.search(zone) is not None
+                ):
                     tally.add(rule.task, rule.weight * factor, prefix + rule.signal)
                     if rule.scope != "body":
                         own[rule.task] += rule.weight
                     closed_qa = closed_qa or rule.signal == "chat:closed_qa"
                     quantity = quantity or rule.signal in _QUANTITY_SIGNALS
+        quantity = quantity or (ask != text and _text.asks_quantity(text))
         if quantity and not closed_qa and _text.count_numbers(_text.ask_zone(text)) >= 2:
             tally.add("reasoning", WORD_PROBLEM_WEIGHT * factor, prefix + "reasoning:word_problem")
             own["reasoning"] += WORD_PROBLEM_WEIGHT
@@ -190,8 +195,8 @@ class TaskDetector:
         last = request.last_user_text()
         own = self._rules(last, tally, 1.0, "", body=True)
         system = request.system_text()
-        asks = own >= ASKS
-        damp = MODEL_ASSIST if asks else 1.0 if not system else USER_MODEL_DAMP
+        asks = own >= ASKS or _text.addressed(last)
+        damp = MODEL_ASSIST if own >= MODEL_GATE else USER_MODEL_DAMP if system and not asks else 1.0
         own += MODEL_WEIGHT * damp * self._learned(last, tally, damp, "")
         if system:
             label, signals = self._verdict(system, "system:", body=False)

@@ -40,6 +40,16 @@ OVERRIDES: tuple[Override, ...] = (
         ),
         frozenset({"translation:localise"}),
     ),
+    # A question about pasted code or error output ("what does this error mean?",
+    # "¿qué devuelve esta consulta?") is about specific code.
+    (
+        frozenset({"chat"}),
+        "code",
+        frozenset(
+            {"code:stack_trace", "code:def", "code:function_decl", "code:sql", "code:class_decl"}
+        ),
+        frozenset(),
+    ),
     # Asking for a program that computes something is code, not reasoning.
     (
         frozenset({"reasoning"}),

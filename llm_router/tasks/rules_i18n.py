@@ -179,7 +179,8 @@ CODE_I18N: tuple[RuleRow, ...] = (
         "tools",
         2.0,
         "ask",
-        r"\b(?:git|github|gitlab|kubectl|k8s|helm|crontab|cron|awk|sed|grep|jq|nginx|apache2?|"
+        r"\b(?:git|github|gitlab|kubectl|k8s|helm|crontab|cron|awk|sed|grep|jq|nginx|apache2?|vba|"
+        r"excel macros?|makros?|macros? (?:in|for) excel|"
         r"makefile|cmake|gradle|maven|npm|pnpm|pip|conda|venv|virtualenv|powershell|typescript|"
         r"webpack|vite|eslint|pytest|jest|junit|xunit|docker-compose|compose file|systemd|"
         r"ssh|scp|rsync|curl|wget|openssl|vim|emacs|vs ?code|postgresql|redis|mongodb|"
@@ -243,6 +244,15 @@ REASONING_I18N: tuple[RuleRow, ...] = (
         "ask",
         r",\s*(?:…|\.\.\.)\s*(?:next|\?)|\bwhat comes next\b|\bnext (?:number|term)\b|"
         r"\bis \d+ (?:a )?prime\b|\bcan (?:we|you|i) conclude\b|\bmust (?:it|some|all) be\b",
+    ),
+    (
+        "reasoning",
+        "check_math",
+        2.5,
+        "ask",
+        r"\b(?:is|are) the (?:total|totals|sum|math|maths|figures|numbers) (?:right|correct)\b|"
+        r"\bcheck (?:the )?(?:math|maths|totals?|sums?|calculation|arithmetic)\b|\badd(?:ed)? "
+        r"(?:this|it|that) up (?:right|correctly)\b|\b(?:did|do) (?:they|the numbers) add up\b",
     ),
     (
         "reasoning",

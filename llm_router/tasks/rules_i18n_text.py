@@ -44,6 +44,15 @@ _ARTICLES = (
     r"une|des|quelques|alcun[ie]|qualche|um|uma|uns|umas|alguns|algumas|ein paar"
 )
 
+_FIELDS = (
+    r"names?|dates?|times?|amounts?|prices?|totals?|address(?:es)?|owners?|deadlines?|due dates?|"
+    r"locations?|venue|quantit(?:y|ies)|vendor|supplier|customer|invoice number|order number|"
+    r"nombres?|fechas?|horas?|importes?|precios?|direcci[oó]n|plazos?|lugar|horario|datum|"
+    r"uhrzeit|betr[aä]ge?|preise?|adressen?|fristen?|ort|dauer|noms?|heures?|montants?|prix|"
+    r"adresses?|d[eé]lais?|lieu|nomi|data|date|ora|importo|prezzo|indirizzo|scadenz[ae]|"
+    r"luogo|orario|durata|valor(?:es)?|pre[cç]os?|endere[cç]o|prazos?|local|hor[aá]rio"
+)
+
 SUMMARIZATION_I18N: tuple[RuleRow, ...] = (
     (
         "summarization",
@@ -73,7 +82,7 @@ SUMMARIZATION_I18N: tuple[RuleRow, ...] = (
         "few_words_i18n",
         2.0,
         "ask",
-        r"\ben pocas palabras\b|\ben resumen\b|\bin kurze\b|\bin kürze\b|\bkurz und knapp\b|\bin (?:einem|"
+        r"\ben (?:une|deux|trois) lignes?\b|\ben pocas palabras\b|\ben resumen\b|\bin kurze\b|\bin kürze\b|\bkurz und knapp\b|\bin (?:einem|"
         r"zwei|drei|wenigen) (?:s[aä]tzen|satz|worten)\b|\ben (?:bref|quelques mots|une phrase|"
         r"deux phrases|trois (?:points|phrases|lignes))\b|\bin poche parole\b|\bin (?:una|due|"
         r"tre) (?:frasi|frase|righe)\b|\bem poucas palavras\b|\bem (?:uma|duas|tr[eê]s) "
@@ -96,7 +105,9 @@ SUMMARIZATION_I18N: tuple[RuleRow, ...] = (
         3.0,
         "ask",
         r"\b(?:upshot|bottom line|cliff'?s? ?notes|takeaways?|highlights|catch me up|fill me in|"
-        r"(?:headline|title) for (?:this|that|it)|short of it|il succo|in sostanza|im wesentlichen|"
+        r"(?:headline|title) for (?:this|that|it)|what (?:was|got|has been) decided|ce qui a [eé]t[eé] "
+        r"d[eé]cid[eé]|qu[eé] se decidi[oó]|was wurde beschlossen|cosa [eè] stato deciso|"
+        r"o que foi decidido|short of it|il succo|in sostanza|im wesentlichen|"
         r"en substance|em suma|what do (?:they|you|we) need from me|what (?:does|do) (?:she|he|"
         r"they) (?:need|expect)|"
         r"boil (?:it|this|that) down|the short version|executive summary|sum (?:this|it|that) up|"
@@ -117,6 +128,36 @@ SUMMARIZATION_I18N: tuple[RuleRow, ...] = (
 EXTRACTION_I18N: tuple[RuleRow, ...] = (
     (
         "extraction",
+        "field_list",
+        2.0,
+        "ask",
+        rf"\b(?:{_FIELDS})\b(?:\s*(?:,|and|&|y|und|et|e|ou|o)\s*(?:the |las |los |die |les |"
+        rf"i |os |as )?(?:{_FIELDS})\b)+",
+    ),
+    (
+        "extraction",
+        "who_what_when",
+        3.0,
+        "ask",
+        r"\bwho (?:does|has to do|needs to do|should do|is doing) what\b|\bqui doit faire quoi\b|"
+        r"\bqui fait quoi\b|\bqui[eé]n hace qu[eé]\b|\bwer macht was\b|\bchi fa cosa\b|"
+        r"\bquem faz o qu[eê]\b|\baction items\b",
+    ),
+    (
+        "extraction",
+        "from_the_text",
+        1.5,
+        "ask",
+        r"\b(?:from|out of) (?:this|the|these|that) (?:order|invoice|e-?mail|mail|text|document|"
+        r"letter|receipt|contract|article|message|notes|page|cv|log|itinerary|ticket)\b|"
+        r"\b(?:dal|del|dalla|della) (?:testo|documento|messaggio|mail|fattura)\b|\b(?:aus|von) "
+        r"(?:der|dem|diesem|dieser) (?:mail|text|rechnung|nachricht|dokument)\b|\b(?:du|de ce|"
+        r"de cette) (?:texte|mail|message|facture|document)\b|\b(?:do|da|deste|desta) (?:texto|"
+        r"mensagem|e-mail|fatura|documento)\b|\b(?:del|de este|de esta) (?:texto|correo|mensaje|"
+        r"factura|documento)\b",
+    ),
+    (
+        "extraction",
         "extract_i18n",
         3.0,
         "ask",
@@ -134,6 +175,9 @@ EXTRACTION_I18N: tuple[RuleRow, ...] = (
         r"(?:einer )?tabelle\b|\bsous forme de (?:tableau|liste|json)\b|\bin (?:una )?tabella\b|"
         r"\bin (?:formato )?json\b|\bem (?:uma )?tabela\b|\bmont[ae] um json\b|\bum json\b|"
         r"\belenco puntato\b|表に|表形式|一覧に|jsonで|json形式|\bfill in (?:this|the) form\b|"
+        r"\bjson\b(?!\s+(?:to|into|schema|file|parser|parsing|library|api))|\bformato clave\b|"
+        r"\bclave: valor\b|\bchiave: valore\b|\b(?:en una lista|in un elenco|em (?:uma )?lista|"
+        r"in einer liste|as a list|in a list|como lista)\b|"
         r"\bkey[: -]+value pairs\b|\b(?:as|into) (?:separate )?fields\b|\bfor (?:our|the|my) crm\b|"
         r"\b(?:pick|grab|pull) out\b|\bgrab (?:the|all|every)\b|\bpull (?:the|all|every)\b",
     ),
@@ -154,7 +198,10 @@ EXTRACTION_I18N: tuple[RuleRow, ...] = (
         r"\bpositiv[oae]?,? (?:o|oder|ou|or) negativ[oae]?\b|\bpositi(?:f|ve),? ou n[eé]gati(?:f|ve)"
         r"\b|\bboa ou ruim\b|\bbueno o malo\b|\bgut oder schlecht\b|ポジティブ|ネガティブ|肯定的|否定的|"
         r"\b(?:phishing|spam|scam)\s*(?:or|o|ou|oder)\s*(?:legit\w*|not|real|genuine)\b|"
-        r"\b(?:spam|phishing|a scam|scam)\s*\?|\blegit or\b|\bpositive,? (?:negative,? )?or "
+        r"\b(?:spam|phishing|a scam|scam)\s*\?|\blegit or\b|\b(?:toxic|offensive|sarcastic|spam|"
+        r"urgent|relevant|abusive)\s+or\s+not\b|\bwhich of (?:these|the following) (?:are|is)\b|"
+        r"\b(?:sentimiento|sentimento|stimmung|tonalit[aà]|estado de [aá]nimo)\b|\bde qu[eé] "
+        r"humor\b|\bpositive,? (?:negative,? )?or "
         r"(?:negative|neutral|mixed)\b|\b(?:iron\w*|sarcas\w*|sarkas\w*)\s*(?:or|o|ou|"
         r"oder)\s*(?:serious|serio|s[eé]rieux|ernst|s[eé]rio)|迷惑メール|スパム",
     ),
@@ -243,6 +290,15 @@ CREATIVE_I18N: tuple[RuleRow, ...] = (
 CHAT_I18N: tuple[RuleRow, ...] = (
     (
         "chat",
+        "learning_advice",
+        1.5,
+        "ask",
+        r"\b(?:is|are) (?:learning|studying) \w+ (?:hard|difficult|easy|worth)\b|\bworth "
+        r"learning\b|\bfirst (?:programming )?language\b|\b(?:learn|study) (?:first|next)\b|"
+        r"\b(?:bootcamp|cs degree|computer science degree|career (?:in|as))\b",
+    ),
+    (
+        "chat",
         "word_meaning_i18n",
         3.5,
         "ask",
@@ -265,6 +321,7 @@ CHAT_I18N: tuple[RuleRow, ...] = (
         1.5,
         "ask",
         r"\b(?:do you think|would you (?:buy|recommend)|what do you think|your opinion|"
+        r"did you (?:like|enjoy)|do you (?:also )?know|have you (?:ever|heard)|"
         r"que opinas|qué opinas|que piensas|qué piensas|was (?:meinst|h[aä]ltst) du|qu'en penses-tu|tu en penses "
         r"quoi|cosa ne pensi|o que (?:voc[eê] )?acha|どう思)\b",
     ),

@@ -79,11 +79,11 @@ REASONING_RULES: tuple[RuleRow, ...] = (
     (
         "reasoning",
         "quantity_question",
-        1.5,
+        1.0,
         "ask",
         QUANTITY_QUESTION,
     ),
-    ("reasoning", "quantity_i18n", 1.5, "ask", QUANTITY_I18N),
+    ("reasoning", "quantity_i18n", 1.0, "ask", QUANTITY_I18N),
     (
         "reasoning",
         "logic_puzzle",

@@ -49,7 +49,22 @@ def demo_output() -> tuple[int, str, str, float]:
         pytest.param("- breaker flaky: half_open -> closed", id="recovers"),
         pytest.param("= answered by flaky (model flaky-1)", id="trial-answers"),
         pytest.param("The breaker of flaky is now closed.", id="closed-again"),
-        pytest.param("> This answer will ", id="partial-text"),
+        pytest.param(
+            "> This answer is cut off after three words, then rescued in mid-sentence.\n",
+            id="rescued-whole",
+        ),
+        pytest.param(
+            "- rescue: interrupting broke after 15 characters; continue from the delivered"
+            " text (assistant prefill) on interrupting: rescued",
+            id="rescue-narrated",
+        ),
+        pytest.param("= answered by interrupting (model interrupt-1)", id="rescued-answer"),
+        pytest.param(
+            'llm_router_rescues_total{outcome="rescued",provider="interrupting",'
+            'strategy="continue"} 1.0',
+            id="metric-rescue",
+        ),
+        pytest.param("> This answer will \n", id="partial-text"),
         pytest.param("error event (code stream_interrupted) and no [DONE]", id="interrupted"),
         pytest.param('llm_router_retries_total{provider="ratelimited"', id="metric-retries"),
         pytest.param("llm_router_fallbacks_total{", id="metric-fallbacks"),
@@ -70,4 +85,4 @@ def test_demo_ends_quickly_and_cleanly(demo_output: tuple[int, str, str, float])
     assert status == 0, err
     assert seconds < 30
     assert err == ""
-    assert out.index("1. Task detection") < out.index("2. Failover") < out.index("5. What")
+    assert out.index("1. Task detection") < out.index("2. Failover") < out.index("6. What")

@@ -338,12 +338,28 @@ async def test_unknown_path_is_openai_shaped_404(make_client: MakeClient) -> Non
 
 
 async def test_non_streaming_interruption_is_an_error(make_client: MakeClient) -> None:
-    """A non-streaming answer cut mid-way is an error status, never a short completion."""
+    """A non-streaming answer cut mid-way, every time, is an error status, never a short
+    completion."""
     script = Script(text="one two three", fault=Fault("server_error", after_chunks=1))
-    client = await make_client({"default": [ScriptedProvider(name="cut", scripts=(script,))]})
+    cut = ScriptedProvider(name="cut", scripts=(script,))
+    client = await make_client({"default": [cut]})
     resp = await client.post("/v1/chat/completions", json=chat_body())
     assert resp.status == 502
-    assert (await resp.json())["error"]["code"] == "stream_interrupted"
+    assert "one" not in (await resp.json())["error"]["message"]
+    assert len(cut.calls) == 3  # the stream, then two fresh starts (docs/DESIGN.md §1.2)
+
+
+async def test_non_streaming_cut_starts_afresh_and_answers_whole(make_client: MakeClient) -> None:
+    """The client of ``stream: false`` has seen nothing: a cut stream is simply started
+    again (here on the same, only deployment) and the answer is complete."""
+    cut = Script(text="one two three", fault=Fault("server_error", after_chunks=1))
+    flaky = ScriptedProvider(name="flaky", scripts=(cut, Script(text="one two three")))
+    client = await make_client({"default": [flaky]})
+    resp = await client.post("/v1/chat/completions", json=chat_body())
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["choices"][0]["message"]["content"] == "one two three"
+    assert body["choices"][0]["finish_reason"] == "stop"
 
 
 async def test_draining_gateway_is_not_ready(make_client: MakeClient) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from llm_router import ChatRequest, complete, errors
+from llm_router.config import RescueConfig
 from llm_router.layers.routing import Candidate, Route, Router, UnknownModel
 from llm_router.observe import (
     BreakerState,
@@ -99,14 +100,18 @@ def router(
     clock: FakeClock,
     obs: Recorder | None = None,
     task: str = "chat",
+    rescue: RescueConfig | None = None,
     **route_kw: bool,
 ) -> Router:
+    """A router over ``providers``; rescue is off unless given (tests/layers/test_rescue.py
+    covers it): these tests pin what happens before and at the commit point."""
     cands = tuple(p if isinstance(p, Candidate) else Candidate(p, p.name) for p in providers)
     return Router(
         {"default": Route("default", cands, **route_kw)},
         detector=lambda r: Detection(task),
         hook=obs,
         clock=clock,
+        rescue=rescue or RescueConfig.off(),
     )
 
 
@@ -237,8 +242,9 @@ async def _consume(router_: Router, how: str) -> None:
     elif how == "aclose":
         await anext(stream)
         await stream.aclose()  # type: ignore[attr-defined]
-    else:
-        await complete(router_, req())
+    else:  # read it all, as a streaming caller does
+        async for _ in stream:
+            pass
 
 
 @pytest.mark.parametrize(

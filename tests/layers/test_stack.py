@@ -8,8 +8,9 @@ import contextlib
 import pytest
 
 from llm_router import ChatRequest, Provider, complete, errors
+from llm_router._aio import closing
 from llm_router.builder import RouteEntry, build_router, candidate, stack
-from llm_router.config import BreakerConfig, RetryConfig
+from llm_router.config import BreakerConfig, RescueConfig, RetryConfig
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.layers.retry import Retry
 from llm_router.layers.routing import Router
@@ -41,6 +42,7 @@ def build(
     obs: Recorder | None = None,
     fail_max: int = 2,
     retry: RetryConfig | None = None,
+    rescue: RescueConfig | None = None,
 ) -> Router:
     return build_router(
         {"default": list(providers)},
@@ -51,6 +53,7 @@ def build(
         clock=clock,
         sleep=clock.sleep,
         rng=lambda: 1.0,
+        rescue=rescue or RescueConfig(),
     )
 
 
@@ -110,10 +113,14 @@ async def test_stalled_primary_costs_only_its_first_token_timeout(clock: FakeClo
 
 
 async def test_interrupted_through_stack_is_not_retried(clock: FakeClock) -> None:
-    """A fault after commit crosses every layer as StreamInterrupted after one call."""
+    """With rescue off, a fault after commit crosses every layer as StreamInterrupted
+    after one call."""
     a, b = sp("a", fail("server_error", 2), clock=clock), sp("b", clock=clock)
     with pytest.raises(errors.StreamInterrupted) as info:
-        await complete(build(clock, a, b), req())
+        router = build(clock, a, b, rescue=RescueConfig.off())
+        async with closing(router.stream_complete(req())) as stream:
+            async for _ in stream:
+                pass
     assert info.value.partial.text == "partial answer " and len(a.calls) == 1
     assert b.calls == [] and a.opened == a.closed == 1
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from prometheus_client import CollectorRegistry
 
-from llm_router import ChatRequest, complete
+from llm_router import ChatRequest, Router, complete
+from llm_router._aio import closing
 from llm_router.errors import ConfigurationError, StreamInterrupted
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.policy import (
@@ -63,11 +64,31 @@ async def test_demo_breaker_opens_and_recovers(demo_router, clock) -> None:  # t
     assert breaker.state == "closed"
 
 
+async def _streamed(router: Router, request: ChatRequest) -> str:
+    async with closing(router.stream_complete(request)) as stream:
+        return "".join([chunk.text async for chunk in stream])
+
+
 async def test_demo_interrupt_route(demo_router) -> None:  # type: ignore[no-untyped-def]
-    """`interrupting` fails after three chunks: StreamInterrupted, no failover."""
+    """`cutting` fails after three chunks on a route with rescue off: StreamInterrupted."""
     with pytest.raises(StreamInterrupted) as caught:
-        await complete(demo_router, _request("interrupt-demo"))
-    assert caught.value.partial.text == "This answer will "
+        await _streamed(demo_router, _request("interrupt-demo"))
+    assert caught.value.partial.text == "This answer will " and caught.value.rescues == ()
+
+
+async def test_demo_rescue_route(demo_router) -> None:  # type: ignore[no-untyped-def]
+    """`interrupting` breaks after three chunks; it continues its own answer (prefill)."""
+    text = await _streamed(demo_router, _request("rescue-demo"))
+    assert text == "This answer is cut off after three words, then rescued in mid-sentence."
+    assert demo_router.providers["interrupting"].name == "interrupting"
+
+
+async def test_a_non_streaming_call_through_a_route_without_rescue_starts_afresh(
+    demo_router,  # type: ignore[no-untyped-def]
+) -> None:
+    """For ``complete`` the whole stream is setup: the cut stream fails over to `fast`."""
+    out = await complete(demo_router, _request("interrupt-demo"))
+    assert out.provider == "fast" and out.finish_reason == "stop"
 
 
 def test_per_provider_layers_and_deployments() -> None:

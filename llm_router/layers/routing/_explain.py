@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from llm_router.config import RescueConfig
 from llm_router.layers.routing._routes import BulkheadView, Candidate, Resolution, Route
 from llm_router.observe import BreakerState
 
@@ -33,11 +34,13 @@ class CandidateExplanation:
     retry_in_s: float | None
     would_be: str
     slots: dict[str, int] | None = None
+    prefill: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
         return {
             "deployment": self.deployment,
+            "prefill": self.prefill,
             "model": self.model,
             "context_window": self.context_window,
             "breaker": self.breaker,
@@ -57,6 +60,9 @@ class Explanation:
     signals: tuple[str, ...]
     route: str
     candidates: tuple[CandidateExplanation, ...]
+    rescue: str = "off"
+    """How a stream that breaks after its first token is rescued, e.g.
+    ``continue, replay (at most 2)`` or ``off``."""
 
     @property
     def chosen(self) -> str | None:
@@ -74,6 +80,7 @@ class Explanation:
             "signals": list(self.signals),
             "route": self.route,
             "candidates": [c.to_dict() for c in self.candidates],
+            "rescue": self.rescue,
         }
 
 
@@ -103,8 +110,15 @@ def _busy(view: BulkheadView | None) -> str | None:
     )
 
 
-def explain(resolution: Resolution, now: float) -> Explanation:
-    """Explain ``resolution`` at clock time ``now``."""
+def describe_rescue(config: RescueConfig) -> str:
+    """``continue, replay (at most 2)``, or ``off``."""
+    if not config.enabled:
+        return "off"
+    return f"{', '.join(config.strategies)} (at most {config.max})"
+
+
+def explain(resolution: Resolution, now: float, rescue: RescueConfig | None = None) -> Explanation:
+    """Explain ``resolution`` at clock time ``now``; ``rescue`` is the router's default."""
     views: list[CandidateExplanation] = []
     fallbacks = 0
     chosen = False
@@ -129,6 +143,7 @@ def explain(resolution: Resolution, now: float) -> Explanation:
                 retry_in_s=retry_in,
                 would_be=would_be,
                 slots=slots(cand.bulkhead),
+                prefill=cand.prefill,
             )
         )
     detection = resolution.detection
@@ -138,6 +153,7 @@ def explain(resolution: Resolution, now: float) -> Explanation:
         signals=tuple(detection.signals) if detection is not None else (),
         route=resolution.route.name,
         candidates=tuple(views),
+        rescue=describe_rescue(resolution.route.rescue or rescue or RescueConfig.off()),
     )
 
 

@@ -1,4 +1,4 @@
-"""Stream rescue after the commit point (DESIGN §4.5).
+"""Stream rescue after the commit point (docs/DESIGN.md §4.5).
 
 When a committed stream fails, :class:`Rescue` tries, in the route's order of
 strategies and within the request deadline, at most ``max`` rescue streams:
@@ -20,12 +20,14 @@ rescued in turn while attempts are left. When nothing works the caller gets
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from llm_router.accumulate import interrupted
 from llm_router.config import RescueConfig, RescueStrategy
 from llm_router.errors import (
+    AllProvidersFailed,
+    Attempt,
     DeadlineExceeded,
     FirstTokenTimeout,
     IdleTimeout,
@@ -36,6 +38,8 @@ from llm_router.errors import (
 from llm_router.layers.commit import close, pull_first
 from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._seam import ContinueSeam, Delivered, Diverged, ReplaySeam
+from llm_router.layers.routing._walk import Run
+from llm_router.observe import Hook, Rescued, RescueOutcome
 from llm_router.types import ChatRequest, Clock, Message, StreamChunk
 
 _STALLS = (IdleTimeout, FirstTokenTimeout, DeadlineExceeded)
@@ -48,16 +52,15 @@ class RescueAttempt:
 
     deployment: str
     strategy: RescueStrategy
-    outcome: str
+    outcome: RescueOutcome
     error: str | None = None
 
 
-RescueHook = Callable[[str, Candidate, RescueAttempt], None]
-"""Called with (failed deployment, rescuing candidate, attempt) after each attempt."""
-
-
 def plan(
-    config: RescueConfig, order: Sequence[Candidate], failed: Candidate, cause: ProviderError,
+    config: RescueConfig,
+    order: Sequence[Candidate],
+    failed: Candidate,
+    cause: ProviderError,
     delivered: Delivered,
 ) -> list[tuple[RescueStrategy, Candidate]]:
     """The rescue options for a failure of ``failed``, in the order they are tried."""
@@ -70,14 +73,20 @@ def plan(
             options += [("continue", c) for c in (failed, *others) if c.prefill]
         else:
             stalled = isinstance(cause, _STALLS)
-            options += [("replay", c) for c in ((*others, failed) if stalled else (failed, *others))]
+            options += [
+                ("replay", c) for c in ((*others, failed) if stalled else (failed, *others))
+            ]
     return options
 
 
-def _request(base: ChatRequest, cand: Candidate, strategy: str, delivered: Delivered) -> ChatRequest:
+def _request(
+    base: ChatRequest, cand: Candidate, strategy: str, delivered: Delivered
+) -> ChatRequest:
     request = base if cand.model is None else base.replace(model=cand.model)
     if strategy == "continue":
-        prefill = Message(role="assistant", content=delivered.text)
+        # trailing whitespace in a prefill is refused by some APIs (Anthropic) and
+        # tokenises badly elsewhere: it is left out and restored by the seam
+        prefill = Message(role="assistant", content=delivered.text.rstrip())
         request = request.replace(messages=(*request.messages, prefill))
     return request
 
@@ -92,7 +101,7 @@ class Rescue:
         base: ChatRequest,
         *,
         clock: Clock,
-        hook: RescueHook | None = None,
+        hook: Hook | None = None,
     ) -> None:
         self.config = config
         self.order = order
@@ -103,10 +112,21 @@ class Rescue:
         self.sent: list[StreamChunk] = []
         self.delivered = Delivered()
 
-    def _note(self, failed: Candidate, cand: Candidate, attempt: RescueAttempt) -> None:
+    def _note(self, failed: Candidate, attempt: RescueAttempt, extra_chars: int = 0) -> None:
         self.attempts.append(attempt)
         if self.hook is not None:
-            self.hook(failed.deployment, cand, attempt)
+            self.hook(
+                Rescued(
+                    self.base.request_id,
+                    failed.deployment,
+                    attempt.deployment,
+                    attempt.strategy,
+                    attempt.outcome,
+                    len(self.delivered.text),
+                    extra_chars,
+                    attempt.error,
+                )
+            )
 
     async def stream(
         self, failed: Candidate, exc: StreamInterrupted, started: float
@@ -151,19 +171,21 @@ class Rescue:
         if strategy == "replay":
             seam = ReplaySeam(self.delivered)
         else:
-            seam = ContinueSeam(self.delivered.text)
+            text = self.delivered.text
+            seam = ContinueSeam(text, gap=text[len(text.rstrip()) :])
         stream = cand.provider.stream_complete(_request(self.base, cand, strategy, self.delivered))
         try:
             async with asyncio.timeout(None if left == float("inf") else left):
                 first = await _until_seam(stream, seam, cand.deployment)
         except (Diverged, LLMRouterError, TimeoutError) as error:
             await close(stream)
-            self._note(failed, cand, _failed_attempt(cand, strategy, error))
+            self._note(failed, _failed_attempt(cand, strategy, error))
             return None
         except BaseException:
             await close(stream)
             raise
-        self._note(failed, cand, RescueAttempt(cand.deployment, strategy, "rescued"))
+        extra = seam.reproduced_chars if isinstance(seam, ReplaySeam) else seam.trimmed
+        self._note(failed, RescueAttempt(cand.deployment, strategy, "rescued"), extra)
         return stream, seam, first
 
     async def _deliver(
@@ -229,12 +251,56 @@ async def _until_seam(
             raise Diverged("the rescue stream ended without new output") from None
 
 
-def _failed_attempt(cand: Candidate, strategy: RescueStrategy, error: BaseException) -> RescueAttempt:
+def _failed_attempt(
+    cand: Candidate, strategy: RescueStrategy, error: BaseException
+) -> RescueAttempt:
     if isinstance(error, Diverged):
         return RescueAttempt(cand.deployment, strategy, "diverged", str(error))
     if isinstance(error, StreamInterrupted):
         error = error.cause
     rejected = strategy == "continue" and isinstance(error, ProviderError) and error.status == 400
-    outcome = "rejected" if rejected else "failed"
+    outcome: RescueOutcome = "rejected" if rejected else "failed"
     name = type(error).__name__ if not isinstance(error, TimeoutError) else "DeadlineExceeded"
     return RescueAttempt(cand.deployment, strategy, outcome, f"{name}: {error}")
+
+
+Opener = Callable[
+    [Run, ChatRequest], Awaitable[tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]]
+]
+
+
+async def buffer_whole(
+    run: Run,
+    base: ChatRequest,
+    open_: Opener,
+    stopped: Callable[[str, Candidate], None],
+    *,
+    restarts: int = 2,
+) -> list[StreamChunk]:
+    """Read a whole stream for a caller that shows nothing before the end
+    (docs/DESIGN.md §1.2). A stream that breaks before its finish signal has shown
+    nothing either: it is started afresh through the failover loop (``open_``), the
+    candidates after the broken one first and the broken one last, at most
+    ``restarts`` times. If no restart completes, :class:`AllProvidersFailed` lists
+    every broken stream and every failed candidate."""
+    broken: list[Attempt] = []
+    for _ in range(restarts + 1):
+        try:
+            cand, stream, first = await open_(run, base)
+        except AllProvidersFailed as exc:
+            if not broken:
+                raise
+            raise AllProvidersFailed([*broken, *exc.attempts], route=exc.route) from exc
+        whole = [first]
+        try:
+            async for chunk in stream:
+                whole.append(chunk)
+            return whole
+        except StreamInterrupted as exc:
+            broken.append(Attempt(cand.deployment, exc.cause))
+            i = run.order.index(cand)
+            run.order = (*run.order[i + 1 :], *run.order[:i], cand)
+        finally:
+            await close(stream)
+            stopped(run.request_id, cand)
+    raise AllProvidersFailed(broken, route=run.resolution.route.name)

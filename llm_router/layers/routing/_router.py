@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any
 
+from llm_router._aio import closing
+from llm_router.config import RescueConfig
 from llm_router.errors import (
     AllProvidersFailed,
     Attempt,
@@ -20,6 +22,7 @@ from llm_router.errors import (
 from llm_router.layers.commit import close, pull_first
 from llm_router.layers.routing import _explain
 from llm_router.layers.routing._explain import Explanation
+from llm_router.layers.routing._rescue import Rescue, buffer_whole
 from llm_router.layers.routing._routes import (
     Candidate,
     Detector,
@@ -46,6 +49,7 @@ from llm_router.observe import (
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
 _Opened = tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]
+_RESCUE = RescueConfig()
 
 
 class Router:
@@ -82,6 +86,7 @@ class Router:
         deadline_s: float = 60.0,
         providers: Mapping[str, Provider | Candidate] | None = None,
         rng: Callable[[], float] = random.random,
+        rescue: RescueConfig = _RESCUE,
     ) -> None:
         if deadline_s <= 0:
             raise ConfigurationError(f"router deadline_s must be > 0, got {deadline_s!r}")
@@ -108,6 +113,8 @@ class Router:
         self.deadline_s = deadline_s
         self._inflight: dict[str, int] = dict.fromkeys(singles, 0)
         self._rng = rng
+        self.rescue = rescue
+        """Stream rescue for routes that set none (docs/DESIGN.md §4.5)."""
         self.on_close: Callable[[], Awaitable[None]] | None = None
         """What :meth:`aclose` runs: the builder installs its assembly's ``aclose``."""
 
@@ -124,7 +131,7 @@ class Router:
 
     def explain(self, request: ChatRequest) -> Explanation:
         """Why ``request`` would go where it goes, without calling any provider."""
-        return _explain.explain(self.resolve(request), self._clock())
+        return _explain.explain(self.resolve(request), self._clock(), self.rescue)
 
     def status(self) -> dict[str, Any]:
         """Per deployment: breaker state, seconds until it retries, streams in flight,
@@ -168,8 +175,17 @@ class Router:
         task is detected once per request."""
         return self._stream(request, resolution)
 
+    def stream_buffered(
+        self, request: ChatRequest, resolution: Resolution | None = None
+    ) -> AsyncIterator[StreamChunk]:
+        """For a caller that shows nothing before the end (``complete``, the gateway's
+        ``stream: false``): the whole stream is the setup phase (docs/DESIGN.md §1.2).
+        Nothing is yielded before the finish signal, and a stream that breaks on the
+        way is started afresh on the next candidate (the broken one last)."""
+        return self._stream(request, resolution, buffered=True)
+
     async def _stream(
-        self, request: ChatRequest, resolution: Resolution | None
+        self, request: ChatRequest, resolution: Resolution | None, buffered: bool = False
     ) -> AsyncIterator[StreamChunk]:
         res, hook = resolution or self.resolve(request), self.hook
         order = res.route.candidates
@@ -191,18 +207,35 @@ class Router:
         try:
             deadline_at = start + (request.deadline_s or self.deadline_s)
             base = request.replace(deadline_at=deadline_at, model=None)
+            if buffered:
+                whole = await buffer_whole(run, base, self._open, self._stopped)
+                first, last, chunks, ttft = whole[0], whole[-1], len(whole), self._clock() - start
+                for chunk in whole:
+                    yield chunk
+                outcome = "success"
+                return
             cand, stream, first = await self._open(run, base)
             ttft = self._clock() - start
             try:
-                chunks = 1
-                last = first
-                yield first
-                async for last in stream:
-                    chunks += 1
-                    yield last
-            finally:
-                await close(stream)
-                self._stopped(run.request_id, cand)
+                try:
+                    chunks = 1
+                    last = first
+                    yield first
+                    async for last in stream:
+                        chunks += 1
+                        yield last
+                finally:
+                    await close(stream)
+                    self._stopped(run.request_id, cand)
+            except StreamInterrupted as broke:
+                config = res.route.rescue or self.rescue
+                if not config.enabled:
+                    raise
+                rescue = Rescue(config, order, base, clock=self._clock, hook=hook)
+                async with closing(rescue.stream(cand, broke, start)) as rescued:
+                    async for last in rescued:
+                        chunks += 1
+                        yield last
             outcome = "success"
         except StreamInterrupted as exc:
             outcome, failure = "interrupted", exc

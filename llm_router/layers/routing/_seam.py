@@ -1,4 +1,4 @@
-"""Where a rescue stream meets what the caller already has (DESIGN §4.5).
+"""Where a rescue stream meets what the caller already has (docs/DESIGN.md §4.5).
 
 :class:`Delivered` is the output already handed to the caller (text and tool-call
 deltas per index). :class:`ReplaySeam` reads a replayed stream silently, checks that it
@@ -154,18 +154,21 @@ class ContinueSeam:
     Some servers answer a prefill with text that repeats the end of it (or all of it).
     The continuation's first characters are held back while they could still be such
     a repeat: a suffix of the delivered text at least ``min_overlap`` characters long
-    (or the whole text when shorter). The longest repeat found is dropped.
+    (or the whole text when shorter). The longest repeat found is dropped. ``gap`` is
+    the delivered text's trailing whitespace when the prefill left it out: whitespace
+    opening the continuation is dropped up to that length, so it is not doubled.
     """
 
-    __slots__ = ("_buffer", "_candidates", "_delivered", "_held", "passed", "trimmed")
+    __slots__ = ("_buffer", "_candidates", "_delivered", "_gap", "_held", "passed", "trimmed")
 
-    def __init__(self, delivered_text: str, *, min_overlap: int = 8) -> None:
+    def __init__(self, delivered_text: str, *, min_overlap: int = 8, gap: str = "") -> None:
         self._delivered = delivered_text
+        self._gap = gap
         self._buffer = ""
         self._held: list[StreamChunk] = []
         shortest = min(len(delivered_text), min_overlap)
         self._candidates = list(range(len(delivered_text), max(shortest, 1) - 1, -1))
-        self.passed = not self._candidates
+        self.passed = not self._candidates and not gap
         self.trimmed = 0
 
     def feed(self, chunk: StreamChunk) -> list[StreamChunk]:
@@ -192,7 +195,11 @@ class ContinueSeam:
             return []
         self.passed = True
         done = [k for k in self._candidates if k <= len(self._buffer)]
-        trim = self.trimmed = max(done, default=0)
+        trim = max(done, default=0)
+        if not trim and self._gap:
+            head = self._buffer[: len(self._gap)]
+            trim = len(head) - len(head.lstrip())
+        self.trimmed = trim
         out: list[StreamChunk] = []
         for chunk in self._held:
             cut = min(trim, len(chunk.text))
