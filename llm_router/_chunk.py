@@ -22,6 +22,7 @@ class _OpenChunk:
         "usage",
         "raw_finish_reason",
         "thinking",
+        "upstream_model",
     )
     text: str
     provider: str
@@ -32,3 +33,4 @@ class _OpenChunk:
     usage: Usage | None
     raw_finish_reason: str | None
     thinking: str
+    upstream_model: str | None

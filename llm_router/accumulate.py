@@ -44,6 +44,7 @@ class Accumulator:
         "model",
         "provider",
         "raw_finish_reason",
+        "upstream_model",
         "usage",
     )
 
@@ -57,6 +58,7 @@ class Accumulator:
         self.finish_reason: FinishReason | None = None
         self.raw_finish_reason: str | None = None
         self.usage: Usage | None = None
+        self.upstream_model: str | None = None
 
     def add(self, chunk: StreamChunk) -> None:
         """Add one chunk."""
@@ -80,6 +82,8 @@ class Accumulator:
             self.raw_finish_reason = chunk.raw_finish_reason
         if chunk.usage is not None:
             self.usage = chunk.usage
+        if chunk.upstream_model is not None:
+            self.upstream_model = chunk.upstream_model
         self.provider = chunk.provider
         self.model = chunk.model
 
@@ -106,6 +110,7 @@ class Accumulator:
             chunks=self.chunks,
             raw_finish_reason=self.raw_finish_reason,
             thinking="".join(self._thinking),
+            upstream_model=self.upstream_model,
         )
 
 

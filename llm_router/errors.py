@@ -7,7 +7,7 @@ matching message strings:
 - ``counts_against_breaker`` (per class): the breaker records a failure;
 - ``fails_over`` (per class): routing may move on to the next candidate;
 - ``refused`` (per class): raised before any request left (open breaker, full
-  bulkhead): the candidate was passed over, so the error says nothing about the request.
+  bulkhead, a capability the deployment lacks): the candidate was passed over.
 
 Messages never contain API keys or prompt text: providers pass only the
 upstream's own error message, cut to a bounded length.
@@ -174,6 +174,35 @@ class ContentFiltered(BadRequest):
     reason = "content_filtered"
 
 
+class Unsupported(BadRequest):
+    """This deployment cannot serve the request: it lacks a capability the request
+    needs (tools, images, a JSON schema, a large enough window…) or the request sets
+    an option its API cannot honour, where dropping it would change the answer.
+
+    Raised before any request left (``refused``): routing moves on to the next
+    candidate, the breaker and the retry layer ignore it. When no candidate can serve
+    the request, the caller gets a 400 naming what was missing (``capability``) and
+    the request field that needs it (``param``).
+    """
+
+    fails_over = True
+    refused = True
+    reason = "unsupported"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        capability: str,
+        param: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, retryable=False, model=model)
+        self.capability = capability
+        self.param = param
+
+
 class CircuitOpen(ProviderError):
     """The deployment's breaker is open (or its half-open trial is taken).
 
@@ -326,4 +355,5 @@ __all__ = [
     "ServerError",
     "StreamInterrupted",
     "TotalTimeout",
+    "Unsupported",
 ]

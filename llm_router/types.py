@@ -58,10 +58,20 @@ Sleep: TypeAlias = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Token usage reported by the upstream."""
+    """Token usage reported by the upstream.
+
+    ``input_tokens`` is the whole prompt, cached parts included. Of it,
+    ``cached_input_tokens`` were read from the provider's prompt cache (OpenAI
+    ``prompt_tokens_details.cached_tokens``, Anthropic ``cache_read_input_tokens``,
+    Gemini ``cachedContentTokenCount``) and ``cache_write_input_tokens`` were written
+    to it (Anthropic ``cache_creation_input_tokens``); both are billed at other rates.
+    ``None``: the upstream did not say.
+    """
 
     input_tokens: int
     output_tokens: int
+    cached_input_tokens: int | None = None
+    cache_write_input_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +89,10 @@ class StreamChunk:
     """One piece of a streamed answer, never empty.
 
     ``text`` is the text delta, ``thinking`` a reasoning delta kept apart from text,
-    ``tool_calls`` tool-call deltas. The last chunk of a complete stream carries
-    ``finish_reason`` (normalised) and ``raw_finish_reason``, and ``usage`` if known.
+    ``tool_calls`` tool-call deltas. ``model`` is the deployment's model (the one the
+    request was sent to). The last chunk of a complete stream carries
+    ``finish_reason`` (normalised) and ``raw_finish_reason``, ``usage`` if known, and
+    ``upstream_model``, the model name the upstream reported, if it named one.
     """
 
     text: str
@@ -92,6 +104,7 @@ class StreamChunk:
     usage: Usage | None = None
     raw_finish_reason: str | None = None
     thinking: str = ""
+    upstream_model: str | None = None
 
     def __init__(
         self,
@@ -104,6 +117,7 @@ class StreamChunk:
         usage: Usage | None = None,
         raw_finish_reason: str | None = None,
         thinking: str = "",
+        upstream_model: str | None = None,
     ) -> None:
         # Built once per chunk; a frozen dataclass's own __init__ (object.__setattr__ per
         # field) costs ~3x this. The instance briefly wears its mutable twin class (same
@@ -112,7 +126,7 @@ class StreamChunk:
         if type(self) is not StreamChunk:
             values = (text, provider, model, index, finish_reason, tool_calls, usage)
             for name, value in zip(
-                _CHUNK_FIELDS, (*values, raw_finish_reason, thinking), strict=True
+                _CHUNK_FIELDS, (*values, raw_finish_reason, thinking, upstream_model), strict=True
             ):
                 _setattr(self, name, value)
             return
@@ -127,6 +141,7 @@ class StreamChunk:
         c.usage = usage
         c.raw_finish_reason = raw_finish_reason
         c.thinking = thinking
+        c.upstream_model = upstream_model
         c.__class__ = StreamChunk  # type: ignore[assignment]
 
 
@@ -146,7 +161,13 @@ class ToolCall:
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """An accumulated stream (see :func:`llm_router.complete`)."""
+    """An accumulated stream (see :func:`llm_router.complete`).
+
+    ``model`` is the model of the deployment that answered (what the request was sent
+    to, the same rule for every provider type); ``upstream_model`` is the name the
+    upstream reported for itself (``claude-sonnet-4-5-20250929`` for a deployment of
+    ``claude-sonnet-4-5``, whatever a local server loaded), ``None`` if it gave none.
+    """
 
     text: str
     tool_calls: tuple[ToolCall, ...]
@@ -159,6 +180,7 @@ class Completion:
     chunks: int
     raw_finish_reason: str | None = None
     thinking: str = ""
+    upstream_model: str | None = None
 
 
 @runtime_checkable

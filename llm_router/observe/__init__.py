@@ -53,6 +53,8 @@ class StreamRecord:
     error: str | None = None
     """The error class name when the outcome is not success."""
     error_message: str | None = None
+    upstream_model: str | None = None
+    """The model name the upstream reported (``model`` is the deployment's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +106,15 @@ class Retried:
 
 @dataclass(frozen=True, slots=True)
 class FellBack:
-    """Routing abandoned ``from_provider`` (before commit) for ``to_provider``."""
+    """Routing abandoned ``from_provider`` (before commit) for ``to_provider``;
+    ``detail`` says why in words for a skipped candidate (the capability it lacks)."""
 
     request_id: str
     task: str
     from_provider: str
     to_provider: str
     reason: str
+    detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

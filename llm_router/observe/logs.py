@@ -188,6 +188,7 @@ class Logs:
             from_provider=event.from_provider,
             to_provider=event.to_provider,
             reason=event.reason,
+            **({} if event.detail is None else {"detail": event.detail}),
         )
 
     def _rescued(self, event: Rescued) -> None:
@@ -225,6 +226,7 @@ class Logs:
             "request_id": record.request_id,
             "provider": record.provider,
             "model": record.model,
+            "upstream_model": record.upstream_model,
             "task": record.task,
             "route": record.route,
             "outcome": record.outcome,
@@ -232,6 +234,7 @@ class Logs:
             "duration_s": round(record.duration_s, 4),
             "input_tokens": None if usage is None else usage.input_tokens,
             "output_tokens": None if usage is None else usage.output_tokens,
+            "cached_input_tokens": None if usage is None else usage.cached_input_tokens,
             "chunks": record.chunks,
             "fallbacks": record.fallbacks,
         }

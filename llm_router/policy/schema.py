@@ -133,7 +133,7 @@ SCRIPT = Obj(
         "text": Str("The answer streamed, one word per chunk."),
         "chunk_delay": Num("Seconds between chunks.", minimum=0),
         "first_token_delay": Num("Seconds before the first chunk.", minimum=0),
-        "model": Str("The model name reported."),
+        "model": Str("The model name the upstream reports (Completion.upstream_model)."),
         "fault": FAULT,
     },
     "What one call of a scripted provider does (the last script repeats).",

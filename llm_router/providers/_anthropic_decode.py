@@ -11,6 +11,13 @@ Gemini's ``promptTokenCount`` (both include cached tokens). Every count in a
 ``message_delta`` is cumulative (not an increment), so each one present replaces the
 value of ``message_start``; a count a ``message_delta`` leaves out keeps its
 ``message_start`` value, as in Anthropic's SDK. ``output_tokens`` is the last one seen.
+``cache_read_input_tokens`` is also ``Usage.cached_input_tokens`` and
+``cache_creation_input_tokens`` ``Usage.cache_write_input_tokens``.
+
+Chunks carry the deployment's model; the model ``message_start`` names goes on the
+closing chunk as ``upstream_model``. With ``json_tool`` (the forced tool that carries a
+``response_format``, see :mod:`._anthropic_request`), that tool's input streams as the
+answer's text, and a turn that ends by calling it ends as ``stop``.
 """
 
 from __future__ import annotations
@@ -60,6 +67,9 @@ ERROR_TYPES: dict[str, type[errors.ProviderError]] = {
 _INPUT_COUNTS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 """The disjoint parts of an Anthropic prompt; their sum is the whole prompt."""
 
+JSON_BLOCK = -1
+"""The block ordinal of the response tool's input (streamed as text, not a tool call)."""
+
 _TOO_LONG = ("prompt is too long", "context window", "context length", "too many tokens")
 
 
@@ -85,20 +95,25 @@ class AnthropicDecoder:
     __slots__ = (
         "_blocks",
         "_input",
+        "_json_tool",
         "_model",
         "_output",
         "_pending_args",
         "_provider",
         "_stop_reason",
         "_tools",
+        "_upstream",
         "finished",
         "wants_trailer",
     )
 
-    def __init__(self, provider: str, model: str) -> None:
+    def __init__(self, provider: str, model: str, json_tool: str | None = None) -> None:
         self._provider = provider
         self._model = model
-        self._blocks: dict[int, int] = {}  # content-block index → tool-call ordinal
+        self._upstream: str | None = None
+        self._json_tool = json_tool
+        # content-block index → tool-call ordinal (JSON_BLOCK: the json_tool's input)
+        self._blocks: dict[int, int] = {}
         # tool calls whose arguments have not started yet → their start-event input
         self._pending_args: dict[int, Any] = {}
         self._tools = 0
@@ -145,14 +160,24 @@ class AnthropicDecoder:
         raw = self._stop_reason
         usage = None
         if self._input or self._output is not None:
-            usage = Usage(input_tokens=sum(self._input.values()), output_tokens=self._output or 0)
+            usage = Usage(
+                input_tokens=sum(self._input.values()),
+                output_tokens=self._output or 0,
+                cached_input_tokens=self._input.get("cache_read_input_tokens"),
+                cache_write_input_tokens=self._input.get("cache_creation_input_tokens"),
+            )
+        finish = STOP_REASONS.get(raw or "", "stop")
+        if finish == "tool_calls" and not self._tools and JSON_BLOCK in self._blocks.values():
+            # the turn called only the response tool: its input was the answer
+            finish = "stop"
         return StreamChunk(
             text="",
             provider=self._provider,
             model=self._model,
-            finish_reason=STOP_REASONS.get(raw or "", "stop"),
+            finish_reason=finish,
             raw_finish_reason=raw,
             usage=usage,
+            upstream_model=self._upstream,
         )
 
     def _chunk(
@@ -183,7 +208,7 @@ class AnthropicDecoder:
             return
         model = text(message.get("model"), "message.model")
         if model:
-            self._model = model
+            self._upstream = model
         self._usage(message.get("usage"))
 
     def _message_delta(self, data: dict[str, Any]) -> None:
@@ -201,6 +226,11 @@ class AnthropicDecoder:
         if type(block) is not dict:
             raise wrong("content_block", block, "an object")
         kind = block.get("type")
+        if kind == "tool_use" and self._json_tool is not None:
+            if text(block.get("name"), "content_block.name") == self._json_tool:
+                ordinal = self._blocks[index(data.get("index"), "index")] = JSON_BLOCK
+                self._pending_args[ordinal] = block.get("input")
+                return []
         if kind == "tool_use":  # server tools run at Anthropic: not the caller's calls
             ordinal = self._blocks[index(data.get("index"), "index")] = self._tools
             self._tools += 1
@@ -235,6 +265,8 @@ class AnthropicDecoder:
             if not piece or ordinal is None:
                 return []
             self._pending_args.pop(ordinal, None)
+            if ordinal == JSON_BLOCK:
+                return self._chunk(text=piece)
             return self._chunk(tool=ToolCallDelta(index=ordinal, arguments_delta=piece))
         if kind == "thinking_delta":
             thinking = string(delta.get("thinking"), "thinking_delta.thinking")
@@ -250,4 +282,6 @@ class AnthropicDecoder:
             return []
         start_input = self._pending_args.pop(ordinal)
         args = json.dumps(start_input if isinstance(start_input, Mapping) else {})
+        if ordinal == JSON_BLOCK:
+            return self._chunk(text=args)
         return self._chunk(tool=ToolCallDelta(index=ordinal, arguments_delta=args))

@@ -10,7 +10,9 @@ when a thinking model spent its whole budget thinking), so an absent count is 0.
 ``totalTokenCount`` = prompt + candidates + tool-use prompt + thoughts;
 ``Usage.input_tokens`` is ``promptTokenCount`` (which includes cached content) plus
 ``toolUsePromptTokenCount``, ``Usage.output_tokens`` is ``candidatesTokenCount`` plus
-``thoughtsTokenCount`` (thinking is billed as output).
+``thoughtsTokenCount`` (thinking is billed as output), ``Usage.cached_input_tokens``
+``cachedContentTokenCount`` (a part of ``promptTokenCount``). Chunks carry the
+deployment's model; ``modelVersion`` goes on the closing chunk as ``upstream_model``.
 """
 
 from __future__ import annotations
@@ -82,12 +84,14 @@ class GeminiDecoder:
     a later event brings it."""
 
     __slots__ = (
+        "_cached",
         "_input",
         "_model",
         "_output",
         "_provider",
         "_raw_finish",
         "_tools",
+        "_upstream",
         "finished",
         "wants_trailer",
     )
@@ -98,6 +102,8 @@ class GeminiDecoder:
         self._tools = 0
         self._input: int | None = None
         self._output: int | None = None
+        self._cached: int | None = None
+        self._upstream: str | None = None
         self._raw_finish: str | None = None
         self.finished = False
         self.wants_trailer = False
@@ -112,7 +118,7 @@ class GeminiDecoder:
                 raise self._error_event(data["error"])
             model = text(data.get("modelVersion"), "modelVersion")
             if model:
-                self._model = model
+                self._upstream = model
             has_usage = self._usage(obj(data.get("usageMetadata"), "usageMetadata"))
             if has_usage:
                 self.wants_trailer = False
@@ -153,7 +159,11 @@ class GeminiDecoder:
             finish = "tool_calls"
         usage = None
         if self._input is not None or self._output is not None:
-            usage = Usage(input_tokens=self._input or 0, output_tokens=self._output or 0)
+            usage = Usage(
+                input_tokens=self._input or 0,
+                output_tokens=self._output or 0,
+                cached_input_tokens=self._cached,
+            )
         return StreamChunk(
             text="",
             provider=self._provider,
@@ -161,6 +171,7 @@ class GeminiDecoder:
             finish_reason=finish,
             raw_finish_reason=raw,
             usage=usage,
+            upstream_model=self._upstream,
         )
 
     def _usage(self, meta: dict[str, Any] | None) -> bool:
@@ -170,6 +181,7 @@ class GeminiDecoder:
         counts = {k: count(v, k) or 0 for k, v in meta.items() if k.endswith("TokenCount")}
         self._input = counts.get("promptTokenCount", 0) + counts.get("toolUsePromptTokenCount", 0)
         self._output = counts.get("candidatesTokenCount", 0) + counts.get("thoughtsTokenCount", 0)
+        self._cached = counts.get("cachedContentTokenCount")
         return True
 
     def _blocked(self, feedback: dict[str, Any] | None) -> None:

@@ -50,6 +50,18 @@ def error_from_event(err: Any, provider: str, model: str) -> errors.ProviderErro
     return cls(message, provider=provider, model=model)
 
 
+def _usage(usage: dict[str, Any]) -> Usage:
+    """OpenAI's ``usage`` object: prompt and completion tokens, and the prompt's cached
+    part (``prompt_tokens_details.cached_tokens``; OpenRouter adds ``cache_write_tokens``)."""
+    details = obj(usage.get("prompt_tokens_details"), "usage.prompt_tokens_details") or {}
+    return Usage(
+        input_tokens=count(usage.get("prompt_tokens"), "usage.prompt_tokens") or 0,
+        output_tokens=count(usage.get("completion_tokens"), "usage.completion_tokens") or 0,
+        cached_input_tokens=count(details.get("cached_tokens"), "cached_tokens"),
+        cache_write_input_tokens=count(details.get("cache_write_tokens"), "cache_write_tokens"),
+    )
+
+
 def _tool_deltas(calls: list[Any], legacy: dict[str, Any] | None) -> tuple[ToolCallDelta, ...]:
     """Tool-call deltas of one delta (``tool_calls``, else the legacy ``function_call``).
     The common types are checked inline (this runs for every argument piece)."""
@@ -108,6 +120,7 @@ class OpenAIDecoder:
         "model",
         "provider",
         "raw_finish",
+        "upstream",
         "usage",
         "want_usage",
         "wants_trailer",
@@ -124,6 +137,7 @@ class OpenAIDecoder:
         self.wants_trailer = False
         self.raw_finish: str | None = None
         self.usage: Usage | None = None
+        self.upstream: str | None = None
 
     def decode(self, event: str, data: Any) -> list[StreamChunk]:
         """Chunks for one parsed event; a wrong-shaped event is a ``ProtocolError``."""
@@ -149,13 +163,11 @@ class OpenAIDecoder:
                         return [StreamChunk(piece, self.provider, self.model)]
             if data.get("error") is not None:
                 raise error_from_event(data["error"], self.provider, self.model)
+            if self.upstream is None:  # the first chunk (role delta) names it
+                self.upstream = text(data.get("model"), "model") or None
             usage = obj(data.get("usage"), "usage")
             if usage:
-                self.usage = Usage(
-                    input_tokens=count(usage.get("prompt_tokens"), "usage.prompt_tokens") or 0,
-                    output_tokens=count(usage.get("completion_tokens"), "usage.completion_tokens")
-                    or 0,
-                )
+                self.usage = _usage(usage)
                 self.wants_trailer = self.await_done
             return self._choices(array(choices, "choices"))
         except SHAPE_ERRORS as exc:
@@ -234,4 +246,5 @@ class OpenAIDecoder:
             finish_reason=normalise_finish(raw),
             raw_finish_reason=raw,
             usage=self.usage,
+            upstream_model=self.upstream,
         )

@@ -68,7 +68,16 @@ class OllamaDecoder:
     recent Ollama) is kept, else ``call_<n>`` is made up. The last line may carry text
     as well as ``done``."""
 
-    __slots__ = ("finished", "model", "provider", "raw_finish", "tools", "usage", "wants_trailer")
+    __slots__ = (
+        "finished",
+        "model",
+        "provider",
+        "raw_finish",
+        "tools",
+        "upstream",
+        "usage",
+        "wants_trailer",
+    )
 
     def __init__(self, provider: str, model: str) -> None:
         self.provider = provider
@@ -77,6 +86,7 @@ class OllamaDecoder:
         self.wants_trailer = False
         self.raw_finish: str | None = None
         self.usage: Usage | None = None
+        self.upstream: str | None = None
         self.tools = 0
 
     def decode(self, event: str, data: Any) -> list[StreamChunk]:
@@ -88,6 +98,8 @@ class OllamaDecoder:
                 raise errors.ServerError(
                     str(data["error"]) or "upstream error", provider=self.provider, model=self.model
                 )
+            if self.upstream is None:
+                self.upstream = text(data.get("model"), "model") or None
             message = data.get("message")
             if type(message) is not dict:
                 message = obj(message, "message") or {}
@@ -162,6 +174,7 @@ class OllamaDecoder:
             finish_reason=finish,
             raw_finish_reason=raw,
             usage=self.usage,
+            upstream_model=self.upstream,
         )
 
 

@@ -109,6 +109,8 @@ class Script:
     usage: Usage | None = None
     fault: Fault | None = None
     model: str | None = None
+    """The model name the scripted upstream reports (``Completion.upstream_model``;
+    default: the deployment's model)."""
 
     def pieces(self) -> list[str]:
         """The text deltas this script sends, in order."""
@@ -152,7 +154,7 @@ class ScriptedProvider:
         """Stream the next script's answer to ``request``."""
         script = self.scripts[min(len(self.calls), len(self.scripts) - 1)]
         self.calls.append(request)
-        model = request.model or script.model or self.model
+        model = request.model or self.model
         return guard_commit(self._stream(script, request, model), provider=self.name, model=model)
 
     async def _stream(
@@ -202,6 +204,7 @@ class ScriptedProvider:
                 finish_reason=finish,
                 raw_finish_reason=finish,
                 usage=usage,
+                upstream_model=script.model or model,
             )
             self.completed += 1
         finally:

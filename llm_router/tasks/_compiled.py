@@ -18,13 +18,10 @@ from llm_router.tasks import _gate, _needles
 from llm_router.tasks.model import TEXT_TASKS, Rule, Scope, TextTask
 from llm_router.tasks.rules import CODE_RULES, rows_to_rules
 from llm_router.tasks.rules_creative import CHAT_RULES, CREATIVE_RULES
-from llm_router.tasks.rules_i18n import CODE_I18N, REASONING_I18N, TRANSLATION_I18N
-from llm_router.tasks.rules_i18n_text import (
-    CHAT_I18N,
-    CREATIVE_I18N,
-    EXTRACTION_I18N,
-    SUMMARIZATION_I18N,
-)
+from llm_router.tasks.rules_i18n import CODE_I18N, REASONING_I18N
+from llm_router.tasks.rules_i18n_creative import CHAT_I18N, CREATIVE_I18N
+from llm_router.tasks.rules_i18n_text import EXTRACTION_I18N, SUMMARIZATION_I18N
+from llm_router.tasks.rules_i18n_translation import TRANSLATION_I18N
 from llm_router.tasks.rules_reasoning import REASONING_RULES, TRANSLATION_RULES
 from llm_router.tasks.rules_text import EXTRACTION_RULES, SUMMARIZATION_RULES
 

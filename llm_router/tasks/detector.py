@@ -1,21 +1,26 @@
 """The task detector (docs/DESIGN.md §4.2): explicit hint → structure → text classification.
 
-Text classification reads the *instruction* of a turn (:mod:`._instruction`), not the
-material pasted with it, and adds up two kinds of votes per label:
+Text classification reads the *instruction* of a turn (:mod:`._instruction`): the
+line or sentence that asks, not the material pasted around it. Each label collects:
 
-* **rules** — weighted regexes (:mod:`._compiled`): each rule that matches adds its
-  weight once; structural ``body`` rules (a code fence, a stack trace) look at the
+* **rule votes** — weighted regexes (:mod:`._compiled`; English plus Spanish, German,
+  French, Italian, Portuguese and Japanese cues): each rule that matches adds its
+  weight once. Structural ``body`` rules (a code fence, a stack trace) look at the
   material too;
-* **the learned component** (:mod:`.learned`) — its probability for each label,
-  times ``MODEL_WEIGHT``.
+* **learned votes** — where no rule reached ``MODEL_GATE``, the learned component
+  (:mod:`.learned`, a linear model over word and character features trained from
+  ``data/instructions.txt``) adds its probability for each label, times
+  ``MODEL_WEIGHT``. It names its top label in the signals (``model:<label>``).
 
-Which turns vote (README rules 1 and 10 of the labelling rules):
+The turns (README of the labelling rules, rule 1):
 
-* the last user turn counts fully;
-* the system prompt counts half, or fully when the user turn carries no instruction
-  of its own (it only pastes material or names a topic);
-* for a follow-up ("now make it shorter", "¿y en alemán?") the earlier user turns it
-  refers to count half, or fully when the follow-up has no cue of its own.
+* the last user turn decides;
+* the system prompt adds a vote for the label it asks for on its own
+  (``system:<label>``): a strong one when the user turn carries no instruction (it only
+  pastes material or names a topic), a tie-breaker otherwise;
+* a short follow-up ("now make it shorter", "¿y en alemán?") adds a vote for the label
+  of the user turn before it (``context:<label>``), strong when the follow-up has no
+  cue of its own.
 
 The highest total wins; ties go to the precedence ``code > reasoning > translation >
 summarization > extraction > creative > chat``; a label needs ``MIN_SCORE`` to beat
@@ -54,9 +59,9 @@ MODEL_SIGNAL = 0.5
 ASKS = 3.0
 """Rule strength from which a user turn counts as carrying its own instruction."""
 MODEL_GATE = 2.0
-"""Rule strength from which the learned component only assists (``MODEL_ASSIST``)."""
-MODEL_ASSIST = 0.0
-"""Weight of the learned component when rules already found an instruction."""
+"""Rule strength from which the learned component stays silent: rules found the
+instruction, and the model only votes where no rule fired (most misses of a rules-only
+detector fall through to ``chat`` because nothing matched)."""
 USER_MODEL_DAMP = 0.5
 """Weight of the learned component on a user turn with no rule-backed instruction,
 when a system prompt is there to say what to do with it."""
@@ -69,12 +74,10 @@ _QUANTITY_SIGNALS = frozenset({"reasoning:quantity_question", "reasoning:quantit
 class _Group:
     """Rules of one scope with the index of their gates."""
 
-    __slots__ = ("all", "index", "rules")
+    __slots__ = ("index", "rules")
 
     def __init__(self, rules: list[_compiled.Compiled]) -> None:
         self.rules = rules
-        self.all = range(len(rules))
-        """Every position: texts viewed without words (tail, body) check each gate."""
         self.index = _index.build([rule.gate for rule in rules])
 
 
@@ -129,16 +132,16 @@ class TaskDetector:
         task, score, signals = self._classify(request)
         return Detection(task, score, (*notes, *signals))
 
-    def _rules(self, text: str, tally: _Tally, factor: float, prefix: str, body: bool) -> float:
+    def _rules(self, text: str, tally: _Tally, prefix: str, body: bool) -> float:
         """Add the rule votes of ``text`` to ``tally``; return how strongly it asks.
 
         The strength is the largest total of instruction-rule weights of one label
         (``chat`` included: "what do you think?" is an instruction too).
         """
         ask = _instruction.instruction(text)
-        tail = _text.tail_zone(text)
         groups = [(self._ask, ask, _gate.view(ask))]
         if body:
+            tail = _text.tail_zone(text)
             groups.append((self._tail, tail, _gate.view(tail, words=False)))
             scanned = _text.body_zone(text)
             groups.append((self._body, scanned, _gate.view(scanned, words=False)))
@@ -146,75 +149,77 @@ class TaskDetector:
         closed_qa = quantity = False
         for group, original, view in groups:
             rules = group.rules
-            for position in _index.candidates(group.index, view) if view.prefixes else group.all:
+            for position in _index.admitted(group.index, view):
                 rule = rules[position]
-                if not _gate.passes(rule.gate, view):
-                    continue
                 zone = original if rule.original else view.lowered
                 if _gate.search(rule.regex, zone, rule.boundary) or (
                     rule.extra is not None and rule.extra.search(zone) is not None
                 ):
-                    tally.add(rule.task, rule.weight * factor, prefix + rule.signal)
+                    tally.add(rule.task, rule.weight, prefix + rule.signal)
                     if rule.scope != "body":
                         own[rule.task] += rule.weight
                     closed_qa = closed_qa or rule.signal == "chat:closed_qa"
                     quantity = quantity or rule.signal in _QUANTITY_SIGNALS
         quantity = quantity or (ask != text and _text.asks_quantity(text))
         if quantity and not closed_qa and _text.count_numbers(_text.ask_zone(text)) >= 2:
-            tally.add("reasoning", WORD_PROBLEM_WEIGHT * factor, prefix + "reasoning:word_problem")
+            tally.add("reasoning", WORD_PROBLEM_WEIGHT, prefix + "reasoning:word_problem")
             own["reasoning"] += WORD_PROBLEM_WEIGHT
         return max(own.values())
 
-    def _learned(self, text: str, tally: _Tally, factor: float, prefix: str) -> float:
-        """Add the learned component's votes for ``text``; return its top probability
-        (0 when the top label is ``chat``: the model's "chat" mostly means "no cue")."""
-        if self._model is None or factor <= 0.0:
+    def _learned(self, text: str, tally: _Tally, weight: float, prefix: str) -> float:
+        """Add ``weight`` times the learned component's probabilities for ``text``.
+
+        Returns the top probability, or 0 when the top label is ``chat`` (the model's
+        "chat" mostly means "no cue", not a request of its own).
+        """
+        if self._model is None:
             return 0.0
         probabilities = self._model.probabilities(_instruction.instruction(text), TEMPERATURE)
         scores = tally.scores
         for label, p in probabilities.items():
-            scores[label] += MODEL_WEIGHT * factor * p
+            scores[label] += weight * p
         top = max(probabilities, key=probabilities.__getitem__)
         if probabilities[top] >= MODEL_SIGNAL:
             tally.signals.append(prefix + "model:" + top)
         return 0.0 if top == "chat" else probabilities[top]
 
-    def _verdict(self, text: str, prefix: str, body: bool) -> tuple[TextTask, list[str]]:
-        """The label ``text`` asks for on its own, and the signals behind it."""
+    def _vote(self, text: str, tally: _Tally, prefix: str, weight: float, body: bool) -> None:
+        """Add ``weight`` to the label ``text`` asks for on its own (a system prompt, the
+        turn a follow-up refers to), with its signals under ``prefix``."""
         sub = _Tally()
-        self._rules(text, sub, 1.0, prefix, body)
-        self._learned(text, sub, 1.0, prefix)
-        scores = sub.scores
-        best = min(self._enabled, key=lambda t: (-scores[t], TEXT_TASKS.index(t)))
-        if scores[best] < MIN_SCORE and "chat" in self._enabled:
-            best = "chat"
-        return best, sub.signals
+        if self._rules(text, sub, prefix, body) < MODEL_GATE:
+            self._learned(text, sub, MODEL_WEIGHT, prefix)
+        label = self._best(sub.scores)
+        tally.signals.extend(sub.signals)
+        tally.add(label, weight, prefix + label)
 
     def _classify(self, request: ChatRequest) -> tuple[TextTask, float, tuple[str, ...]]:
         tally = _Tally()
         last = request.last_user_text()
-        own = self._rules(last, tally, 1.0, "", body=True)
+        own = self._rules(last, tally, "", body=True)
         system = request.system_text()
         asks = own >= ASKS or _text.addressed(last)
-        damp = MODEL_ASSIST if own >= MODEL_GATE else USER_MODEL_DAMP if system and not asks else 1.0
-        own += MODEL_WEIGHT * damp * self._learned(last, tally, damp, "")
+        if own < MODEL_GATE:
+            weight = MODEL_WEIGHT * (USER_MODEL_DAMP if system and not asks else 1.0)
+            own += weight * self._learned(last, tally, weight, "")
         if system:
-            label, signals = self._verdict(system, "system:", body=False)
-            tally.signals.extend(signals)
-            tally.add(label, SYSTEM_VOTE[asks], f"system:{label}")
+            self._vote(system, tally, "system:", SYSTEM_VOTE[asks], body=False)
         previous = _text.previous_user_text(request)
         if previous is not None:
-            label, signals = self._verdict(previous, "context:", body=True)
-            tally.signals.extend(signals)
-            tally.add(label, CONTEXT_VOTE[own >= MIN_SCORE], f"context:{label}")
+            self._vote(previous, tally, "context:", CONTEXT_VOTE[own >= MIN_SCORE], body=True)
         return self._decide(tally)
+
+    def _best(self, scores: dict[str, float]) -> TextTask:
+        """The enabled label with the highest score (precedence breaks ties), or ``chat``
+        when that score is below ``MIN_SCORE``."""
+        best = min(self._enabled, key=lambda t: (-scores[t], TEXT_TASKS.index(t)))
+        if best != "chat" and scores[best] < MIN_SCORE and "chat" in self._enabled:
+            return "chat"
+        return best
 
     def _decide(self, tally: _Tally) -> tuple[TextTask, float, tuple[str, ...]]:
         scores = tally.scores
-        ranked = sorted(self._enabled, key=lambda t: (-scores[t], TEXT_TASKS.index(t)))
-        best = ranked[0]
-        if best != "chat" and scores[best] < MIN_SCORE and "chat" in self._enabled:
-            best = "chat"
+        best = self._best(scores)
         fired = {
             s.split(":", 1)[1] if s.startswith(("system:", "context:")) else s
             for s in tally.signals

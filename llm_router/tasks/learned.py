@@ -45,7 +45,7 @@ class LinearModel:
 
 
 def _labels(names: list[str]) -> tuple[TextTask, ...]:
-    known = {task: task for task in TEXT_TASKS}
+    known: dict[str, TextTask] = {task: task for task in TEXT_TASKS}
     return tuple(known[name] for name in names)
 
 

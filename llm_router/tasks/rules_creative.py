@@ -109,7 +109,8 @@ CHAT_RULES: tuple[RuleRow, ...] = (
         "question_opener",
         1.0,
         "ask",
-        r"(?:^|[.!?]\s+)\W{0,3}(?:please\s+)?(?:explain|describe|discuss|compare|what (?:are|is|was|were)|"
+        r"(?:^|[.!?]\s+)\W{0,3}(?:please\s+)?(?:explain|describe|discuss|compare|"
+        r"what (?:are|is|was|were)|"
         r"who|when|where|why|how (?:do|does|did|can|should|is|are)|do you (?:know|think)|"
         r"is it|are there|should i|can you (?:tell|explain)|tell me about)\b",
     ),

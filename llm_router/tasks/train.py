@@ -33,9 +33,9 @@ RATE = 0.5
 """AdaGrad learning rate."""
 L2 = 1e-4
 """L2 penalty on the weights."""
-MIN_WEIGHT = 0.02
+MIN_WEIGHT = 0.1
 """Features whose largest centred weight is smaller than this are dropped."""
-DIGITS = 3
+DIGITS = 2
 """Weights are rounded to this many decimals (keeps the file small and stable)."""
 
 
@@ -70,9 +70,11 @@ def fit(rows: Sequence[tuple[str, str]]) -> dict[str, object]:
     ``EPOCHS`` passes in a fixed order; each feature's weights are then centred (a
     constant added to every label changes no probability) and rounded.
     """
-    labels = list(TEXT_TASKS)
+    labels: list[str] = list(TEXT_TASKS)
     size = len(labels)
-    data = sorted(((labels.index(label), sorted(set(features(text)))) for label, text in rows), key=_order)
+    data = sorted(
+        ((labels.index(label), sorted(set(features(text)))) for label, text in rows), key=_order
+    )
     weights: dict[str, list[float]] = {}
     squares: dict[str, list[float]] = {}
     for _ in range(EPOCHS):
@@ -108,7 +110,9 @@ def render(model: dict[str, object]) -> str:
     head = {key: value for key, value in model.items() if key != "weights"}
     weights = model["weights"]
     assert isinstance(weights, dict)
-    lines = [json.dumps(key, ensure_ascii=False) + ": " + json.dumps(weights[key]) for key in weights]
+    lines = [
+        json.dumps(key, ensure_ascii=False) + ": " + json.dumps(weights[key]) for key in weights
+    ]
     body = ",\n  ".join(lines)
     start = json.dumps(head, ensure_ascii=False)[:-1]
     return f'{start}, "weights": {{\n  {body}\n}}}}\n'

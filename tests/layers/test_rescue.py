@@ -21,6 +21,7 @@ from llm_router.builder import build_router
 from llm_router.config import BreakerConfig, RescueConfig, RetryConfig, Timeouts
 from llm_router.errors import ConnectError, ProtocolError, StreamInterrupted
 from llm_router.layers.routing import Router
+from llm_router.observe import Rescued
 from llm_router.providers.openai import OpenAIProvider
 from llm_router.types import StreamChunk
 from tests.providers.conftest import RESET, Hold, Reply, Step, Upstream, sse
@@ -306,3 +307,54 @@ async def test_a_non_streaming_call_restarts_a_broken_stream_even_without_rescue
     async with r:
         out = await complete(r, REQUEST)
     assert out.text == ANSWER and out.finish_reason == "stop"
+
+
+async def test_a_stall_then_close_is_rescued(upstream: Upstream) -> None:
+    gate = upstream.hold()
+    upstream.script(broken(3, Hold(gate)), full())
+    r = router(provider(upstream, "a"))
+    got: list[str] = []
+    async with r, closing(r.stream_complete(REQUEST)) as stream:
+        async for chunk in stream:
+            got.append(chunk.text)
+            if len(got) == 3:
+                gate.set()  # the upstream, held after three words, now closes (EOF)
+    assert "".join(got) == ANSWER
+
+
+async def test_each_rescue_attempt_is_an_event_for_metrics_and_logs(
+    upstream: Upstream, second: Upstream
+) -> None:
+    events: list[Rescued] = []
+    upstream.script(broken(3, RESET), Reply.json(503, {"error": {"message": "down"}}))
+    second.script(full())
+    r = build_router(
+        {"default": [provider(upstream, "a"), provider(second, "b")]},
+        retry=RetryConfig(attempts=1),
+        breaker=BreakerConfig(fail_max=50),
+        detector=lambda r: _Detection(),
+        hook=lambda e: events.append(e) if isinstance(e, Rescued) else None,
+    )
+    assert text(await collect(r)) == ANSWER
+    assert [(e.from_provider, e.provider, e.strategy, e.outcome) for e in events] == [
+        ("a", "a", "replay", "failed"),
+        ("a", "b", "replay", "rescued"),
+    ]
+    assert events[1].delivered_chars == len("".join(WORDS[:3]))
+    assert events[1].extra_chars == len("".join(WORDS[:3]))  # the replayed prefix
+
+
+async def test_rescue_stops_at_the_request_deadline(upstream: Upstream) -> None:
+    gate = upstream.hold()
+    upstream.script(broken(3, RESET), Reply(body=[Hold(gate)]))
+    r = build_router(
+        {"default": [provider(upstream, "a")]},
+        retry=RetryConfig(attempts=1),
+        breaker=BreakerConfig(fail_max=50),
+        detector=lambda r: _Detection(),
+        deadline_s=0.2,
+    )
+    with pytest.raises(StreamInterrupted) as info:
+        await collect(r)
+    assert [(a.strategy, a.outcome) for a in info.value.rescues] == [("replay", "failed")]
+    assert "DeadlineExceeded" in (info.value.rescues[0].error or "")

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any
 
 from llm_router._aio import closing
+from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig
 from llm_router.errors import (
     AllProvidersFailed,
@@ -34,6 +35,7 @@ from llm_router.layers.routing._walk import (
     Run,
     deadline_error,
     layer_views,
+    skip_detail,
     skip_reason,
     weighted_order,
 )
@@ -257,17 +259,18 @@ class Router:
         attempts: list[Attempt] = []
         window_floor: int | None = None
         assert base.deadline_at is not None
+        needs = Needs.of(base)  # what a candidate must be able to serve (§4.6)
         for i, cand in enumerate(run.order):
             run.current = cand
-            skip = skip_reason(cand, window_floor)
+            request = base if cand.model is None else base.replace(model=cand.model)
+            skip = skip_reason(cand, window_floor, needs, request)
             if skip is not None:
                 attempts.append(Attempt(cand.deployment, skip))
-                run.fell_back(i, skip.reason, self.hook)
+                run.fell_back(i, skip.reason, self.hook, skip_detail(skip))
                 continue
             left = base.deadline_at - self._clock()
             if left <= 0:
                 raise deadline_error(cand, attempts) from (attempts[-1].error if attempts else None)
-            request = base if cand.model is None else base.replace(model=cand.model)
             self._started(run.request_id, cand)
             stream = cand.provider.stream_complete(request)
             scope = asyncio.timeout(left)

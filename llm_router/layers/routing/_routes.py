@@ -10,10 +10,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from llm_router.capabilities import Capabilities
 from llm_router.config import RescueConfig
 from llm_router.errors import (
     BadRequest,
     ConfigurationError,
+    Unsupported,
 )
 from llm_router.observe import BreakerState
 from llm_router.types import TASK_NAMES, ChatRequest, Provider, TaskName
@@ -109,17 +111,29 @@ class UnknownModel(BadRequest):
         )
 
 
+Screen = Callable[[ChatRequest], Unsupported | None]
+"""A provider's check of a request before any call (``unsupported`` of the HTTP
+providers): the option it cannot honour, or ``None``."""
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Candidate:
     """One deployment a route may send a request to.
 
     ``provider`` is the stacked provider (breaker → retry → concrete provider);
     ``deployment`` its label-safe name (one breaker per deployment); ``model``
-    overrides the provider's own model; ``context_window`` (tokens) lets the router
-    skip candidates no larger than one that overflowed; ``breaker`` is the
-    deployment's breaker, read to skip an open circuit without calling anything;
-    ``bulkhead`` its concurrency slots (shared by the provider's deployments), read by
-    ``status()`` and ``explain()``.
+    overrides the provider's own model; ``breaker`` is the deployment's breaker, read
+    to skip an open circuit without calling anything; ``bulkhead`` its concurrency
+    slots (shared by the provider's deployments), read by ``status()`` and ``explain()``.
+
+    ``capabilities`` (docs/DESIGN.md §4.6) is what the deployment can serve: the router
+    skips it, before any call, for a request it cannot serve. ``context_window`` and
+    ``prefill`` are the capabilities of those names, kept as plain fields: given
+    beside ``capabilities`` they override its values (a ``context_window`` that is not
+    ``None``, a ``prefill`` that is true), and they always read the same as
+    ``capabilities`` after construction. The default declares nothing (no window, no
+    limit): every request is let through. ``screen`` is the provider's own check
+    of the request's options (see :data:`Screen`).
     """
 
     provider: Provider
@@ -131,6 +145,8 @@ class Candidate:
     bulkhead: BulkheadView | None = None
     prefill: bool = False
     """The deployment accepts a final assistant message to continue (stream rescue)."""
+    capabilities: Capabilities = Capabilities()
+    screen: Screen | None = None
 
     def __post_init__(self) -> None:
         if not self.deployment:
@@ -139,6 +155,14 @@ class Candidate:
             raise ConfigurationError(f"{self.deployment}: weight must be > 0")
         if self.context_window is not None and self.context_window <= 0:
             raise ConfigurationError(f"{self.deployment}: context_window must be > 0")
+        caps = self.capabilities
+        if self.context_window is not None:
+            caps = caps.replace(context_window=self.context_window)
+        if self.prefill:
+            caps = caps.replace(prefill=True)
+        object.__setattr__(self, "capabilities", caps)
+        object.__setattr__(self, "context_window", caps.context_window)
+        object.__setattr__(self, "prefill", caps.prefill)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -16,10 +16,12 @@ from llm_router.errors import (
     ContextWindowExceeded,
     DeadlineExceeded,
     ProviderError,
+    Unsupported,
 )
 from llm_router.layers.routing._routes import BreakerView, BulkheadView, Candidate, Resolution
 from llm_router.observe import FellBack, Hook, Outcome, StreamRecord
-from llm_router.types import StreamChunk
+from llm_router.capabilities import Needs
+from llm_router.types import ChatRequest, StreamChunk
 
 
 class Run:
@@ -44,13 +46,15 @@ class Run:
             return self.resolution.route.failover_on_content_filter
         return exc.fails_over
 
-    def fell_back(self, index: int, reason: str, hook: Hook | None) -> None:
+    def fell_back(
+        self, index: int, reason: str, hook: Hook | None, detail: str | None = None
+    ) -> None:
         """Candidate ``index`` was abandoned: report the fallback to the next one."""
         if index + 1 < len(self.order):
             self.fallbacks += 1
             if hook is not None:
                 old, new = self.order[index].deployment, self.order[index + 1].deployment
-                hook(FellBack(self.request_id, self.resolution.task, old, new, reason))
+                hook(FellBack(self.request_id, self.resolution.task, old, new, reason, detail))
 
     def record(
         self,
@@ -79,6 +83,7 @@ class Run:
             fallbacks=self.fallbacks,
             error=type(failure).__name__ if failure is not None else None,
             error_message=str(failure) if failure is not None else None,
+            upstream_model=last.upstream_model if last is not None else None,
         )
 
 
@@ -103,8 +108,18 @@ def weighted_order(
     return tuple(out)
 
 
-def skip_reason(cand: Candidate, window_floor: int | None) -> ProviderError | None:
-    """Why ``cand`` is skipped without being called, or ``None``."""
+def skip_reason(
+    cand: Candidate,
+    window_floor: int | None,
+    needs: Needs | None = None,
+    request: ChatRequest | None = None,
+) -> ProviderError | None:
+    """Why ``cand`` is skipped without being called, or ``None``: it cannot serve the
+    request (a capability ``needs`` and it lacks, an option its provider's ``screen``
+    refuses), its breaker is open, or its window is no larger than one that overflowed."""
+    refusal = cannot_serve(cand, needs, request)
+    if refusal is not None:
+        return refusal
     breaker = cand.breaker
     if breaker is not None and not breaker.would_admit():
         return CircuitOpen("circuit open", provider=cand.deployment, retry_at=breaker.retry_at)
@@ -115,6 +130,30 @@ def skip_reason(cand: Candidate, window_floor: int | None) -> ProviderError | No
             provider=cand.deployment,
         )
     return None
+
+
+def cannot_serve(
+    cand: Candidate, needs: Needs | None, request: ChatRequest | None
+) -> Unsupported | None:
+    """The :class:`Unsupported` error for a candidate that cannot serve a request with
+    ``needs`` (its capabilities) or ``request`` (its provider's screen), or ``None``."""
+    lack = cand.capabilities.lacks(needs) if needs is not None else None
+    if lack is not None:
+        return Unsupported(
+            lack.message(cand.deployment),
+            provider=cand.deployment,
+            capability=lack.capability,
+            param=lack.param,
+        )
+    if cand.screen is not None and request is not None:
+        return cand.screen(request)
+    return None
+
+
+def skip_detail(skip: ProviderError) -> str | None:
+    """What the ``fallback`` log says of a skipped candidate beyond its reason: the
+    capability or option it lacks (``None`` for an open breaker or a short window)."""
+    return skip.message if isinstance(skip, Unsupported) else None
 
 
 def deadline_error(cand: Candidate, attempts: list[Attempt]) -> DeadlineExceeded:
