@@ -1,251 +1,48 @@
-"""Gateway benchmarks: throughput and added TTFT vs going straight to the upstream,
-memory per open stream, start-up time, and the same load through the LiteLLM proxy."""
+"""Gateway benchmarks: added time to first token (one request at a time, 100 paced
+streams, saturation), throughput vs going straight to the upstream, instructions per
+stream vs a bare relay, memory per open stream, and the LiteLLM proxy on the same load.
+
+Direct and via-gateway runs alternate round by round (drift on a shared machine then
+hits both sides); figures are medians over rounds. No process is pinned to a core.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from _procs import HERE, Upstream, free_port, hwm_kib, pinned, rss_kib
+from _instr import ServerCounter, unavailable
+from _procs import HERE, Upstream, hwm_kib, rss_kib
+from _servers import Gateway, LiteLLMProxy, Relay
 
 Row = dict[str, Any]
-GATEWAY_CORE, CLIENT_CORE = 1, 0
-
-POLICY = """version: 1
-providers:
-  up:
-    type: openai_compatible
-    base_url: {base}
-    model: bench-model
-    timeouts: {{first_token: 120, idle: 120, total: 600}}
-routes:
-  default: [up]
-server:
-  host: 127.0.0.1
-  port: {port}
-logging:
-  level: warning
-  json: true
-"""
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[Any], limit: float = 60.0) -> float:
-    start = time.perf_counter()
-    while time.perf_counter() - start < limit:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return time.perf_counter() - start
-        except OSError:
-            time.sleep(0.01)
-    raise RuntimeError(f"{url}: not ready after {limit}s")
-
-
-class Gateway:
-    """``llm-router serve`` in its own process, pinned to its own core."""
-
-    def __init__(self, base: str) -> None:
-        self.port = free_port()
-        self.dir = tempfile.TemporaryDirectory()
-        policy = Path(self.dir.name) / "bench.yaml"
-        policy.write_text(POLICY.format(base=base, port=self.port))
-        started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            pinned(
-                [
-                    sys.executable,
-                    "-m",
-                    "llm_router.cli.main",
-                    "serve",
-                    "--policy",
-                    str(policy),
-                    "--port",
-                    str(self.port),
-                ],
-                GATEWAY_CORE,
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.ready_s = _wait_ready(f"http://127.0.0.1:{self.port}/readyz", self.proc)
-        self.ready_s = time.perf_counter() - started
-        self.url = f"http://127.0.0.1:{self.port}/v1/chat/completions"
-
-    def close(self) -> None:
-        """Stop the gateway (SIGTERM, then kill)."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.dir.cleanup()
-
-
-class LiteLLMProxy:
-    """The LiteLLM proxy from the benchmark's own virtualenv, with a fresh master key."""
-
-    def __init__(self, python: Path, base: str) -> None:
-        self.port = free_port()
-        self.key = "sk-bench-" + os.urandom(8).hex()
-        self.dir = tempfile.TemporaryDirectory()
-        cfg = Path(self.dir.name) / "litellm.yaml"
-        cfg.write_text(
-            "model_list:\n  - model_name: auto\n    litellm_params:\n"
-            f"      model: openai/bench-model\n      api_base: {base}\n      api_key: sk-x\n"
-        )
-        env = dict(
-            os.environ,
-            LITELLM_MASTER_KEY=self.key,
-            LITELLM_LOG="ERROR",
-            LITELLM_LOCAL_MODEL_COST_MAP="True",
-        )
-        exe = str(Path(python).parent / "litellm")
-        self.proc = subprocess.Popen(
-            pinned(
-                [
-                    exe,
-                    "--config",
-                    str(cfg),
-                    "--port",
-                    str(self.port),
-                    "--host",
-                    "127.0.0.1",
-                    "--num_workers",
-                    "1",
-                ],
-                GATEWAY_CORE,
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-        self.ready_s = _wait_ready(
-            f"http://127.0.0.1:{self.port}/health/liveliness", self.proc, limit=120
-        )
-        self.url = f"http://127.0.0.1:{self.port}/v1/chat/completions"
-
-    def close(self) -> None:
-        """Stop the proxy."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.dir.cleanup()
 
 
 def load(url: str, concurrency: int, total: int, bearer: str = "") -> dict[str, float]:
-    """Run ``benchmarks/load.py`` in its own process, pinned to the client core."""
-    cmd = [
-        sys.executable,
-        str(HERE / "load.py"),
-        "--url",
-        url,
-        "--concurrency",
-        str(concurrency),
-        "--total",
-        str(total),
-    ]
+    """Run ``benchmarks/load.py`` in its own process; its JSON result."""
+    cmd = [sys.executable, str(HERE / "load.py"), "--url", url]
+    cmd += ["--concurrency", str(concurrency), "--total", str(total)]
     if bearer:
         cmd += ["--bearer", bearer]
-    out = subprocess.run(
-        pinned(cmd, CLIENT_CORE), capture_output=True, text=True, check=True, timeout=900
-    )
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=900)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def throughput(
-    up: Upstream,
-    *,
-    levels: tuple[tuple[int, int], ...],
-    paced: tuple[int, int],
-    litellm_python: Path | None,
-    chunks: int = 200,
-) -> list[Row]:
-    """Streams/s, events/s and TTFT p50/p99: direct, via our gateway, via LiteLLM's proxy.
-
-    Two loads. *Saturating*: the upstream streams as fast as it can, so the gateway's
-    CPU is the limit and TTFT includes queueing behind other streams — this measures
-    throughput. *Paced*: LLM-like streams (a chunk every 10 ms) at ``paced`` =
-    (concurrency, total), below saturation — this measures the time to first token the
-    gateway adds to a request, which is what a user waits for.
-    """
-    base = up.base(chunks=chunks)
-    paced_base = up.base(chunks=50, delay_ms=10)
-    gw = Gateway(base)
-    paced_gw = Gateway(paced_base)
-    rows: list[Row] = [
-        {"section": "gateway", "case": "ready after start", "value": f"{gw.ready_s * 1e3:.0f} ms"}
-    ]
-    proxy: LiteLLMProxy | None = None
-    try:
-        for conc, total in levels:
-            direct = load(base + "/chat/completions", conc, total)
-            via = load(gw.url, conc, total)
-            rows.append(_row(f"llm_router gateway, {conc} concurrent, saturating", via, direct))
-            rows.append(
-                _row(f"straight to upstream, {conc} concurrent, saturating", direct, direct)
-            )
-        conc, total = paced
-        direct, via = _interleaved(paced_base + "/chat/completions", paced_gw.url, conc, total)
-        rows.append(_row(f"llm_router gateway, {conc} concurrent, paced 10 ms/chunk", via, direct))
-        rows.append(_row(f"straight to upstream, {conc} concurrent, paced", direct, direct))
-        rows.append(
-            {
-                "section": "gateway",
-                "case": "gateway peak RSS (throughput runs)",
-                "value": f"{hwm_kib(gw.proc.pid) / 1024:.1f} MiB",
-            }
-        )
-        if litellm_python is not None:
-            proxy = LiteLLMProxy(litellm_python, base)
-            conc, total = levels[0]
-            direct = load(base + "/chat/completions", conc, total)
-            via = load(proxy.url, conc, min(total, 300), bearer=proxy.key)
-            rows.append(_row(f"LiteLLM proxy, {conc} concurrent, saturating", via, direct))
-        else:
-            rows.append(
-                {
-                    "section": "gateway",
-                    "case": "LiteLLM proxy",
-                    "value": "not run (litellm not installed; run without --quick)",
-                }
-            )
-    finally:
-        gw.close()
-        paced_gw.close()
-        if proxy is not None:
-            proxy.close()
-    return rows
-
-
-def _interleaved(
-    direct_url: str, via_url: str, conc: int, total: int, rounds: int = 3
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Direct and via the gateway in alternating rounds; the median of each figure.
-
-    Latency under load drifts with whatever else the machine does; alternating
-    rounds spreads that drift over both sides instead of biasing one."""
-    runs: dict[str, list[dict[str, float]]] = {"direct": [], "via": []}
+def interleaved(
+    urls: dict[str, str], conc: int, total: int, rounds: int = 3
+) -> dict[str, dict[str, float]]:
+    """Each URL in alternating rounds of ``total // rounds`` streams; medians per URL."""
+    runs: dict[str, list[dict[str, float]]] = {k: [] for k in urls}
     for _ in range(rounds):
-        runs["direct"].append(load(direct_url, conc, max(conc, total // rounds)))
-        runs["via"].append(load(via_url, conc, max(conc, total // rounds)))
-
-    def median(side: str) -> dict[str, float]:
-        keys = runs[side][0]
-        return {k: statistics.median(r[k] for r in runs[side]) for k in keys}
-
-    return median("direct"), median("via")
+        for k, url in urls.items():
+            runs[k].append(load(url, conc, max(conc, total // rounds)))
+    return {k: {m: statistics.median(r[m] for r in rs) for m in rs[0]} for k, rs in runs.items()}
 
 
 def _row(case: str, m: dict[str, float], direct: dict[str, float]) -> Row:
@@ -262,34 +59,137 @@ def _row(case: str, m: dict[str, float], direct: dict[str, float]) -> Row:
     }
 
 
-def _hold(url: str, streams: int, pid: int) -> int:
-    """Hold ``streams`` open through ``url``; the gateway's RSS (KiB) while they are open."""
-    client = subprocess.Popen(
-        pinned(
-            [sys.executable, str(HERE / "load.py"), "--url", url, "--hold", str(streams)],
-            CLIENT_CORE,
-        ),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+def _trio(name: str, res: dict[str, dict[str, float]], instr: dict[str, str]) -> list[Row]:
+    direct = res["direct"]
+    rows = [_row(f"llm_router gateway, {name}", res["via"], direct)]
+    rows[0]["gateway_instr_per_stream"] = instr.get(
+        "saturating" if "saturating" in name else "paced", "n/a"
     )
-    assert client.stdout is not None and client.stdin is not None
-    line = client.stdout.readline()
-    if line.strip() != "HELD":
-        client.kill()
-        raise RuntimeError(f"hold client failed: {line!r}")
-    during = rss_kib(pid)
-    client.stdin.write("\n")
-    client.stdin.flush()
-    client.wait(120)
-    return during
+    rows.append(_row(f"bare aiohttp relay (floor), {name}", res["relay"], direct))
+    rows.append(_row(f"straight to upstream, {name}", direct, direct))
+    return rows
+
+
+def _urls(base: str, gw: Gateway, relay: Relay) -> dict[str, str]:
+    return {"direct": base + "/chat/completions", "via": gw.url, "relay": relay.url}
+
+
+def throughput(
+    up: Upstream,
+    *,
+    levels: tuple[tuple[int, int], ...],
+    paced: tuple[int, int],
+    single: int,
+    litellm_python: Path | None,
+    instr: dict[str, str],
+    workers: int | None = None,
+) -> list[Row]:
+    """Added TTFT and throughput, direct vs via the gateway.
+
+    *One at a time*: one paced stream after another (what a lone user sees).
+    *Paced*: LLM-like streams (a chunk every 10 ms) at ``paced`` = (concurrency,
+    total), below saturation. *Saturating*: the upstream streams as fast as it can,
+    so CPU is the limit and TTFT includes queueing — this measures throughput.
+    """
+    base = up.base(chunks=200)
+    paced_base = up.base(chunks=50, delay_ms=10)
+    single_base = up.base(chunks=5, delay_ms=10)
+    gws = {b: Gateway(b, workers=workers) for b in (base, paced_base, single_base)}
+    relays = {b: Relay(b) for b in gws}
+    tag = f" ({workers} workers)" if workers else ""
+    rows: list[Row] = [
+        {"section": "gateway", "case": "ready after start" + tag,
+         "value": f"{gws[base].ready_s * 1e3:.0f} ms"},
+    ]  # fmt: skip
+    proxy: LiteLLMProxy | None = None
+    try:
+        urls = _urls(single_base, gws[single_base], relays[single_base])
+        res = interleaved(urls, 1, single)
+        rows += _trio(f"one at a time, paced 10 ms/chunk{tag}", res, instr)
+        conc, total = paced
+        res = interleaved(_urls(paced_base, gws[paced_base], relays[paced_base]), conc, total)
+        rows += _trio(f"{conc} concurrent, paced 10 ms/chunk{tag}", res, instr)
+        for conc, total in levels:
+            res = interleaved(_urls(base, gws[base], relays[base]), conc, total)
+            rows += _trio(f"{conc} concurrent, saturating{tag}", res, instr)
+        rows.append(
+            {
+                "section": "gateway",
+                "case": "gateway peak RSS (throughput runs)" + tag,
+                "value": f"{hwm_kib(gws[base].proc.pid) / 1024:.1f} MiB",
+            }
+        )
+        if litellm_python is not None and workers is None:
+            proxy = LiteLLMProxy(litellm_python, base)
+            conc, total = levels[0]
+            direct = load(base + "/chat/completions", conc, total)
+            via = load(proxy.url, conc, min(total, 300), bearer=proxy.key)
+            rows.append(_row(f"LiteLLM proxy, {conc} concurrent, saturating", via, direct))
+        elif workers is None:
+            rows.append(
+                {
+                    "section": "gateway",
+                    "case": "LiteLLM proxy",
+                    "value": "not run (litellm not installed; run without --quick)",
+                }
+            )
+    finally:
+        for server in (*gws.values(), *relays.values()):
+            server.close()
+        if proxy is not None:
+            proxy.close()
+    return rows
+
+
+def instructions(up: Upstream, *, quick: bool) -> tuple[list[Row], dict[str, str]]:
+    """Gateway vs bare relay instructions per stream, each server under callgrind:
+    saturating 200-chunk streams (10 concurrent) and paced 50-chunk streams (4
+    concurrent, so every event arrives alone). Rows, and per-case labels for the
+    timed rows."""
+    why = unavailable()
+    if why is not None:
+        return [{"section": "gateway instructions", "case": "all", "value": f"n/a ({why})"}], {}
+    n = 4 if quick else 20
+    loads = {
+        "saturating, 200 chunks": (up.base(chunks=200), 10, n),
+        "paced 10 ms/chunk, 50 chunks": (up.base(chunks=50, delay_ms=10), 4, max(4, n // 2)),
+    }
+    rows: list[Row] = []
+    labels: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for case, (base, conc, total) in loads.items():
+            counts: dict[str, float] = {}
+            for name, cls in (("relay", Relay), ("gateway", Gateway)):
+                counter = ServerCounter(Path(tmp) / name / case.split(",")[0])
+                counter.out.parent.mkdir(parents=True, exist_ok=True)
+                server = cls(base, counter=counter)
+                try:
+                    load(server.url, conc, conc)  # warm-up, uncounted
+                    counter.on()
+                    load(server.url, conc, total)  # counts its own warm-up stream too
+                    counts[name] = counter.take() / (total + 1)
+                finally:
+                    server.close()
+            ratio = counts["gateway"] / counts["relay"]
+            rows.append(
+                {
+                    "section": "gateway instructions",
+                    "case": case,
+                    "relay_instr_per_stream": round(counts["relay"]),
+                    "gateway_instr_per_stream": round(counts["gateway"]),
+                    "x_relay": round(ratio, 3),
+                }
+            )
+            label = f"{counts['gateway'] / 1e6:.2f} M ({ratio:.2f}x relay)"
+            labels["saturating" if case.startswith("sat") else "paced"] = label
+    return rows, labels
 
 
 def memory_per_stream(up: Upstream, *, streams: int) -> list[Row]:
     """Hold ``streams`` slow streams open through the gateway; RSS growth per stream."""
     gw = Gateway(up.base(chunks=600, delay_ms=1000))
     try:
-        _hold(gw.url, 50, gw.proc.pid)  # warm up: imports, pools, first allocations
+        _hold(gw.url, 50)  # warm up: imports, pools, first allocations
         time.sleep(0.5)
         before = rss_kib(gw.proc.pid)
         during = _hold(gw.url, streams, gw.proc.pid)
@@ -305,3 +205,23 @@ def memory_per_stream(up: Upstream, *, streams: int) -> list[Row]:
             "rss_during_mib": round(during / 1024, 1),
         }
     ]
+
+
+def _hold(url: str, streams: int, pid: int | None = None) -> int:
+    """Hold ``streams`` open through ``url``; the RSS (KiB) of ``pid`` while they are."""
+    client = subprocess.Popen(
+        [sys.executable, str(HERE / "load.py"), "--url", url, "--hold", str(streams)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert client.stdout is not None and client.stdin is not None
+    line = client.stdout.readline()
+    if line.strip() != "HELD":
+        client.kill()
+        raise RuntimeError(f"hold client failed: {line!r}")
+    during = rss_kib(pid) if pid else 0
+    client.stdin.write("\n")
+    client.stdin.flush()
+    client.wait(120)
+    return during

@@ -1,4 +1,10 @@
-"""Library benchmarks: per-stream overhead (interleaved) and failover time to first token."""
+"""Library benchmarks: per-stream overhead at 20, 200 and 2,000 chunks, failover time to
+first token, and stream rescue — each wall-clock figure beside its instruction count.
+
+Wall clock: variants interleaved (A B C D A B C D …), medians over rounds, the spread
+as noise. Instructions: the same cases counted under callgrind (``_instr.py``),
+start-up excluded; those are the figures to compare on a loaded machine.
+"""
 
 from __future__ import annotations
 
@@ -7,46 +13,18 @@ import os
 import statistics
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
-from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-from _procs import HERE, Upstream, free_port
-from floor import bare_stream
-from prometheus_client import CollectorRegistry
+import _cases
+import _instr
+from _cases import FAILOVER, RESCUE, VARIANTS
+from _procs import HERE, Upstream
 
-from llm_router import ChatRequest
-from llm_router.builder import build_router
-from llm_router.config import BreakerConfig, RetryConfig, Timeouts
-from llm_router.layers.routing import Router
-from llm_router.observe import fan_out
-from llm_router.observe.logs import Logs, configure_logging
-from llm_router.observe.metrics import Metrics
-from llm_router.providers import OpenAIProvider
-from llm_router.types import Provider
+from llm_router.observe.logs import configure_logging
 
 Row = dict[str, Any]
-REQUEST_TEXT = "Stream a long answer, please."
-
-
-def _req() -> ChatRequest:
-    return ChatRequest(messages=[{"role": "user", "content": REQUEST_TEXT}])
-
-
-def _provider(base: str, name: str = "up", **kw: Any) -> OpenAIProvider:
-    return OpenAIProvider(
-        base_url=base, model="bench-model", name=name, require_api_key=False, **kw
-    )
-
-
-async def _drain(p: Provider) -> int:
-    n = 0
-    async with aclosing(p.stream_complete(_req())) as s:  # type: ignore[type-var]
-        async for _ in s:
-            n += 1
-    return n
+CHUNKS = (20, 200, 2000)
 
 
 class _LiteLLM:
@@ -75,78 +53,93 @@ class _LiteLLM:
         self.proc.wait(10)
 
 
-def full_stack(base: str, registry: CollectorRegistry) -> Router:
-    """Routing + breaker + retry + metrics + logs over one OpenAI-style provider."""
-    hook = fan_out(Metrics(registry, providers=["up"]), Logs())
-    return build_router({"default": [_provider(base)]}, hook=hook)
+def _streams(chunks: int, streams: int) -> int:
+    """Streams per timed round: about the same bytes per round at every size."""
+    return max(2, streams * 200 // chunks)
 
 
-def _summary(name: str, per_stream: list[float], floor: list[float], chunks: int) -> Row:
-    med = statistics.median(per_stream)
-    fmed = statistics.median(floor)
-    return {
-        "section": "library overhead",
-        "variant": name,
-        "ms_per_stream": round(med * 1e3, 3),
-        "noise_ms": f"{min(per_stream) * 1e3:.2f}-{max(per_stream) * 1e3:.2f}",
-        "us_per_chunk": round(med / chunks * 1e6, 2),
-        "overhead_us_per_chunk": round((med - fmed) / chunks * 1e6, 2),
-        "ratio_to_floor": round(med / fmed, 3),
-    }
+def count(up: Upstream, quick: bool) -> tuple[dict[str, float], str | None]:
+    """Instructions per unit of every library case (empty, with why, without valgrind)."""
+    why = _instr.unavailable()
+    if why is not None:
+        return {}, why
+    n = 3 if quick else 10
+    cases = [(f"{v}@{c}", 2, max(1, n * 200 // c)) for c in CHUNKS for v in VARIANTS]
+    cases += [(f"failover:{s}", 2, n) for s in (*FAILOVER, "fallback alone")]
+    cases += [(f"rescue:{s}", 2, n) for s in (*RESCUE.values(), "fallback alone")]
+    return _instr.count_cases(up.port, cases), None
+
+
+def _instr_cols(
+    instr: dict[str, float], key: str, base: str | None, why: str | None, col: str = "instr_x_floor"
+) -> Row:
+    """The instruction count of ``key`` and its ratio to ``base``'s as column ``col``."""
+    if key not in instr:
+        return {"instr": f"n/a ({why})" if why else "n/a"}
+    row: Row = {"instr": round(instr[key])}
+    if base is not None and base in instr:
+        row[col] = round(instr[key] / instr[base], 3)
+    return row
 
 
 async def library_overhead(
-    up: Upstream, *, streams: int, rounds: int, litellm_python: Path | None, chunks: int = 200
+    up: Upstream,
+    *,
+    streams: int,
+    rounds: int,
+    litellm_python: Path | None,
+    instr: dict[str, float],
+    why: str | None,
 ) -> list[Row]:
-    """Floor vs OpenAIProvider vs full stack (vs LiteLLM), interleaved A B C D A B C D …"""
-    base = up.base(chunks=chunks)
-    url = base + "/chat/completions"
-    devnull = open(os.devnull, "w")  # noqa: SIM115, ASYNC230 - once, before timing
-    configure_logging(json=True, level="info", stream=devnull)
-    registry = CollectorRegistry()
-    session = aiohttp.ClientSession()
-    provider = _provider(base)
-    router = full_stack(base, registry)
+    """Floor vs OpenAIProvider vs full stack (vs LiteLLM at 200), per chunk count."""
+    configure_logging(json=True, level="info", stream=open(os.devnull, "w"))  # noqa: SIM115, ASYNC230
     lite = _LiteLLM(litellm_python) if litellm_python else None
-
-    async def many(fn: Callable[[], Awaitable[int]]) -> float:
-        t = time.perf_counter()
-        for _ in range(streams):
-            got = await fn()
-            assert got >= chunks, got
-        return (time.perf_counter() - t) / streams
-
-    variants: dict[str, Callable[[], Awaitable[float]]] = {
-        "bare aiohttp (floor)": lambda: many(lambda: bare_stream(session, url)),
-        "OpenAIProvider": lambda: many(lambda: _drain(provider)),
-        "full stack": lambda: many(lambda: _drain(router)),
-    }
-    times: dict[str, list[float]] = {k: [] for k in variants}
-    if lite is not None:
-        times["LiteLLM Router"] = []
+    rows: list[Row] = []
     try:
-        for fn in variants.values():  # warm up pools, JIT-less caches, imports
-            await fn()
-        if lite is not None:
-            lite.run(base, 3)
-        for _ in range(rounds):
-            for name, fn in variants.items():
-                times[name].append(await fn())
-            if lite is not None:
-                times["LiteLLM Router"].append(lite.run(base, streams) / streams)
+        for chunks in CHUNKS:
+            n = _streams(chunks, streams)
+            cases = {v: _cases.make(f"{v}@{chunks}", up.port) for v in VARIANTS}
+            times: dict[str, list[float]] = {v: [] for v in cases}
+            use_lite = lite is not None and chunks == 200
+            if use_lite:
+                times["LiteLLM"] = []
+            for case in cases.values():  # warm up pools, caches, imports
+                await case.run()
+            for _ in range(rounds):
+                for v, case in cases.items():
+                    t = time.perf_counter()
+                    for _ in range(n):
+                        assert await case.run() >= chunks
+                    times[v].append((time.perf_counter() - t) / n)
+                if use_lite:
+                    assert lite is not None
+                    times["LiteLLM"].append(lite.run(_cases.scenario_base(up.port), n) / n)
+            for case in cases.values():
+                await case.close()
+            floor = statistics.median(times["floor"])
+            for v, ts in times.items():
+                med = statistics.median(ts)
+                label = VARIANTS.get(v) or f"LiteLLM Router {lite.version if lite else ''}"
+                rows.append(
+                    {
+                        "section": "library overhead",
+                        "chunks": chunks,
+                        "variant": label,
+                        "ms_per_stream": round(med * 1e3, 3),
+                        "noise_ms": f"{min(ts) * 1e3:.2f}-{max(ts) * 1e3:.2f}",
+                        "overhead_us_per_chunk": round((med - floor) / chunks * 1e6, 2),
+                        "time_x_floor": round(med / floor, 3),
+                        **_instr_cols(instr, f"{v}@{chunks}", f"floor@{chunks}", why),
+                    }
+                )
     finally:
-        await session.close()
-        await router.aclose()
         if lite is not None:
             lite.close()
-    floor = times["bare aiohttp (floor)"]
-    rows = [_summary(k, v, floor, chunks) for k, v in times.items()]
-    if lite is not None:
-        rows[-1]["variant"] = f"LiteLLM Router {lite.version}"
-    else:
+    if lite is None:
         rows.append(
             {
                 "section": "library overhead",
+                "chunks": 200,
                 "variant": "LiteLLM Router",
                 "ms_per_stream": "not run (litellm not installed; run without --quick)",
             }
@@ -154,64 +147,59 @@ async def library_overhead(
     return rows
 
 
-async def _ttft(p: Provider) -> float:
-    t = time.perf_counter()
-    async with aclosing(p.stream_complete(_req())) as s:  # type: ignore[type-var]
-        async for _ in s:
-            first = time.perf_counter() - t
-            break
-    return first
+async def _median(name: str, up: Upstream, runs: int) -> float:
+    case = _cases.make(name, up.port)
+    try:
+        if case.prepare is not None:
+            await case.prepare()
+        await case.run()
+        return statistics.median([await case.run() for _ in range(runs)])
+    finally:
+        await case.close()
 
 
-async def failover(up: Upstream, *, runs: int) -> list[Row]:
+async def failover(
+    up: Upstream, *, runs: int, instr: dict[str, float], why: str | None
+) -> list[Row]:
     """Time to first token through the fallback when the primary fails in each way."""
-    fallback_base = up.base(chunks=20)
-    first_token = 0.2
-    scenarios: dict[str, str] = {
-        "primary refuses connections": f"http://127.0.0.1:{free_port()}/v1",
-        "primary answers 500": up.base(fault="500"),
-        "primary answers 429 + Retry-After: 0": up.base(fault="429-0"),
-        f"primary stalls (first_token {first_token}s)": up.base(fault="stall"),
-        "primary behind an open breaker": up.base(fault="500"),
-    }
+    alone = await _median("failover:fallback alone", up, runs)
     rows: list[Row] = []
-    fb_alone = _provider(fallback_base, name="fallback")
-    for label, primary_base in scenarios.items():
-        primary = _provider(
-            primary_base, name="primary", timeouts=Timeouts(first_token=first_token)
-        )
-        router = build_router(
-            {"default": [primary, _provider(fallback_base, name="fallback")]},
-            retry=RetryConfig(attempts=2, initial=0.01, max_wait=0.05),
-            breaker=BreakerConfig(fail_max=1 if "breaker" in label else 10**6, reset_timeout=3600),
-        )
-        if "breaker" in label:
-            await _ttft(router)  # one 500 opens the primary's breaker (fail_max 1)
-            assert _state(router, "primary") == "open"
-        via, alone = [], []
-        for _ in range(runs):
-            via.append(await _ttft(router))
-            alone.append(await _ttft(fb_alone))
-        await router.aclose()
-        v, a = statistics.median(via), statistics.median(alone)
+    for label in FAILOVER:
+        via = await _median(f"failover:{label}", up, runs)
         rows.append(
             {
                 "section": "failover",
                 "scenario": label,
-                "ttft_via_fallback_ms": round(v * 1e3, 2),
-                "fallback_alone_ms": round(a * 1e3, 2),
-                "added_ms": round((v - a) * 1e3, 2),
+                "ttft_via_fallback_ms": round(via * 1e3, 2),
+                "fallback_alone_ms": round(alone * 1e3, 2),
+                "added_ms": round((via - alone) * 1e3, 2),
+                **_instr_cols(
+                    instr, f"failover:{label}", "failover:fallback alone", why, "instr_x_alone"
+                ),
             }
         )
     return rows
 
 
-def _state(router: Router, deployment: str) -> str:
-    for route in router.routes.values():
-        for cand in route.candidates:
-            if cand.deployment == deployment and cand.breaker is not None:
-                return str(cand.breaker.state)
-    return "none"
+async def rescue(up: Upstream, *, runs: int, instr: dict[str, float], why: str | None) -> list[Row]:
+    """A stream cut after 50 chunks: the time from the cut to the first rescued chunk,
+    against the fallback's own time to first token (target: less than that + 5 ms)."""
+    alone = await _median("rescue:fallback alone", up, runs)
+    rows: list[Row] = []
+    for label, strategy in RESCUE.items():
+        gap = await _median(f"rescue:{strategy}", up, runs)
+        rows.append(
+            {
+                "section": "stream rescue",
+                "scenario": f"cut after {_cases.RESCUE_CUT_AT} chunks, {label}",
+                "cut_to_rescued_chunk_ms": round(gap * 1e3, 2),
+                "fallback_ttft_ms": round(alone * 1e3, 2),
+                "added_ms": round((gap - alone) * 1e3, 2),
+                "target_met": (gap - alone) * 1e3 < 5,
+                **_instr_cols(instr, f"rescue:{strategy}", None, why),
+            }
+        )
+    return rows
 
 
-__all__ = ["failover", "full_stack", "library_overhead"]
+__all__ = ["count", "failover", "library_overhead", "rescue"]

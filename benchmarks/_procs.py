@@ -1,12 +1,9 @@
-"""Process helpers for the benchmarks: start the upstream, pin to cores, read RSS."""
+"""Process helpers for the benchmarks: start the upstream, read RSS, find a free port."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -14,19 +11,12 @@ ROOT = HERE.parent
 LITELLM_VENV = HERE / ".venv-litellm"
 
 
-def pinned(cmd: Sequence[str], core: int | None) -> list[str]:
-    """``cmd`` prefixed with ``taskset -c core`` when that is possible here."""
-    if core is None or shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
-        return list(cmd)
-    return ["taskset", "-c", str(core), *cmd]
-
-
 class Upstream:
     """The loopback upstream in its own process (``benchmarks/upstream.py``)."""
 
-    def __init__(self, core: int | None = None) -> None:
+    def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            pinned([sys.executable, str(HERE / "upstream.py"), "--port", "0"], core),
+            [sys.executable, str(HERE / "upstream.py"), "--port", "0"],
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -5,7 +5,9 @@
     .venv/bin/python benchmarks/run.py --quick    # smoke run, under a minute
 
 Timings are medians of interleaved rounds (A B C A B C …) with the spread (min-max)
-as the machine-noise figure; compare ratios, not absolute times.
+as the machine-noise figure; compare ratios, not absolute times. Beside them,
+instruction counts under callgrind (start-up excluded; ``_instr.py``), which a loaded
+machine barely moves: the figures to compare between runs.
 """
 
 from __future__ import annotations
@@ -96,19 +98,35 @@ def main(argv: list[str] | None = None) -> int:
     if not a.no_litellm:
         py = HERE / ".venv-litellm" / "bin" / "python"
         lite = (py if py.exists() else None) if quick else ensure_litellm()
-    up = Upstream(core=0)
+    up = Upstream()
     rows: list[Row] = []
     try:
         rows += ceiling(up, quick)
+        instr, why = _lib.count(up, quick)
         rows += asyncio.run(
             _lib.library_overhead(
-                up, streams=10 if quick else 50, rounds=3 if quick else 9, litellm_python=lite
+                up,
+                streams=10 if quick else 50,
+                rounds=3 if quick else 9,
+                litellm_python=lite,
+                instr=instr,
+                why=why,
             )
         )
-        rows += asyncio.run(_lib.failover(up, runs=3 if quick else 20))
+        runs = 3 if quick else 20
+        rows += asyncio.run(_lib.failover(up, runs=runs, instr=instr, why=why))
+        rows += asyncio.run(_lib.rescue(up, runs=runs, instr=instr, why=why))
+        gw_rows, gw_instr = _gateway.instructions(up, quick=quick)
         levels = ((100, 200),) if quick else ((100, 2000), (1000, 4000))
-        paced = (100, 300) if quick else (100, 1500)
-        rows += _gateway.throughput(up, levels=levels, paced=paced, litellm_python=lite)
+        rows += _gateway.throughput(
+            up,
+            levels=levels,
+            paced=(100, 300) if quick else (100, 1500),
+            single=30 if quick else 150,
+            litellm_python=lite,
+            instr=gw_instr,
+        )
+        rows += gw_rows
         rows += _gateway.memory_per_stream(up, streams=300 if quick else 5000)
         rows += detection(quick)
         rows += breaker(quick)

@@ -6,7 +6,9 @@ reader, LiteLLM) can use it through its base URL::
     http://127.0.0.1:PORT/s/{chunks}/{size}/{first_ms}/{delay_ms}/{fault}/v1/chat/completions
 
 ``fault`` is ``ok``, ``500``, ``429`` (with ``Retry-After: 0``... the value after a
-dash, e.g. ``429-1`` for one second), or ``stall`` (headers sent, then nothing). The
+dash, e.g. ``429-1`` for one second), ``stall`` (headers sent, then nothing),
+``cut-K`` (the connection is cut after K text deltas) or ``flaky-K`` (every other
+request to that URL is cut after K text deltas, starting with the first). The
 text of consecutive deltas varies (LiteLLM aborts streams repeating one chunk 100 times).
 Run ``python benchmarks/upstream.py --port 0`` — it prints ``PORT <n>`` when ready.
 """
@@ -18,6 +20,7 @@ import asyncio
 import json
 import sys
 import time
+from collections import Counter
 from functools import lru_cache
 
 from aiohttp import web
@@ -80,6 +83,20 @@ def stream_events(chunks: int, size: int) -> tuple[bytes, ...]:
     return tuple(out)
 
 
+_SEEN: Counter[str] = Counter()
+
+
+def _cut_after(fault: str, path: str) -> int | None:
+    """After how many text deltas this request's connection is cut (None: never)."""
+    kind, _, k = fault.partition("-")
+    if kind == "cut":
+        return int(k)
+    if kind == "flaky":
+        _SEEN[path] += 1
+        return int(k) if _SEEN[path] % 2 == 1 else None
+    return None
+
+
 async def handle(request: web.Request) -> web.StreamResponse:
     """Serve one scenario."""
     m = request.match_info
@@ -104,8 +121,13 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if first_ms:
         await asyncio.sleep(first_ms / 1000)
     delay = delay_ms / 1000
+    cut = _cut_after(fault, request.path)
     try:
-        for event in stream_events(chunks, size):
+        for i, event in enumerate(stream_events(chunks, size)):
+            if cut is not None and i > cut:  # the preamble, then ``cut`` deltas
+                assert request.transport is not None
+                request.transport.close()
+                return resp
             await resp.write(event)
             if delay:
                 await asyncio.sleep(delay)

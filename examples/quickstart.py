@@ -9,6 +9,7 @@ import asyncio
 from prometheus_client import CollectorRegistry
 
 from llm_router import ChatRequest, Metrics, build_router, complete, errors
+from llm_router.config import RescueConfig
 from llm_router.providers import Fault, Script, ScriptedProvider
 
 
@@ -45,13 +46,28 @@ async def main() -> None:
     )
     print(f"fallbacks recorded: {fallbacks}")
 
-    # A failure after the first chunk is never hidden: StreamInterrupted carries
-    # the partial answer.
+    # A stream cut after its first words is rescued: the router replays it, checks that
+    # the replay reproduces what the caller already has, and passes on only the rest.
+    cut_once = ScriptedProvider(
+        name="cut",
+        scripts=[
+            Script(text="one two three four", fault=Fault("server_error", 2)),
+            Script(text="one two three four"),
+        ],
+    )
+    async with build_router({"default": [cut_once]}) as rescuing:
+        pieces = [chunk.text async for chunk in rescuing.stream_complete(request)]
+    print(f"rescued: {''.join(pieces)!r}")
+
+    # With rescue off (or when no rescue works), a failure after the first chunk is
+    # never hidden: StreamInterrupted carries the partial answer.
     cut = ScriptedProvider(
         name="cut", scripts=[Script(text="one two three four", fault=Fault("server_error", 2))]
     )
     try:
-        await complete(build_router({"default": [cut]}), request)
+        async with build_router({"default": [cut]}, rescue=RescueConfig.off()) as plain:
+            async for _ in plain.stream_complete(request):
+                pass
     except errors.StreamInterrupted as exc:
         print(f"interrupted: partial={exc.partial.text!r} cause={type(exc.cause).__name__}")
     await router.aclose()

@@ -9,7 +9,7 @@ See ``docs/DESIGN.md`` for the map.
 
 from llm_router import errors
 from llm_router.accumulate import complete
-from llm_router.builder import RouteEntry, build_router, stack
+from llm_router.builder import RouteEntry, build_router, resilient, stack
 from llm_router.config import BreakerConfig, RetryConfig, Timeouts
 from llm_router.layers.breaker import CircuitBreaker
 from llm_router.layers.bulkhead import Bulkhead
@@ -18,6 +18,7 @@ from llm_router.layers.routing import Router
 from llm_router.observe.logs import Logs, configure_logging
 from llm_router.observe.metrics import Metrics, start_metrics_server
 from llm_router.policy import load_policy, load_router
+from llm_router.providers.adapters import provider
 from llm_router.tasks import detect_task
 from llm_router.types import ChatRequest, Completion, Message, Provider, StreamChunk, Usage
 
@@ -45,6 +46,8 @@ __all__ = [
     "errors",
     "load_policy",
     "load_router",
+    "provider",
+    "resilient",
     "stack",
     "start_metrics_server",
 ]

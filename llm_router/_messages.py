@@ -1,5 +1,5 @@
-"""Request value types: :class:`Message` and :class:`ChatRequest` (re-exported by
-:mod:`llm_router.types`, their public home).
+"""Request value types: :class:`Message`, :class:`ChatRequest` and the task names
+(re-exported by :mod:`llm_router.types`, their public home).
 
 Both are frozen, slotted dataclasses; their mutable inputs (content parts, tools,
 metadata, extras) are copied into read-only mappings at construction, so a request
@@ -12,7 +12,35 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
+
+TaskName: TypeAlias = Literal[
+    "code",
+    "reasoning",
+    "summarization",
+    "translation",
+    "extraction",
+    "creative",
+    "chat",
+    "tool_use",
+    "vision",
+    "long_context",
+]
+"""Every task the detector can return (docs/DESIGN.md §4.2), and the only values
+``ChatRequest.task`` accepts."""
+
+TASK_NAMES: tuple[TaskName, ...] = (
+    "code",
+    "reasoning",
+    "summarization",
+    "translation",
+    "extraction",
+    "creative",
+    "chat",
+    "tool_use",
+    "vision",
+    "long_context",
+)
 
 ContentPart: TypeAlias = Mapping[str, Any]
 """One part of a multi-part message, in OpenAI's shape (``{"type": "text", ...}``)."""
@@ -87,9 +115,10 @@ class ChatRequest:
     """A chat request, independent of any provider.
 
     ``messages`` accepts :class:`Message` objects or OpenAI-style dicts. ``task`` is
-    an explicit task hint that bypasses detection; ``deadline_s`` overrides the
-    policy's request-wide deadline (retries and failovers share it); ``extra``
-    carries provider-specific options passed through to the upstream body.
+    an explicit task hint that bypasses detection (one of ``TASK_NAMES``, else a
+    ``ValueError``); ``deadline_s`` overrides the policy's request-wide deadline
+    (retries and failovers share it); ``extra`` carries provider-specific options
+    passed through to the upstream body.
     ``deadline_at`` is set by the router: the absolute time (on the layers' clock)
     by which the stream must have committed; retries never wait past it.
     """
@@ -132,6 +161,9 @@ class ChatRequest:
             raise ValueError("messages must not be empty")
         if deadline_s is not None and deadline_s <= 0:
             raise ValueError("deadline_s must be positive")
+        if task is not None and task not in TASK_NAMES:
+            shown = task if isinstance(task, str) and len(task) <= 64 else "…"
+            raise ValueError(f"unknown task {shown!r}; use one of {', '.join(TASK_NAMES)}")
         put = object.__setattr__
         put(
             self,

@@ -99,7 +99,7 @@ class Capabilities:
 
 CAPABILITY_NAMES: tuple[Capability, ...] = get_args(Capability)
 """Every capability, in declaration order."""
-assert CAPABILITY_NAMES == tuple(f.name for f in fields(Capabilities)), "keep them in step"
+assert tuple(f.name for f in fields(Capabilities)) == CAPABILITY_NAMES, "keep them in step"
 
 
 @dataclass(frozen=True, slots=True)

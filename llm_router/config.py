@@ -59,20 +59,51 @@ class RetryConfig:
             raise ConfigurationError("retry.max_retry_after must be >= 0")
 
 
+DEFAULT_MAX_RESET_TIMEOUT = 30.0
+"""The open period's cap when ``BreakerConfig.max_reset_timeout`` is not given."""
+
+
 @dataclass(frozen=True, slots=True)
 class BreakerConfig:
     """Circuit breaker knobs (docs/DESIGN.md §4.1): ``fail_max`` consecutive failures open it;
-    after ``reset_timeout`` seconds one trial stream is admitted; ``success_threshold``
-    successes close it."""
+    once its open period has passed, one trial stream (one attempt) is admitted;
+    ``success_threshold`` successes close it.
+
+    The open period is adaptive: ``reset_timeout`` seconds the first time, doubled after
+    each failed trial up to :attr:`cap` (``max_reset_timeout``; by default 30 s, or
+    ``reset_timeout`` if longer), back to ``reset_timeout`` once closed; each period is
+    stretched by a random ``0..jitter`` fraction (so replicas and deployments do not
+    probe in step). A ``Retry-After`` on the failure that opens it (a 429) is honoured:
+    the period is at least that long (up to the cap). The defaults bring a provider that
+    blipped back within about a second, and probe one that stays down about twice a
+    minute.
+    """
 
     fail_max: int = 5
-    reset_timeout: float = 30.0
+    reset_timeout: float = 1.0
     success_threshold: int = 1
+    max_reset_timeout: float | None = None
+    jitter: float = 0.2
 
     def __post_init__(self) -> None:
         if self.fail_max < 1 or self.success_threshold < 1:
             raise ConfigurationError("breaker.fail_max and success_threshold must be >= 1")
         _positive("breaker", reset_timeout=self.reset_timeout)
+        if self.max_reset_timeout is not None and self.max_reset_timeout < self.reset_timeout:
+            raise ConfigurationError(
+                f"breaker.max_reset_timeout ({self.max_reset_timeout!r}) must be >= "
+                f"reset_timeout ({self.reset_timeout!r})"
+            )
+        if not 0 <= self.jitter <= 1:
+            raise ConfigurationError(f"breaker.jitter must be in [0, 1], got {self.jitter!r}")
+
+    @property
+    def cap(self) -> float:
+        """The longest open period before jitter: ``max_reset_timeout``, by default
+        30 s or ``reset_timeout`` if that is longer."""
+        if self.max_reset_timeout is not None:
+            return self.max_reset_timeout
+        return max(DEFAULT_MAX_RESET_TIMEOUT, self.reset_timeout)
 
 
 RescueStrategy: TypeAlias = Literal["continue", "replay"]

@@ -2,7 +2,8 @@
 
 All of them are frozen, slotted dataclasses: a request or a chunk handed to a layer
 can never be changed behind its back, and they are cheap to create on the hot path.
-The request types (:class:`Message`, :class:`ChatRequest`, ``ContentPart``) live in
+The request types (:class:`Message`, :class:`ChatRequest`, ``ContentPart``, the task
+names ``TaskName``/``TASK_NAMES``) live in
 :mod:`llm_router._messages` and are re-exported here, their public home; this module
 holds the streamed side (chunks, usage, completions), the aliases and the
 :class:`Provider` protocol.
@@ -15,39 +16,15 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias, cast, runtime_checkable
 
 from llm_router._chunk import _OpenChunk
+from llm_router._messages import TASK_NAMES as TASK_NAMES
 from llm_router._messages import ChatRequest as ChatRequest
 from llm_router._messages import ContentPart as ContentPart
 from llm_router._messages import Message as Message
+from llm_router._messages import TaskName as TaskName
 
 FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filter"]
 """Normalised finish reasons; the provider's own value travels as ``raw_finish_reason``."""
 
-TaskName: TypeAlias = Literal[
-    "code",
-    "reasoning",
-    "summarization",
-    "translation",
-    "extraction",
-    "creative",
-    "chat",
-    "tool_use",
-    "vision",
-    "long_context",
-]
-"""Every task the detector can return (docs/DESIGN.md §4.2)."""
-
-TASK_NAMES: tuple[TaskName, ...] = (
-    "code",
-    "reasoning",
-    "summarization",
-    "translation",
-    "extraction",
-    "creative",
-    "chat",
-    "tool_use",
-    "vision",
-    "long_context",
-)
 
 Clock: TypeAlias = Callable[[], float]
 """A monotonic clock in seconds (``time.monotonic`` unless a test injects one)."""

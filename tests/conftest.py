@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
+
+from llm_router.observe import default_hook, set_default_hook
 
 
 class FakeClock:
@@ -30,3 +33,12 @@ class FakeClock:
 def clock() -> FakeClock:
     """A fresh fake clock."""
     return FakeClock()
+
+
+@pytest.fixture(autouse=True)
+def _restore_default_hook() -> Iterator[None]:
+    """``configure_logging()`` installs a default log hook for routers built later; a
+    test that calls it must not leave it to the next ones."""
+    before = default_hook()
+    yield
+    set_default_hook(before)

@@ -5,6 +5,7 @@ and the ones below, never above, and sibling packages of one layer never import 
 other (providers and layers meet only in the builder):
 
     foundation ← observe, wire, tasks ← providers, layers ← builder ← policy ← gateway ← cli
+    ← testing
 
 Every import counts, including lazy ones inside functions and ``TYPE_CHECKING`` ones.
 """
@@ -24,6 +25,7 @@ FOUNDATION = (
     "_chunk",
     "_messages",
     "accumulate",
+    "capabilities",
     "config",
     "errors",
     "redact",
@@ -37,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("policy",),
     ("gateway",),
     ("cli",),
+    ("testing",),
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 

@@ -29,6 +29,9 @@ PUBLIC = [
     "load_policy",
     "load_router",
     "stack",
+    # one provider made resilient without routing; any async generator as a provider
+    "resilient",
+    "provider",
     # task detection
     "detect_task",
     # logs and metrics

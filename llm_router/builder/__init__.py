@@ -31,14 +31,21 @@ import random
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 
-from llm_router.builder._assembly import Assembly, Deployment, Layers, RouteEntry
+from llm_router.builder._assembly import (
+    Assembly,
+    Deployment,
+    Layers,
+    RouteEntry,
+    capabilities_of,
+)
+from llm_router.builder._resilient import resilient
 from llm_router.builder._stack import candidate, deploy, stack
 from llm_router.config import BreakerConfig, RescueConfig, RetryConfig
 from llm_router.errors import ConfigurationError
 from llm_router.layers.breaker import SharedBreakerState
 from llm_router.layers.bulkhead import Slots
 from llm_router.layers.routing import Candidate, Detector, Route, Router
-from llm_router.observe import Hook
+from llm_router.observe import Hook, default_hook
 from llm_router.types import Clock, Provider, Sleep
 
 _RETRY = RetryConfig()
@@ -85,8 +92,22 @@ def assemble(
     (by name, from a previous assembly): they are used as they are, breaker state and
     bulkhead slots included. The assembly closes ``shared`` only if ``owns_shared``.
     ``hook`` receives every layer's events (:mod:`llm_router.observe`; several hooks
-    combine with :func:`~llm_router.observe.fan_out`).
+    combine with :func:`~llm_router.observe.fan_out`); ``None`` takes
+    :func:`~llm_router.observe.default_hook` (``Logs`` once
+    :func:`~llm_router.configure_logging` was called).
     """
+    if not isinstance(routes, Mapping):
+        hint = (
+            "; build a policy's router with llm_router.load_router(path) or "
+            "llm_router.policy.assemble_policy(policy)"
+            if type(routes).__name__ == "Policy"
+            else ""
+        )
+        raise TypeError(
+            "build_router() takes routes as {route name: [providers]}, "
+            f"got {type(routes).__name__}{hint}"
+        )
+    hook = default_hook() if hook is None else hook
     pools = {
         name: value if isinstance(value, Slots) else Slots(value)
         for name, value in (bulkheads or {}).items()
@@ -111,7 +132,7 @@ def assemble(
             raise ConfigurationError(
                 f"deployment {name!r} names two different providers, models or layer settings"
             )
-        return dep.candidate(spec.context_window, spec.weight, spec.prefill)
+        return dep.candidate(spec.context_window, spec.weight, spec.prefill, spec.capabilities)
 
     singles = {_entry(e).deployment_name: place(e) for e in direct}
     table: dict[str, Route] = {}
@@ -188,7 +209,16 @@ def build_router(
 
 
 def _entry(entry: RouteEntry | Provider) -> RouteEntry:
-    return entry if isinstance(entry, RouteEntry) else RouteEntry(entry)
+    if isinstance(entry, RouteEntry):
+        return entry
+    if not callable(getattr(entry, "stream_complete", None)) or not isinstance(
+        getattr(entry, "name", None), str
+    ):
+        raise TypeError(
+            f"a route entry must be a provider (a name and stream_complete) or a "
+            f"RouteEntry, got {type(entry).__name__}"
+        )
+    return RouteEntry(entry)
 
 
 __all__ = [
@@ -199,5 +229,7 @@ __all__ = [
     "assemble",
     "build_router",
     "candidate",
+    "capabilities_of",
+    "resilient",
     "stack",
 ]

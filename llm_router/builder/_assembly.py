@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from llm_router.capabilities import Capabilities
 from llm_router.config import BreakerConfig, RetryConfig
 from llm_router.layers.breaker import CircuitBreaker, SharedBreakerState
 from llm_router.layers.bulkhead import Bulkhead, Slots
@@ -45,6 +46,10 @@ class RouteEntry:
     prefill: bool | None = None
     """Whether the deployment continues a final assistant message (stream rescue);
     ``None``: the provider's own ``prefill`` attribute, else ``False``."""
+    capabilities: Capabilities | None = None
+    """What the deployment can serve (docs/DESIGN.md §4.6); ``None``: the provider's
+    own ``capabilities`` (its type's defaults). ``context_window`` and ``prefill``,
+    when given, override the values of the same name."""
 
     @property
     def deployment_name(self) -> str:
@@ -70,21 +75,43 @@ class Deployment:
     bulkhead: Bulkhead | None
 
     def candidate(
-        self, context_window: int | None = None, weight: float = 1.0, prefill: bool | None = None
+        self,
+        context_window: int | None = None,
+        weight: float = 1.0,
+        prefill: bool | None = None,
+        capabilities: Capabilities | None = None,
     ) -> Candidate:
-        """This deployment as a route :class:`~llm_router.layers.routing.Candidate`."""
-        if prefill is None:
-            prefill = getattr(self.provider, "prefill", False) is True
+        """This deployment as a route :class:`~llm_router.layers.routing.Candidate`:
+        ``capabilities`` (default: :func:`capabilities_of` the provider) with
+        ``context_window`` and ``prefill`` applied when given, and the provider's
+        ``unsupported`` check as the candidate's ``screen``."""
+        caps = capabilities or capabilities_of(self.provider)
+        if context_window is not None:
+            caps = caps.replace(context_window=context_window)
+        if prefill is not None:
+            caps = caps.replace(prefill=prefill)
+        screen = getattr(self.provider, "unsupported", None)
         return Candidate(
             self.stacked,
             self.name,
             self.model,
-            context_window,
-            weight,
-            self.breaker,
-            self.bulkhead,
-            prefill,
+            weight=weight,
+            breaker=self.breaker,
+            bulkhead=self.bulkhead,
+            capabilities=caps,
+            screen=screen if callable(screen) else None,
         )
+
+
+def capabilities_of(provider: Provider) -> Capabilities:
+    """A bare provider's capabilities: its ``capabilities`` attribute (the HTTP
+    providers' type defaults), else everything allowed; a boolean ``prefill``
+    attribute (``ScriptedProvider``, ``OpenAIProvider(prefill=…)``) sets ``prefill``."""
+    caps = getattr(provider, "capabilities", None)
+    if not isinstance(caps, Capabilities):
+        caps = Capabilities()
+    prefill = getattr(provider, "prefill", None)
+    return caps.replace(prefill=prefill) if isinstance(prefill, bool) else caps
 
 
 @dataclass(eq=False)

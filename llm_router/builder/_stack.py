@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 from llm_router.builder._assembly import Deployment, Layers, RouteEntry
+from llm_router.capabilities import Capabilities
 from llm_router.config import BreakerConfig, RetryConfig
 from llm_router.layers.breaker import CircuitBreaker, SharedBreakerState
 from llm_router.layers.bulkhead import Bulkhead, Slots
@@ -67,7 +68,13 @@ def deploy(
     breaker: CircuitBreaker | None = None
     if layers.breaker is not None:
         stacked = breaker = CircuitBreaker(
-            stacked, layers.breaker, deployment=name, shared=shared, hook=hook, clock=clock
+            stacked,
+            layers.breaker,
+            deployment=name,
+            shared=shared,
+            hook=hook,
+            clock=clock,
+            rng=rng,
         )
     bulkhead: Bulkhead | None = None
     if layers.slots is not None:
@@ -90,13 +97,15 @@ def candidate(
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
     rng: Callable[[], float] = random.random,
+    capabilities: Capabilities | None = None,
 ) -> Candidate:
     """A route :class:`Candidate` for one deployment of a bare ``provider``: stacked
-    with :func:`stack`, its breaker and bulkhead attached for the router to read.
+    with :func:`stack`, its breaker and bulkhead attached for the router to read, with
+    ``capabilities`` (default: the provider's own, docs/DESIGN.md §4.6).
     ``deployment`` defaults as in :attr:`RouteEntry.deployment_name`. Build one per
     deployment and reuse it (or its ``provider`` and ``breaker``) in every route that
     names it."""
     name = RouteEntry(provider, model, deployment=deployment).deployment_name
     layers = Layers(retry, breaker, slots)
     built = deploy(name, provider, model, layers, shared, hook, clock, sleep, rng)
-    return built.candidate(context_window, weight)
+    return built.candidate(context_window, weight, capabilities=capabilities)

@@ -1,9 +1,10 @@
-"""``llm-router chat``: stream one answer through a policy's router to the terminal.
+"""``llm-router chat``: stream answers through a policy's router to the terminal.
 
-The answer goes to stdout as it streams; retries and fallbacks are narrated on
-stderr as they happen, and a final stats line (provider, model, task, route, time
-to first token, tokens/s, fallbacks) follows on stderr, so ``> answer.txt`` keeps
-only the answer.
+With a PROMPT (or a prompt piped on stdin) it answers once: the answer goes to stdout
+as it streams; retries and fallbacks are narrated on stderr as they happen, and a
+final stats line (provider, model, task, route, time to first token, tokens/s,
+fallbacks) follows on stderr, so ``> answer.txt`` keeps only the answer. Without a
+PROMPT on a terminal it is a conversation (:mod:`._chat_repl`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from llm_router._aio import closing
+from llm_router.cli._chat_repl import Session, run_session
 from llm_router.cli.explain_cmd import make_request
 from llm_router.errors import LLMRouterError
+from llm_router.layers.routing import Router
 from llm_router.observe import Event, FellBack, Retried, StreamEnded, StreamRecord
 from llm_router.observe.logs import configure_logging
 from llm_router.policy.build import assemble_policy
@@ -24,7 +28,12 @@ from llm_router.policy.paths import demo_policy_path
 from llm_router.policy.validate import load_policy
 
 _EPILOG = """\
+Without PROMPT on a terminal, chat is a conversation: each message is sent with the
+ones before it; Ctrl-C cancels the answer being streamed (not the session), Ctrl-D or
+/exit ends it, /reset forgets the conversation.
+
 examples:
+  llm-router chat
   llm-router chat "Write a haiku about retries"
   llm-router chat --model code "Why does this loop never end?"
   llm-router chat --policy policies/openai-anthropic.yaml --task summarization "..."
@@ -46,7 +55,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--system", metavar="TEXT", help="a system message")
     p.add_argument("--task", metavar="TASK", help="explicit task hint (skips detection)")
     p.add_argument("--model", metavar="MODEL", help="route, task or provider name, or 'auto'")
-    p.add_argument("prompt", metavar="PROMPT", help="the user message")
+    p.add_argument(
+        "prompt",
+        metavar="PROMPT",
+        nargs="?",
+        help="the user message (default: a conversation on a terminal, else stdin)",
+    )
     p.set_defaults(func=run)
 
 
@@ -117,7 +131,30 @@ async def _chat(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _router(args: argparse.Namespace, hook: ChatHook) -> tuple[Router, str]:
+    policy = load_policy(args.policy or demo_policy_path())
+    return assemble_policy(policy, hook=hook).router, Path(policy.file).name
+
+
+def _conversation(args: argparse.Namespace) -> int:
+    """The interactive session: one event loop and one router for every turn."""
+    hook = ChatHook()
+    with asyncio.Runner() as runner:
+        router, name = runner.run(_router(args, hook))
+        try:
+            return run_session(runner, Session(router, hook, args), stats_line, name)
+        finally:
+            runner.run(router.aclose())
+
+
 def run(args: argparse.Namespace) -> int:
-    """Stream the answer; errors propagate to ``llm-router``'s one-line handler."""
+    """Answer once, or hold a conversation (see the module doc); errors of a one-shot
+    answer propagate to ``llm-router``'s one-line handler."""
     configure_logging(json=False, level="warning")
+    if args.prompt is None:
+        if sys.stdin.isatty():
+            return _conversation(args)
+        args.prompt = sys.stdin.read().strip()
+        if not args.prompt:
+            raise ValueError("no prompt: give PROMPT, pipe one on stdin, or run on a terminal")
     return asyncio.run(_chat(args))

@@ -35,10 +35,23 @@ METRICS = (
 )
 
 
+_EPILOG = """\
+examples:
+  llm-router demo                  # the narrated tour, then exit
+  llm-router demo --verbose        # with the gateway's log events
+  llm-router demo --serve --port 8080   # keep the demo gateway running for curl/SDKs
+"""
+
+
 def add_parser(sub: Any) -> None:
     """Register the ``demo`` command."""
     p: argparse.ArgumentParser = sub.add_parser(
-        "demo", help="see routing, retries, failover and breakers at work (no keys, no network)"
+        "demo",
+        help="see routing, retries, failover and breakers at work (no keys, no network)",
+        description="Start the gateway on the demo policy, send requests through it and "
+        "narrate what happens; ends by itself in a few seconds.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--policy", help="policy file (default: the demo policy)")
     p.add_argument("--serve", action="store_true", help="keep the gateway running after the tour")

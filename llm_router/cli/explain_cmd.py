@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 from typing import Any
 
 from llm_router.layers.routing import Router
 from llm_router.policy.build import assemble_policy, deployments
+from llm_router.policy.env import AllowMissing
 from llm_router.policy.model import BreakerStorageSpec, Policy
 from llm_router.policy.paths import demo_policy_path
 from llm_router.policy.validate import load_policy
@@ -23,13 +25,18 @@ from llm_router.types import ChatRequest, Provider
 
 _EPILOG = """\
 The explanation shows the detected task (with the detector's score and the signals
-that fired), the route, and each candidate's breaker state and role: chosen,
-fallback #n, or skipped (circuit open). No provider is called.
+that fired), the route, and each candidate's breaker state, its open period (how long
+it stays open when it opens: short at first, doubled per failed trial) and role:
+chosen, fallback #n, or skipped (circuit open). No provider is called.
+
+Variables the policy reads must be set, as for serving; --allow-missing-env puts
+placeholders in for unset ones (nothing is called, so no key is needed).
 
 examples:
   llm-router explain --prompt "Fix this Python traceback: ..."
-  llm-router explain --policy policies/openai-anthropic.yaml --prompt "Summarize this"
-  llm-router explain --prompt "hi" --model gpt-4o --json
+  llm-router explain --policy policies/openai-anthropic.yaml --allow-missing-env \
+      --prompt "Summarize this"
+  llm-router explain --prompt "hi" --model fast --json
 """
 
 
@@ -50,6 +57,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--task", metavar="TASK", help="explicit task hint (skips detection)")
     p.add_argument("--model", metavar="MODEL", help="route, task or provider name, or 'auto'")
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    p.add_argument(
+        "--allow-missing-env",
+        action="store_true",
+        help="placeholders for unset ${VAR} references (listed on stderr)",
+    )
     p.set_defaults(func=run)
 
 
@@ -75,7 +87,10 @@ def inert_router(policy: Policy) -> Router:
 
 def run(args: argparse.Namespace) -> int:
     """Print the explanation (human-readable or JSON)."""
-    policy = load_policy(args.policy or demo_policy_path())
+    env = AllowMissing() if args.allow_missing_env else None
+    policy = load_policy(args.policy or demo_policy_path(), env=env)
+    if env is not None and env.missing:
+        print(f"note: unset, replaced by placeholders: {', '.join(env.missing)}", file=sys.stderr)
     explanation = inert_router(policy).explain(make_request(args)).to_dict()
     models = {dep: model for dep, _spec, model in deployments(policy)}
     for cand in explanation["candidates"]:
@@ -92,9 +107,13 @@ def run(args: argparse.Namespace) -> int:
     print("candidates:")
     width = max(len(c["deployment"]) for c in explanation["candidates"])
     for i, cand in enumerate(explanation["candidates"], 1):
+        period = cand.get("open_period_s")
+        breaker = cand["breaker"] or "none"
+        if period is not None:  # the adaptive open period (docs/DESIGN.md §4.1)
+            breaker += f" (open period {period:g} s)"
         print(
             f"  {i}. {cand['deployment']:<{width}}  model={cand['model']}  "
-            f"breaker={cand['breaker'] or 'none'}  prefill={'yes' if cand['prefill'] else 'no'}"
+            f"breaker={breaker}  prefill={'yes' if cand['prefill'] else 'no'}"
             f"  → {cand['would_be']}"
         )
     return 0

@@ -17,11 +17,26 @@ from llm_router.gateway.server import serve
 from llm_router.observe.logs import configure_logging
 from llm_router.policy import demo_policy_path, load_policy
 
+_EPILOG = """\
+examples:
+  llm-router serve                          # the demo policy: no keys, no network
+  llm-router serve --policy policies/openai-anthropic.yaml --port 8080
+  llm-router serve --policy prod.yaml --host 0.0.0.0 --log-json
+  curl -N localhost:8080/v1/chat/completions -H 'content-type: application/json' \\
+      -d '{"model": "auto", "stream": true, "messages": [{"role": "user", "content": "hi"}]}'
+"""
+
 
 def add_parser(sub: Any) -> None:
     """Register the ``serve`` command."""
     p: argparse.ArgumentParser = sub.add_parser(
-        "serve", help="run the OpenAI-compatible gateway on a policy"
+        "serve",
+        help="run the OpenAI-compatible gateway on a policy",
+        description="Serve /v1/chat/completions (OpenAI) and /v1/messages (Anthropic) "
+        "through the policy's router, until SIGTERM or Ctrl-C (then drain); SIGHUP "
+        "reloads the policy.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--policy", help="policy file (default: the demo policy)")
     p.add_argument("--host", help="address to listen on (default: the policy's server.host)")

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from llm_router.errors import PolicyError
+from llm_router.policy.env import AllowMissing
 from llm_router.policy.validate import load_policy
 
 _EPILOG = """\
@@ -13,11 +14,13 @@ Each problem is printed on one line as FILE:LINE: PATH: MESSAGE, for example
   policies/prod.yaml:31: routes.code[1]: unknown provider 'claud' (did you mean 'claude'?)
 Valid files print "OK FILE". The exit status is 1 if any file has a problem.
 ${VAR} references are resolved from the environment, so set them (dummy values
-will do) when validating in CI.
+will do) when validating in CI, or pass --allow-missing-env: unset variables then
+get a placeholder and are listed, and only the rest of the policy is checked.
 
 examples:
   llm-router validate policies/prod.yaml
   llm-router validate policies/*.yaml
+  llm-router validate --allow-missing-env policies/openai-anthropic.yaml
 """
 
 
@@ -31,6 +34,11 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="policy files to check")
+    p.add_argument(
+        "--allow-missing-env",
+        action="store_true",
+        help="unset ${VAR} references are not errors (listed instead)",
+    )
     p.set_defaults(func=run)
 
 
@@ -38,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     """Validate each file; 0 if all are valid, 1 otherwise."""
     status = 0
     for file in args.files:
+        env = AllowMissing() if args.allow_missing_env else None
         try:
-            load_policy(file)
+            load_policy(file, env=env)
         except PolicyError as exc:
             status = 1
             for issue in exc.issues:
@@ -47,5 +56,6 @@ def run(args: argparse.Namespace) -> int:
             count = len(exc.issues)
             print(f"FAILED {file}: {count} problem{'s' if count != 1 else ''}")
         else:
-            print(f"OK {file}")
+            unset = f" (unset: {', '.join(env.missing)})" if env is not None and env.missing else ""
+            print(f"OK {file}{unset}")
     return status

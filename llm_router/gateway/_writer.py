@@ -1,45 +1,62 @@
-"""Coalesced SSE writes: one write per burst of chunks, not one per chunk.
+"""SSE writes: the first event at once with the headers, later bursts coalesced.
 
-A provider decodes several events from one upstream read and hands them over one
-after another without the handler ever waiting. Writing each as it comes costs a
-send() system call and a TCP segment per chunk, at the gateway and at the client
-alike. :class:`EventWriter` queues the events instead; a small writer task sends
-everything queued as one write as soon as the handler waits (for the upstream's next
-read), so a burst leaves together while a chunk that arrives alone goes out within
-one event-loop turn: coalescing adds no latency.
+**The first event** is what the client is waiting for (time to first token): it is
+written inline, by the handler, and it carries the response headers with it
+(:class:`EventStreamResponse` holds them back until then), so the client gets one
+segment, not two, and no event-loop turn passes in between.
 
-Backpressure: when the client reads slower than the upstream sends, the queue grows
-to ``high_water`` bytes and :meth:`EventWriter.write` then waits for the writer, so
-memory per stream stays bounded.
+**Later events**: a provider decodes several events from one upstream read and hands
+them over one after another without the handler ever waiting. Writing each as it
+comes would cost a ``send()`` and a TCP segment per event, at the gateway and at the
+client alike. :class:`EventWriter` queues them instead and writes everything queued
+as one write from a callback at the next turn of the event loop (``call_soon``), so a
+burst leaves together while an event that arrives alone leaves as soon as the
+handler waits for the upstream: coalescing adds no latency, and no task or wake-up
+sits between the handler and the socket.
+
+The write itself is ``response.write``, which returns without suspending unless the
+transport is paused (the client reads slower than the upstream sends). The callback
+starts it eagerly and, only in that case, lets a task finish it; meanwhile events
+queue up to ``high_water`` bytes, and then :meth:`EventWriter.write` waits, so memory
+per stream stays bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from aiohttp import web
 
 HIGH_WATER = 64 * 1024
-"""Queued bytes at which :meth:`EventWriter.write` waits for the writer."""
+"""Queued bytes at which :meth:`EventWriter.write` waits for the transport."""
+
+
+class EventStreamResponse(web.StreamResponse):
+    """A streaming response whose headers leave with the first body write (one
+    segment for headers and first event) instead of at :meth:`prepare`."""
+
+    _send_headers_immediately = False  # aiohttp's own switch (``web.Response`` sets it too)
 
 
 class EventWriter:
-    """Queues a stream's SSE events and writes them in batches to ``response``.
+    """Writes a stream's SSE events to ``response`` (see the module doc).
 
     A write error (the client went away) is raised by the next :meth:`write` or by
-    :meth:`close`. :meth:`abort` stops the writer without flushing (cancellation).
+    :meth:`close`. :meth:`abort` drops anything queued (cancellation).
     """
 
     __slots__ = (
-        "_closing",
+        "_busy",
         "_error",
+        "_first",
+        "_flush_handle",
         "_high",
+        "_loop",
         "_pending",
         "_response",
-        "_room",
         "_size",
-        "_task",
-        "_wake",
     )
 
     def __init__(self, response: web.StreamResponse, *, high_water: int = HIGH_WATER) -> None:
@@ -47,59 +64,94 @@ class EventWriter:
         self._pending: list[bytes] = []
         self._size = 0
         self._high = high_water
-        self._wake = asyncio.Event()
-        self._room: asyncio.Future[None] | None = None
+        self._first = True
+        self._loop = asyncio.get_running_loop()
+        self._flush_handle: asyncio.Handle | None = None
+        self._busy: asyncio.Task[None] | None = None  # a write the transport held up
         self._error: BaseException | None = None
-        self._closing = False
-        self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def write(self, data: bytes) -> None:
-        """Queue ``data``; waits only when ``high_water`` bytes are already queued."""
+        """Write ``data``: at once if it is the first event, else queued for the next
+        loop turn; waits only when ``high_water`` bytes are queued."""
         if self._error is not None:
             raise self._error
+        if self._first:
+            self._first = False
+            await self._response.write(data)
+            return
         self._pending.append(data)
         self._size += len(data)
-        self._wake.set()
+        if self._flush_handle is None and self._busy is None:
+            self._flush_handle = self._loop.call_soon(self._flush)
         if self._size >= self._high:
-            room = self._room = asyncio.get_running_loop().create_future()
-            await room
-            if self._error is not None:
-                raise self._error
+            await self._settle()
 
     async def close(self) -> None:
-        """Write everything queued, then stop the writer."""
-        self._closing = True
-        self._wake.set()
-        await asyncio.shield(self._task)
-        if self._error is not None:
-            raise self._error
+        """Write everything queued."""
+        await self._settle()
 
     def abort(self) -> None:
-        """Stop the writer at once, dropping anything queued."""
-        self._task.cancel()
-        self._free_room()
+        """Drop anything queued and stop a held-up write."""
+        self._pending = []
+        self._size = 0
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self._busy is not None:
+            self._busy.cancel()
 
-    def _free_room(self) -> None:
-        room, self._room = self._room, None
-        if room is not None and not room.done():
-            room.set_result(None)
+    async def _settle(self) -> None:
+        """Flush now and wait until nothing is held up by the transport."""
+        while True:
+            if self._busy is not None:
+                await asyncio.shield(self._busy)
+            if self._pending:
+                self._flush()
+            if self._error is not None:
+                raise self._error
+            if self._busy is None:
+                return
 
-    async def _run(self) -> None:
-        response, wake = self._response, self._wake
+    def _flush(self) -> None:
+        """Write everything queued as one write (the ``call_soon`` callback)."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        pending = self._pending
+        if not pending or self._busy is not None or self._error is not None:
+            return
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        self._pending = []
+        self._size = 0
+        coro = self._response.write(data)
         try:
-            while True:
-                pending = self._pending
-                if not pending:
-                    if self._closing:
-                        return
-                    await wake.wait()
-                    wake.clear()
-                    continue
-                data = pending[0] if len(pending) == 1 else b"".join(pending)
-                self._pending = []
-                self._size = 0
-                self._free_room()
-                await response.write(data)
+            waiting = coro.send(None)
+        except StopIteration:
+            return
         except Exception as exc:  # mostly ConnectionResetError: the client went away
             self._error = exc  # raised in the handler by its next write() or close()
-            self._free_room()
+            return
+        self._busy = self._loop.create_task(self._finish(coro, waiting))
+
+    async def _finish(self, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
+        """Finish a write that suspended on the future ``waiting`` (the transport is
+        paused), as a task would have, then flush what queued meanwhile."""
+        try:
+            while True:
+                if waiting is None:  # a bare yield: one loop turn
+                    await asyncio.sleep(0)
+                else:
+                    await asyncio.wait((waiting,))
+                try:
+                    waiting = coro.send(None)
+                except StopIteration:
+                    break
+        except asyncio.CancelledError:
+            coro.close()
+            raise
+        except Exception as exc:
+            self._error = exc
+        finally:
+            self._busy = None
+        if self._pending:
+            self._flush()

@@ -2,6 +2,7 @@
 
 =========================  =====================================================
 ``POST /v1/chat/completions``  OpenAI-compatible, streaming and not (:mod:`.chat`)
+``POST /v1/messages``       Anthropic-compatible, streaming and not (:mod:`.messages`)
 ``GET /v1/models``          routes, ``auto``, task names and provider names, usable as ``model``
 ``GET /v1/router/status``   breaker states and in-flight streams per provider
 ``GET /metrics``            Prometheus exposition (open, like the probes)
@@ -9,6 +10,7 @@
 ``GET /readyz``             200 once the policy is loaded and while not draining, else 503
 =========================  =====================================================
 
+``/chat/completions`` and ``/models`` answer too (clients that leave out ``/v1``).
 Middlewares, outermost first: the access log (one ``request.finished`` line per
 request, :mod:`.access`), the connection's header deadline and drain (``Connection:
 close`` while draining), OpenAI-shaped 404/405, client auth.
@@ -23,11 +25,12 @@ import prometheus_client
 from aiohttp import web
 
 from llm_router.gateway._protocol import GatewayProtocol
-from llm_router.gateway.access import access_log, error_response
+from llm_router.gateway.access import access_log
 from llm_router.gateway.auth import OPEN_PATHS, check_bearer
 from llm_router.gateway.body import clip
 from llm_router.gateway.chat import chat_completions
 from llm_router.gateway.errors import ErrorInfo
+from llm_router.gateway.messages import MESSAGES_PATH, client_key_header, messages, shaped_error
 from llm_router.gateway.state import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, GatewayState
 from llm_router.layers.routing import Router
 from llm_router.observe.metrics import exposition
@@ -59,9 +62,9 @@ async def _connection(request: web.Request, handler: _Handler) -> web.StreamResp
 @web.middleware
 async def _auth(request: web.Request, handler: _Handler) -> web.StreamResponse:
     if request.path not in OPEN_PATHS:
-        problem = check_bearer(request.headers.get("Authorization"), request.app[STATE].api_keys)
+        problem = check_bearer(client_key_header(request), request.app[STATE].api_keys)
         if problem is not None:
-            return error_response(request, problem)
+            return shaped_error(request, problem)
     return await handler(request)
 
 
@@ -72,15 +75,19 @@ async def _not_found(request: web.Request, handler: _Handler) -> web.StreamRespo
     except web.HTTPNotFound:
         message = f"no such endpoint: {clip(request.path)}"
         info = ErrorInfo(404, message, "invalid_request_error", "not_found")
-        return error_response(request, info)
+        return shaped_error(request, info)
     except web.HTTPMethodNotAllowed:
         message = f"method not allowed: {clip(request.method)}"
         info = ErrorInfo(405, message, "invalid_request_error", "method_not_allowed")
-        return error_response(request, info)
+        return shaped_error(request, info)
 
 
 async def _chat(request: web.Request) -> web.StreamResponse:
     return await chat_completions(request, request.app[STATE])
+
+
+async def _messages(request: web.Request) -> web.StreamResponse:
+    return await messages(request, request.app[STATE])
 
 
 def model_ids(router: Router) -> list[tuple[str, str]]:
@@ -166,7 +173,10 @@ def create_app(
         body_timeout=body_timeout,
     )
     app.router.add_post("/v1/chat/completions", _chat)
+    app.router.add_post("/chat/completions", _chat)  # clients that leave out /v1
+    app.router.add_post(MESSAGES_PATH, _messages)
     app.router.add_get("/v1/models", _models)
+    app.router.add_get("/models", _models)
     app.router.add_get("/v1/router/status", _status)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/healthz", _healthz)

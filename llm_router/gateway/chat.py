@@ -28,7 +28,7 @@ from llm_router._aio import closing
 from llm_router.accumulate import Accumulator
 from llm_router.errors import LLMRouterError
 from llm_router.gateway._protocol import peer_gone
-from llm_router.gateway._writer import EventWriter
+from llm_router.gateway._writer import EventStreamResponse, EventWriter
 from llm_router.gateway.access import (
     CLIENT_GONE_STATUS,
     EXCHANGE,
@@ -109,7 +109,7 @@ async def _stream(
                 return _failed(request, exc)
             if first is None:
                 return error_response(request, _EMPTY, "failed")
-            response = web.StreamResponse(
+            response = EventStreamResponse(  # the headers leave with the first event
                 headers={**_SSE_HEADERS, **headers, PROVIDER_HEADER: first.provider}
             )
             await response.prepare(request)

@@ -18,8 +18,11 @@ other upstream ``BadRequest``               400     invalid_request_error
 ``TotalTimeout``, ``IdleTimeout``
 ``CircuitOpen``, ``ProviderBusy``           503     service_unavailable / circuit_open,
                                                     provider_busy
-``AllProvidersFailed``                      the status every attempt agrees on (open
-                                            breakers and full bulkheads skipped), else 503
+``AllProvidersFailed``                      400 / unsupported when no candidate can
+                                            serve the request (§4.6); else the status
+                                            every attempt agrees on (open breakers,
+                                            full bulkheads, unfit candidates skipped),
+                                            else 503
 ==========================================  ======  ==========================
 
 An upstream's 401 is the gateway's problem, not the client's: it is a 502, never a
@@ -86,6 +89,8 @@ def _provider_error(exc: errors.ProviderError) -> ErrorInfo:
         )
     if isinstance(exc, errors.ContentFiltered):
         return ErrorInfo(400, message, "invalid_request_error", "content_filter")
+    if isinstance(exc, errors.Unsupported):
+        return ErrorInfo(400, message, "invalid_request_error", exc.reason, exc.param)
     if isinstance(exc, errors.BadRequest):
         return ErrorInfo(400, message, "invalid_request_error", exc.reason)
     if isinstance(exc, errors.RateLimited):
@@ -114,7 +119,24 @@ def _refused(exc: errors.LLMRouterError) -> TypeGuard[errors.ProviderError]:
     return isinstance(exc, errors.ProviderError) and exc.refused
 
 
+def _unservable(exc: errors.AllProvidersFailed) -> ErrorInfo | None:
+    """A 400 when no candidate could serve the request (each lacked a capability or
+    refused an option), naming what was missing and the request field needing it."""
+    lacks = [a.error for a in exc.attempts]
+    if not lacks or not all(isinstance(e, errors.Unsupported) for e in lacks):
+        return None
+    missing = [e for e in lacks if isinstance(e, errors.Unsupported)]
+    names = ", ".join(dict.fromkeys(e.capability for e in missing))
+    where = f" of route '{exc.route}'" if exc.route else ""
+    detail = "; ".join(e.message for e in missing)
+    message = f"no candidate{where} can serve this request (missing: {names}): {detail}"
+    return ErrorInfo(400, message, "invalid_request_error", "unsupported", missing[0].param)
+
+
 def _all_failed(exc: errors.AllProvidersFailed) -> ErrorInfo:
+    unservable = _unservable(exc)
+    if unservable is not None:
+        return unservable
     # Candidates passed over without a request (``refused``) say nothing about it.
     skipped = [e for a in exc.attempts if _refused(e := a.error)]
     infos = [error_info(a.error) for a in exc.attempts if not _refused(a.error)]
@@ -128,7 +150,7 @@ def _all_failed(exc: errors.AllProvidersFailed) -> ErrorInfo:
     if len(statuses) == 1:
         last = infos[-1]
         return ErrorInfo(last.status, str(exc), last.type, last.code, last.param, headers)
-    reasons = {e.reason for e in skipped}
+    reasons = {e.reason for e in skipped if not isinstance(e, errors.Unsupported)}
     code = reasons.pop() if not infos and len(reasons) == 1 else "all_providers_failed"
     return ErrorInfo(503, str(exc), "service_unavailable", code, None, headers)
 

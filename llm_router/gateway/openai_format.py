@@ -12,15 +12,24 @@ from llm_router.types import Completion, StreamChunk, Usage
 _quote = json.encoder.encode_basestring_ascii  # what json.dumps does to a str, in C
 
 
-def usage_dict(usage: Usage | None) -> dict[str, int] | None:
-    """OpenAI's ``usage`` object (or ``None``)."""
+def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
+    """OpenAI's ``usage`` object (or ``None``), with ``prompt_tokens_details`` when the
+    upstream reported cached input: ``cached_tokens`` (read from the cache) and, as
+    OpenRouter names it, ``cache_write_tokens`` (written to it, Anthropic)."""
     if usage is None:
         return None
-    return {
+    out: dict[str, Any] = {
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.input_tokens + usage.output_tokens,
     }
+    cached, written = usage.cached_input_tokens, usage.cache_write_input_tokens
+    if cached is not None or written is not None:
+        details: dict[str, int] = {"cached_tokens": cached or 0}
+        if written is not None:
+            details["cache_write_tokens"] = written
+        out["prompt_tokens_details"] = details
+    return out
 
 
 class ChunkEncoder:

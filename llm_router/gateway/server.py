@@ -26,6 +26,7 @@ and idle keep-alive connections close after ``server.keepalive_timeout`` (see
 from __future__ import annotations
 
 import asyncio
+import errno
 import signal
 from collections.abc import Sequence
 from pathlib import Path
@@ -120,7 +121,16 @@ class GatewayServer:
             keepalive_timeout=settings.keepalive_timeout,
             access_log=None,
         )
-        await self._site.start()
+        try:
+            await self._site.start()
+        except OSError as exc:  # nothing was served: no draining, nothing to stop
+            await self._runner.cleanup()
+            self._runner = None
+            await self.assembly.aclose()
+            clear = bind_error(exc, self.host, self._port)
+            if clear is exc:
+                raise
+            raise clear from exc
         log.info(
             "gateway.started",
             host=self.host,
@@ -203,6 +213,19 @@ class GatewayServer:
             task = asyncio.get_running_loop().create_task(aclose())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
+
+
+def bind_error(exc: OSError, host: str, port: int) -> OSError:
+    """A clear error for a listener that could not start (a port in use, most often)."""
+    if exc.errno == errno.EADDRINUSE:
+        message = (
+            f"cannot listen on {host}:{port}: the address is already in use "
+            "(another gateway running? pick another --port, or --port 0 for any free one)"
+        )
+        clear = OSError(message)
+        clear.errno = exc.errno
+        return clear
+    return exc
 
 
 async def serve(policy: Policy, *, host: str | None = None, port: int | None = None) -> None:

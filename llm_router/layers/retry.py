@@ -21,7 +21,7 @@ from tenacity import AsyncRetrying, RetryCallState
 
 from llm_router.config import RetryConfig
 from llm_router.errors import ConnectError, FirstTokenTimeout, ProviderError
-from llm_router.layers.commit import close, pull_first
+from llm_router.layers.commit import close, one_attempt, pull_first
 from llm_router.observe import Hook, Retried
 from llm_router.types import ChatRequest, Clock, Provider, Sleep, StreamChunk
 
@@ -52,6 +52,9 @@ class Retry:
       (≈ that provider's ``first_token`` timeout) is still before the deadline.
     - ``CancelledError``, ``StreamInterrupted`` and anything that is not a
       :class:`~llm_router.errors.ProviderError` are never retried.
+    - A circuit breaker's half-open trial is one attempt
+      (:func:`~llm_router.layers.commit.one_attempt`): a provider that may still be
+      down gets one request, and its answer decides the breaker.
 
     Each retry is reported to ``hook`` as :class:`~llm_router.observe.Retried`,
     where ``attempt`` is the number of the attempt that just failed (1 for the
@@ -115,7 +118,7 @@ class _Attempts:
         try:
             return await self.attempt()
         except ProviderError as exc:
-            if not exc.retryable or self.layer.config.attempts < 2:
+            if not exc.retryable or self.layer.config.attempts < 2 or one_attempt():
                 raise
             self.replay = exc
         retrying = AsyncRetrying(

@@ -188,6 +188,23 @@ def fan_out(*hooks: Hook) -> Hook:
     return hook
 
 
+_DEFAULT: list[Hook | None] = [None]
+
+
+def default_hook() -> Hook | None:
+    """The hook a router gets when it is built without one (``hook=None``): ``None``
+    until :func:`set_default_hook` — or :func:`~llm_router.observe.logs.configure_logging`,
+    which installs :class:`~llm_router.observe.logs.Logs` — sets one."""
+    return _DEFAULT[0]
+
+
+def set_default_hook(hook: Hook | None) -> Hook | None:
+    """Make ``hook`` the default of routers built from now on (``None``: no hook);
+    returns the previous default. Routers already built keep theirs."""
+    previous, _DEFAULT[0] = _DEFAULT[0], hook
+    return previous
+
+
 def _bound(hook: Hook) -> Hook:
     """``hook``, or for a callable object its bound ``__call__`` (quicker to call: no
     lookup on every event)."""
@@ -214,5 +231,7 @@ __all__ = [
     "StreamStarted",
     "StreamStopped",
     "TaskDetected",
+    "default_hook",
     "fan_out",
+    "set_default_hook",
 ]

@@ -2,8 +2,10 @@
 
 The library never configures logging: importing it changes nothing. The CLI and the
 gateway call :func:`configure_logging` (JSON lines in production, readable console
-output on a terminal, secrets and message content redacted). :class:`Logs` is a
-hook that turns the router's events into log events with key/value fields:
+output on a terminal, secrets and message content redacted); so can an application,
+in one call: it also makes :class:`Logs` the hook of routers built afterwards without
+one. :class:`Logs` is a hook that turns the router's events into log events with
+key/value fields:
 ``route.selected``, ``retry``, ``fallback``, ``circuit.state_change``,
 ``stream.completed`` and ``stream.failed``, each carrying the request's ``request_id``.
 """
@@ -28,6 +30,7 @@ from llm_router.observe import (
     Retried,
     RouteSelected,
     StreamEnded,
+    set_default_hook,
 )
 from llm_router.redact import Redactor, redact_text, register_env_secrets
 
@@ -44,8 +47,15 @@ def configure_logging(
     level: str = "info",
     include_content: bool = False,
     stream: TextIO | None = None,
+    log_streams: bool = True,
 ) -> None:
     """Configure structlog for an application (the CLI and the gateway call this).
+
+    With ``log_streams`` (the default) it also makes :class:`Logs` the default hook
+    (:func:`~llm_router.observe.set_default_hook`): every router built afterwards
+    without a ``hook=`` logs its routing decisions, retries, fallbacks and stream ends.
+    A router given its own ``hook=`` uses that instead (add ``Logs()`` to it with
+    :func:`~llm_router.observe.fan_out` to keep the log lines).
 
     ``json=None`` chooses JSON lines when ``stream`` (default: ``sys.stderr``) is not
     a terminal, and readable console output when it is. ``level`` filters events
@@ -93,6 +103,8 @@ def configure_logging(
         logger_factory=structlog.WriteLoggerFactory(file=out),  # PrintLogger, minus print()
         cache_logger_on_first_use=False,
     )
+    if log_streams:
+        set_default_hook(Logs())
 
 
 _STDLIB_HANDLER = "llm_router"

@@ -10,7 +10,6 @@ by the policy, never by request content.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -22,7 +21,6 @@ from prometheus_client import (
     start_http_server,
 )
 
-from llm_router.errors import ConfigurationError
 from llm_router.observe import (
     RESCUE_OUTCOMES,
     BreakerChanged,
@@ -36,26 +34,11 @@ from llm_router.observe import (
     TaskDetected,
 )
 from llm_router.observe._families import families_for
+from llm_router.observe._price import Price as Price
 from llm_router.observe.labels import OTHER, LabelSets
 from llm_router.types import TASK_NAMES
 
 _STATE_VALUE: dict[str, int] = {"closed": 0, "half_open": 1, "open": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Price:
-    """What a model costs, in US dollars per million input and output tokens."""
-
-    input: float
-    output: float
-
-    def __post_init__(self) -> None:
-        if self.input < 0 or self.output < 0:
-            raise ConfigurationError(f"prices must be >= 0, got {self.input}, {self.output}")
-
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
-        """The cost in USD of a stream with this usage."""
-        return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
 
 
 class Metrics:
@@ -181,7 +164,12 @@ class Metrics:
                 series.child("tokens_per_second").observe(usage.output_tokens / generating)
         price = self.prices.get(record.provider) or self.prices.get(record.model)
         if price is not None and self._cost is not None:
-            cost = price.cost(max(usage.input_tokens, 0), max(usage.output_tokens, 0))
+            cost = price.cost(
+                max(usage.input_tokens, 0),
+                max(usage.output_tokens, 0),
+                max(usage.cached_input_tokens or 0, 0),
+                max(usage.cache_write_input_tokens or 0, 0),
+            )
             if cost > 0:
                 self._cost.labels(provider, model).inc(cost)
 

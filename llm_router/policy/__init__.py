@@ -1,6 +1,7 @@
 """Policy files (docs/DESIGN.md §6): load, validate, export the JSON Schema, assemble a Router."""
 
 from llm_router.policy.build import assemble_policy, load_router
+from llm_router.policy.env import AllowMissing
 from llm_router.policy.model import (
     BreakerStorageSpec,
     CandidateSpec,
@@ -19,6 +20,7 @@ from llm_router.policy.schema import schema
 from llm_router.policy.validate import load_policy, parse_policy
 
 __all__ = [
+    "AllowMissing",
     "BreakerStorageSpec",
     "CandidateSpec",
     "LoggingSpec",

@@ -25,9 +25,9 @@ from llm_router.builder import Assembly, Deployment, Layers, RouteEntry, assembl
 from llm_router.layers.breaker import SharedBreakerState
 from llm_router.layers.bulkhead import Slots
 from llm_router.layers.routing import Router
-from llm_router.observe import Hook, fan_out
+from llm_router.observe import Hook, default_hook, fan_out
 from llm_router.policy.model import CandidateSpec, Policy, ProviderSpec
-from llm_router.policy.providers import accepts_prefill, build_provider
+from llm_router.policy.providers import build_provider, deployment_capabilities
 from llm_router.policy.validate import load_policy
 from llm_router.tasks import DetectorConfig, Rule, TaskDetector
 from llm_router.types import Clock, Provider, Sleep
@@ -80,7 +80,12 @@ def metrics_hook(policy: Policy, registry: Any = None) -> Hook:
         models[dep] = model
         if provider.prices is not None:
             p = provider.prices
-            prices[dep] = metrics.Price(input=p.input_per_mtok, output=p.output_per_mtok)
+            prices[dep] = metrics.Price(
+                input=p.input_per_mtok,
+                output=p.output_per_mtok,
+                cached_input=p.cached_input_per_mtok,
+                cache_write=p.cache_write_per_mtok,
+            )
     hook: Hook = metrics.Metrics(registry, prices=prices, providers=list(models), models=models)
     return hook
 
@@ -110,7 +115,8 @@ def assemble_policy(
     """The :class:`~llm_router.builder.Assembly` (router, deployments, shared breaker
     state) that ``policy`` describes, built by :func:`llm_router.builder.assemble`.
 
-    ``hook`` receives every event. With a Prometheus ``registry``, a
+    ``hook`` receives every event (``None``: :func:`~llm_router.observe.default_hook`).
+    With a Prometheus ``registry``, a
     :class:`~llm_router.observe.metrics.Metrics` hook whose label sets come from the
     policy records there too. ``shared`` overrides the policy's ``breaker_storage``
     (the caller keeps closing it); otherwise the assembly owns the state it makes.
@@ -122,6 +128,7 @@ def assemble_policy(
     injected into every layer.
     """
     hooks = [] if registry is None else [metrics_hook(policy, registry)]
+    hook = default_hook() if hook is None else hook
     hooks += [] if hook is None else [hook]
     before = previous.source if previous is not None else None
     before = before if isinstance(before, Policy) else None
@@ -157,16 +164,18 @@ def assemble_policy(
             bare = raw[spec.name]
         if cand is None:
             return RouteEntry(
-                bare, deployment=dep, layers=layers[spec.name], prefill=accepts_prefill(spec)
+                bare,
+                deployment=dep,
+                layers=layers[spec.name],
+                capabilities=deployment_capabilities(spec, bare),  # prefill, window too
             )
         return RouteEntry(
             bare,
             model=cand.model,
-            context_window=cand.context_window or spec.context_window,
             weight=cand.weight,
             deployment=dep,
             layers=layers[spec.name],
-            prefill=accepts_prefill(spec),
+            capabilities=deployment_capabilities(spec, bare, cand),  # prefill, window too
         )
 
     direct = [entry(name, spec, None) for name, spec in policy.providers.items()]

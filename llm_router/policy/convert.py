@@ -88,6 +88,7 @@ def _provider(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]) -
         context_window=spec.get("context_window"),
         scripts=_scripts(spec) if kind == "scripted" else (),
         prefill=spec.get("prefill"),
+        capabilities=MappingProxyType(dict(spec.get("capabilities") or {})),
     )
 
 
@@ -104,10 +105,13 @@ def _retry(values: Mapping[str, Any]) -> RetryConfig:
 
 def _breaker(values: Mapping[str, Any]) -> BreakerConfig:
     base = BreakerConfig()
+    cap = values.get("max_reset_timeout")
     return BreakerConfig(
         fail_max=values.get("fail_max", base.fail_max),
         reset_timeout=float(values.get("reset_timeout", base.reset_timeout)),
         success_threshold=values.get("success_threshold", base.success_threshold),
+        max_reset_timeout=None if cap is None else float(cap),
+        jitter=float(values.get("jitter", base.jitter)),
     )
 
 
@@ -163,6 +167,7 @@ def _candidate(spec: Any) -> CandidateSpec:
         model=spec.get("model"),
         weight=float(spec.get("weight", 1.0)),
         context_window=spec.get("context_window"),
+        capabilities=MappingProxyType(dict(spec.get("capabilities") or {})),
     )
 
 

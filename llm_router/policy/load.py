@@ -21,6 +21,7 @@ from typing import Any, TypeAlias
 import yaml
 
 from llm_router.errors import PolicyIssue
+from llm_router.policy.env import AllowMissing
 from llm_router.redact import REDACTED, is_secret_key, redact_text
 
 PathT: TypeAlias = tuple[str | int, ...]
@@ -244,6 +245,8 @@ class _Converter:
                 return found
             if default is not None:
                 return default
+            if isinstance(self.env, AllowMissing):  # validate/explain --allow-missing-env
+                return self.env.placeholder(name)
             self.doc.issue(
                 path,
                 f"environment variable {name} is not set"

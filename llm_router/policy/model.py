@@ -34,12 +34,20 @@ def _no_headers() -> Mapping[str, str]:
     return MappingProxyType({})
 
 
+def _no_capabilities() -> Mapping[str, int | bool]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Prices:
-    """USD per million tokens, for the ``cost_usd_total`` metric."""
+    """USD per million tokens, for the ``cost_usd_total`` metric; the prompt's cached
+    part at ``cached_input_per_mtok`` (read) and ``cache_write_per_mtok`` (written)
+    when given, else at the input price."""
 
     input_per_mtok: float
     output_per_mtok: float
+    cached_input_per_mtok: float | None = None
+    cache_write_per_mtok: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,8 @@ class ProviderSpec:
     prefill: bool | None = None
     """Whether the deployment continues a final assistant message (stream rescue);
     ``None``: the provider type's default (Anthropic yes, OpenAI's API no)."""
+    capabilities: Mapping[str, int | bool] = field(default_factory=_no_capabilities)
+    """Overrides of the type's capabilities (docs/DESIGN.md §4.6), by name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,8 @@ class CandidateSpec:
     model: str | None = None
     weight: float = 1.0
     context_window: int | None = None
+    capabilities: Mapping[str, int | bool] = field(default_factory=_no_capabilities)
+    """Overrides of the provider's capabilities for this model, by name."""
 
     @property
     def deployment(self) -> str:

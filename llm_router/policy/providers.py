@@ -7,7 +7,9 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from llm_router.policy.model import ProviderSpec
+from llm_router.builder import capabilities_of
+from llm_router.capabilities import Capabilities
+from llm_router.policy.model import CandidateSpec, ProviderSpec
 from llm_router.providers.scripted import ScriptedProvider
 from llm_router.types import Provider, Sleep
 
@@ -25,6 +27,32 @@ def accepts_prefill(spec: ProviderSpec) -> bool:
     providers, no for the others (OpenAI's API refuses it; OpenAI-compatible servers
     such as vLLM and llama.cpp accept it when told ``prefill: true``)."""
     return spec.type in _PREFILL_TYPES if spec.prefill is None else spec.prefill
+
+
+TYPE_CAPABILITIES: Mapping[str, Mapping[str, bool]] = {
+    "openai_compatible": {"vision": False},
+}
+"""Capabilities of a provider type beyond its class's defaults: a self-hosted
+OpenAI-compatible server usually serves a text-only model (Ollama's class says so)."""
+
+
+def deployment_capabilities(
+    spec: ProviderSpec, provider: Provider, cand: CandidateSpec | None = None
+) -> Capabilities:
+    """What one deployment of ``spec`` can serve (docs/DESIGN.md §4.6), later values
+    winning: ``provider``'s own capabilities, the type's (:data:`TYPE_CAPABILITIES`),
+    the provider's ``context_window`` and ``prefill`` keys and ``capabilities``, then
+    the candidate's ``context_window`` and ``capabilities``."""
+    caps = capabilities_of(provider).replace(**TYPE_CAPABILITIES.get(spec.type, {}))
+    caps = caps.replace(prefill=accepts_prefill(spec))
+    if spec.context_window is not None:
+        caps = caps.replace(context_window=spec.context_window)
+    caps = caps.replace(**spec.capabilities)
+    if cand is not None:
+        if cand.context_window is not None:
+            caps = caps.replace(context_window=cand.context_window)
+        caps = caps.replace(**cand.capabilities)
+    return caps
 
 
 _CLASSES = {

@@ -105,18 +105,50 @@ RETRY = Obj(
 BREAKER = Obj(
     {
         "fail_max": _count("Consecutive failures that open the breaker."),
-        "reset_timeout": _seconds("Time open before one trial stream is admitted"),
+        "reset_timeout": _seconds(
+            "First open period, before one trial stream (one attempt) is admitted;"
+            " doubled after each failed trial (default 1)"
+        ),
+        "max_reset_timeout": _seconds(
+            "Longest open period, >= reset_timeout (default 30, or reset_timeout if longer)"
+        ),
+        "jitter": Num(
+            "Each open period is stretched by a random fraction up to this (default 0.2).",
+            minimum=0,
+            maximum=1,
+        ),
         "success_threshold": _count("Successful trials that close it again."),
     },
-    "Circuit breaker of each deployment (docs/DESIGN.md §4.1).",
+    "Circuit breaker of each deployment; its open period adapts (docs/DESIGN.md §4.1).",
 )
 PRICES = Obj(
     {
         "input_per_mtok": Num("USD per million input tokens.", minimum=0),
         "output_per_mtok": Num("USD per million output tokens.", minimum=0),
+        "cached_input_per_mtok": Num(
+            "USD per million input tokens read from the prompt cache (default: input).",
+            minimum=0,
+        ),
+        "cache_write_per_mtok": Num(
+            "USD per million input tokens written to the prompt cache (default: input).",
+            minimum=0,
+        ),
     },
     "Prices, for the cost_usd_total metric.",
     required=("input_per_mtok", "output_per_mtok"),
+)
+CAPABILITIES = Obj(
+    {
+        "context_window": _count("The model's context window in tokens."),
+        "max_output_tokens": _count("The longest answer the model gives, in tokens."),
+        "tools": Bool("Takes function tools (default: yes)."),
+        "vision": Bool("Takes image parts (default: yes; no for ollama and openai_compatible)."),
+        "json_schema": Bool("Honours response_format json_schema (default: yes)."),
+        "prefill": Bool("Continues a final assistant message (stream rescue)."),
+    },
+    "What the deployment can serve (docs/DESIGN.md §4.6): requests it cannot serve are "
+    "routed to the next candidate before any call. Overrides the provider type's "
+    "defaults, and the context_window and prefill keys beside it.",
 )
 FAULT = Obj(
     {
@@ -170,6 +202,7 @@ PROVIDER = NeedsObj(
             "Whether the deployment continues a final assistant message, used to rescue a "
             "broken stream (default: anthropic and scripted yes, the others no)."
         ),
+        "capabilities": CAPABILITIES,
         "text": Str("Scripted: the answer streamed."),
         "chunk_delay": Num("Scripted: seconds between chunks.", minimum=0),
         "first_token_delay": Num("Scripted: seconds before the first chunk.", minimum=0),
@@ -195,6 +228,7 @@ CANDIDATE = OneOf(
                 "model": Str("Model override for this route.", min_length=1),
                 "weight": Num("Share of traffic among equal-rank candidates.", exclusive_minimum=0),
                 "context_window": _count("Context window of this model, if overridden."),
+                "capabilities": CAPABILITIES,
             },
             "A candidate with options.",
             required=("provider",),

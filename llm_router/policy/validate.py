@@ -79,12 +79,30 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _check_breaker(doc: Document, path: PathT, own: dict[str, Any], merged: dict[str, Any]) -> None:
+    """``max_reset_timeout`` below ``reset_timeout`` (after merging ``defaults``),
+    reported where this part of the file sets either of them."""
+    first, cap = merged.get("reset_timeout", 1.0), merged.get("max_reset_timeout")
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (first, cap))
+    if numbers and cap < first and ("max_reset_timeout" in own or "reset_timeout" in own):
+        key = "max_reset_timeout" if "max_reset_timeout" in own else "reset_timeout"
+        doc.issue(
+            (*path, key),
+            f"max_reset_timeout ({cap:g}) must be >= reset_timeout ({first:g}): "
+            "the open period starts at reset_timeout and doubles up to max_reset_timeout",
+        )
+
+
 def _check_document(doc: Document, data: dict[str, Any]) -> None:
     providers = _dict(data.get("providers"))
+    defaults = _dict(_dict(data.get("defaults")).get("breaker"))
+    _check_breaker(doc, ("defaults", "breaker"), defaults, defaults)
     for name, spec in providers.items():
         url = _dict(spec).get("base_url")
         if isinstance(url, str) and url:
             _check_url(doc, ("providers", name, "base_url"), url, ("http", "https"))
+        own = _dict(_dict(spec).get("breaker"))
+        _check_breaker(doc, ("providers", name, "breaker"), own, {**defaults, **own})
     routes = _dict(data.get("routes"))
     for name, route in routes.items():
         _check_route(doc, name, route, list(providers))

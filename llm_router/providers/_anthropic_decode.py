@@ -26,7 +26,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from llm_router import errors
+from llm_router.providers._anthropic_errors import STOP_REASONS
+from llm_router.providers._anthropic_errors import error_from_payload as error_from_payload
 from llm_router.providers._decoder import (
     SHAPE_ERRORS,
     count,
@@ -37,54 +38,13 @@ from llm_router.providers._decoder import (
     text,
     wrong,
 )
-from llm_router.types import FinishReason, StreamChunk, ToolCallDelta, Usage
-
-STOP_REASONS: dict[str, FinishReason] = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "pause_turn": "stop",
-    "max_tokens": "length",
-    "model_context_window_exceeded": "length",
-    "tool_use": "tool_calls",
-    "refusal": "content_filter",
-}
-"""Anthropic ``stop_reason`` → normalised finish reason (unknown values → ``stop``)."""
-
-ERROR_TYPES: dict[str, type[errors.ProviderError]] = {
-    "overloaded_error": errors.RateLimited,
-    "rate_limit_error": errors.RateLimited,
-    "api_error": errors.ServerError,
-    "timeout_error": errors.ServerError,
-    "authentication_error": errors.AuthError,
-    "permission_error": errors.AuthError,
-    "billing_error": errors.AuthError,
-    "invalid_request_error": errors.BadRequest,
-    "not_found_error": errors.BadRequest,
-    "request_too_large": errors.BadRequest,
-}
-"""Anthropic ``error.type`` → error class (unknown types → :class:`ServerError`)."""
+from llm_router.types import StreamChunk, ToolCallDelta, Usage
 
 _INPUT_COUNTS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 """The disjoint parts of an Anthropic prompt; their sum is the whole prompt."""
 
 JSON_BLOCK = -1
 """The block ordinal of the response tool's input (streamed as text, not a tool call)."""
-
-_TOO_LONG = ("prompt is too long", "context window", "context length", "too many tokens")
-
-
-def error_from_payload(
-    payload: Mapping[str, Any], *, provider: str, model: str, status: int | None = None
-) -> errors.ProviderError:
-    """The typed error for an Anthropic error object ``{"type": ..., "message": ...}``."""
-    kind = str(payload.get("type") or "")
-    message = str(payload.get("message") or kind or "unknown error")
-    cls = ERROR_TYPES.get(kind, errors.ServerError)
-    if cls is errors.BadRequest and any(s in message.lower() for s in _TOO_LONG):
-        cls = errors.ContextWindowExceeded
-    return cls(
-        f"{kind}: {message}" if kind else message, provider=provider, status=status, model=model
-    )
 
 
 class AnthropicDecoder:
@@ -226,11 +186,11 @@ class AnthropicDecoder:
         if type(block) is not dict:
             raise wrong("content_block", block, "an object")
         kind = block.get("type")
-        if kind == "tool_use" and self._json_tool is not None:
-            if text(block.get("name"), "content_block.name") == self._json_tool:
-                ordinal = self._blocks[index(data.get("index"), "index")] = JSON_BLOCK
-                self._pending_args[ordinal] = block.get("input")
-                return []
+        json_tool = self._json_tool
+        if kind == "tool_use" and json_tool and text(block.get("name"), "name") == json_tool:
+            ordinal = self._blocks[index(data.get("index"), "index")] = JSON_BLOCK
+            self._pending_args[ordinal] = block.get("input")
+            return []
         if kind == "tool_use":  # server tools run at Anthropic: not the caller's calls
             ordinal = self._blocks[index(data.get("index"), "index")] = self._tools
             self._tools += 1

@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from llm_router import errors
+from llm_router.providers._anthropic_options import apply, check
+from llm_router.providers._fields import ANTHROPIC
+from llm_router.providers._translate import split_extra
 from llm_router.types import ChatRequest, Message
 
 
@@ -146,7 +149,14 @@ def translate_tool_choice(choice: str | Mapping[str, Any]) -> dict[str, Any]:
 def build_body(
     request: ChatRequest, model: str, *, provider: str, max_tokens_default: int
 ) -> dict[str, Any]:
-    """The JSON body of ``POST /v1/messages`` for ``request`` (``request.extra`` last)."""
+    """The JSON body of ``POST /v1/messages`` for ``request``: its core fields, then its
+    OpenAI options as the table says (:mod:`._anthropic_options`), then the other keys
+    of ``request.extra`` (Anthropic's own options) as they are. An option Anthropic
+    cannot honour raises :class:`~llm_router.errors.Unsupported` before any call."""
+    refused = check(request, provider)
+    if refused is not None:
+        raise refused
+    openai, native = split_extra(request, ANTHROPIC, provider)
     system, messages = translate_messages(request, provider)
     body: dict[str, Any] = {
         "model": model,
@@ -166,6 +176,7 @@ def build_body(
         body["tools"] = [translate_tool(t) for t in request.tools]
     if request.tool_choice is not None:
         body["tool_choice"] = translate_tool_choice(request.tool_choice)
-    body.update(request.extra)
+    apply(body, request, openai, provider)
+    body.update(native)
     body["stream"] = True
     return body

@@ -14,6 +14,8 @@ from typing import Any
 
 from llm_router import errors
 from llm_router.providers._anthropic_request import parse_arguments, split_data_url
+from llm_router.providers._fields import GEMINI
+from llm_router.providers._translate import effort, refusal, response_format, split_extra
 from llm_router.types import ChatRequest, Message
 
 _MODES = {"auto": "AUTO", "required": "ANY", "any": "ANY", "none": "NONE"}
@@ -128,9 +130,49 @@ def translate_tool_choice(choice: str | Mapping[str, Any]) -> dict[str, Any]:
     return dict(choice)
 
 
+THINKING_BUDGETS = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
+"""``reasoning_effort`` → ``thinkingConfig.thinkingBudget`` (Google's own mapping for its
+OpenAI compatibility layer; ``minimal`` is the smallest budget every 2.5 model takes)."""
+
+_CONFIG_KEYS = {
+    "seed": "seed",
+    "presence_penalty": "presencePenalty",
+    "frequency_penalty": "frequencyPenalty",
+}
+
+
+def check(request: ChatRequest, provider: str) -> errors.Unsupported | None:
+    """What Gemini cannot honour (the table's refusals, audio output, unknown formats)."""
+    return refusal(request, GEMINI, provider)
+
+
+def _options(
+    config: dict[str, Any], request: ChatRequest, openai: Mapping[str, Any], provider: str
+) -> None:
+    """Put the request's OpenAI options into ``generationConfig``."""
+    for key, name in _CONFIG_KEYS.items():
+        if key in openai:
+            config[name] = openai[key]
+    fmt = response_format(request, provider) if "response_format" in openai else None
+    if fmt is not None:
+        config["responseMimeType"] = "application/json"
+        if fmt.kind == "json_schema":
+            config["responseJsonSchema"] = fmt.schema
+    level = effort(request, provider)
+    if level is not None:
+        config["thinkingConfig"] = {"thinkingBudget": THINKING_BUDGETS[level]}
+
+
 def build_body(request: ChatRequest, *, provider: str) -> dict[str, Any]:
-    """The JSON body of ``:streamGenerateContent`` for ``request``. ``request.extra``
-    is merged last; a mapping in it (``generationConfig``, …) extends ours."""
+    """The JSON body of ``:streamGenerateContent`` for ``request``: its core fields and
+    OpenAI options as the table says (:data:`~._fields.GEMINI`), then the other keys of
+    ``request.extra`` (Gemini's own options); a mapping there (``generationConfig``, …)
+    extends ours. An option Gemini cannot honour raises
+    :class:`~llm_router.errors.Unsupported` before any call."""
+    refused = check(request, provider)
+    if refused is not None:
+        raise refused
+    openai, native = split_extra(request, GEMINI, provider)
     instruction, contents = translate_contents(request, provider)
     body: dict[str, Any] = {"contents": contents}
     if instruction is not None:
@@ -144,13 +186,14 @@ def build_body(request: ChatRequest, *, provider: str) -> dict[str, Any]:
         config["topP"] = request.top_p
     if request.stop:
         config["stopSequences"] = list(request.stop)
+    _options(config, request, openai, provider)
     if config:
         body["generationConfig"] = config
     if request.tools:
         body["tools"] = translate_tools(request.tools)
     if request.tool_choice is not None:
         body["toolConfig"] = translate_tool_choice(request.tool_choice)
-    for key, value in request.extra.items():
+    for key, value in native.items():
         if isinstance(value, Mapping) and isinstance(body.get(key), dict):
             body[key] = {**body[key], **value}
         else:

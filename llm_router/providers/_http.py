@@ -9,11 +9,12 @@ signal, timeouts and cancellation.
 The class reads in the order of a stream: its configuration and subclass hooks, the
 setup phase (:meth:`~HTTPStreamProvider._open`: sending the request under one
 ``asyncio.timeout_at`` — once more on a fresh connection if a stale keep-alive one
-failed, see :func:`~llm_router.providers.session.post` — turning connection failures
-and non-200 answers into typed errors), then the streaming loop, the per-chunk hot path. Timeouts cost nothing per
-chunk: while reading, one :class:`Watchdog` timer per stream checks the deadlines when
-it fires (re-arming itself otherwise) and, if one passed, fails the pending read; the
-generator then raises the typed error. Nothing is yielded inside a timeout context.
+failed, see :func:`~llm_router.providers.session.post` — turning connection failures and
+non-200 answers into typed errors), then the streaming loop, the per-chunk hot path.
+Timeouts cost nothing per chunk: while reading, one :class:`Watchdog` timer per stream
+checks the deadlines when it fires (re-arming itself otherwise) and, if one passed,
+fails the pending read; the generator then raises the typed error. Nothing is yielded
+inside a timeout context.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from yarl import URL
 
 from llm_router import errors
 from llm_router.accumulate import interrupted
+from llm_router.capabilities import Capabilities
 from llm_router.config import Timeouts
 from llm_router.providers._decoder import StreamDecoder, invalid_json
 from llm_router.providers._http_errors import map_http_error
@@ -76,6 +78,8 @@ class HTTPStreamProvider:
     accepts_prefill: ClassVar[bool] = False
     """``prefill`` when not given: whether the API continues a final assistant message
     (used by stream rescue, DESIGN §4.5)."""
+    default_capabilities: ClassVar[Capabilities] = Capabilities()
+    """What the API can serve before a deployment's overrides (docs/DESIGN.md §4.6)."""
 
     def __init__(
         self,
@@ -140,6 +144,20 @@ class HTTPStreamProvider:
         """The URL, headers and JSON body for ``request`` (subclasses implement)."""
         raise NotImplementedError
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """This provider's capabilities: its type's defaults, with its ``prefill``."""
+        return self.default_capabilities.replace(prefill=self.prefill)
+
+    def unsupported(self, request: ChatRequest) -> errors.Unsupported | None:
+        """The option of ``request`` this API cannot honour, checked before any call
+        (the router skips the candidate); ``None`` when it can serve it."""
+        return None
+
+    def decoder_for(self, request: ChatRequest, model: str) -> StreamDecoder:
+        """A fresh decoder for one stream of ``request`` (default: :meth:`new_decoder`)."""
+        return self.new_decoder(model)
+
     def new_decoder(self, model: str) -> StreamDecoder:
         """A fresh decoder for one stream (subclasses implement)."""
         raise NotImplementedError
@@ -176,7 +194,7 @@ class HTTPStreamProvider:
                     url,
                     json=body,
                     headers=headers,
-                    timeout=self._client_timeout,
+                    client_timeout=self._client_timeout,
                     options=options,
                 )
                 if resp.status == 200:
@@ -224,7 +242,7 @@ class HTTPStreamProvider:
             wd = Watchdog(loop, resp, first_at, total_at, self.timeouts.idle)
             sse = self.wire == "sse"
             parser: Any = SSEParser(provider=self.name) if sse else NDJSONParser(provider=self.name)
-            decoder = self.new_decoder(model)
+            decoder = self.decoder_for(request, model)
             content = resp.content
             ended = False  # the finish signal (and any trailer) is in: yield the final chunk
             while not ended:

@@ -16,6 +16,7 @@ import aiohttp
 from llm_router import errors
 from llm_router.config import Timeouts
 from llm_router.providers._anthropic_decode import AnthropicDecoder
+from llm_router.providers._anthropic_options import check, json_tool_name
 from llm_router.providers._anthropic_request import build_body
 from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider
 from llm_router.providers.openai import plain
@@ -109,6 +110,15 @@ class AnthropicProvider(HTTPStreamProvider):
             request, model, provider=self.name, max_tokens_default=self.max_tokens_default
         )
         return f"{self.base_url}/v1/messages", headers, plain(body)
+
+    def unsupported(self, request: ChatRequest) -> errors.Unsupported | None:
+        """An option Anthropic cannot honour (``logit_bias``, audio output…)."""
+        return check(request, self.name)
+
+    def decoder_for(self, request: ChatRequest, model: str) -> AnthropicDecoder:
+        """A decoder that streams the input of the request's response-format tool (if
+        any) as text."""
+        return AnthropicDecoder(self.name, model, json_tool_name(request))
 
     def new_decoder(self, model: str) -> AnthropicDecoder:
         """A fresh decoder for one stream."""

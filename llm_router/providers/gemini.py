@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from llm_router import errors
 from llm_router.providers._gemini_decode import STATUS_ERRORS, GeminiDecoder
-from llm_router.providers._gemini_request import build_body
+from llm_router.providers._gemini_request import build_body, check
 from llm_router.providers._http import HTTPStreamProvider
 from llm_router.providers._http_errors import parse_duration
 from llm_router.providers.openai import plain
@@ -73,6 +73,10 @@ class GeminiProvider(HTTPStreamProvider):
             **self.extra_headers,
         }
         return url, headers, plain(build_body(request, provider=self.name))
+
+    def unsupported(self, request: ChatRequest) -> errors.Unsupported | None:
+        """An option Gemini cannot honour (``logit_bias``, audio output…)."""
+        return check(request, self.name)
 
     def new_decoder(self, model: str) -> GeminiDecoder:
         """A fresh decoder for one stream."""

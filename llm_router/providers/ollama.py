@@ -1,17 +1,17 @@
 """Ollama's native ``POST /api/chat`` NDJSON streaming.
 
 The decoder also accepts ``/api/generate`` lines (``response`` instead of
-``message.content``). Sampling options travel under ``options``; an
+``message.content``). The request body is built in :mod:`._ollama_request`; an
 ``{"error": …}`` line inside a 200 stream is a :class:`~llm_router.errors.ServerError`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from llm_router import errors
+from llm_router.capabilities import Capabilities
 from llm_router.providers._decoder import (
     SHAPE_ERRORS,
     StreamDecoder,
@@ -23,41 +23,8 @@ from llm_router.providers._decoder import (
     wrong,
 )
 from llm_router.providers._http import HTTPStreamProvider
-from llm_router.providers.openai import plain
-from llm_router.types import ChatRequest, FinishReason, Message, StreamChunk, ToolCallDelta, Usage
-
-
-def _ollama_message(m: Message) -> dict[str, Any]:
-    item: dict[str, Any] = {"role": m.role, "content": m.text()}
-    if isinstance(m.content, tuple):
-        images = []
-        for part in m.content:
-            url = part.get("image_url")
-            url = url.get("url") if isinstance(url, Mapping) else url
-            if isinstance(url, str) and url.startswith("data:") and "," in url:
-                images.append(url.split(",", 1)[1])
-        if images:
-            item["images"] = images
-    if m.tool_calls:
-        calls = []
-        for call in plain(m.tool_calls):
-            fn = call.get("function") or {}
-            args = fn.get("arguments")
-            if isinstance(args, str):
-                try:
-                    args = json.loads(args) if args else {}
-                except ValueError:
-                    args = {}
-            calls.append({"function": {"name": fn.get("name"), "arguments": args}})
-        item["tool_calls"] = calls
-    if m.role == "tool" and m.name:
-        item["tool_name"] = m.name
-    return item
-
-
-def ollama_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
-    """Messages in Ollama's shape (text content, base64 ``images``, object arguments)."""
-    return [_ollama_message(m) for m in messages]
+from llm_router.providers._ollama_request import build_body, check, ollama_messages
+from llm_router.types import ChatRequest, FinishReason, StreamChunk, ToolCallDelta, Usage
 
 
 class OllamaDecoder:
@@ -188,37 +155,23 @@ class OllamaProvider(HTTPStreamProvider):
     default_base_url: ClassVar[str] = "http://localhost:11434"
     default_name: ClassVar[str] = "ollama"
     key_required: ClassVar[bool] = False
+    default_capabilities: ClassVar[Capabilities] = Capabilities(vision=False)
+    """Most local models read text only (declare ``vision: true`` for llava, gemma3…)."""
 
     def build_request(
         self, request: ChatRequest, model: str
     ) -> tuple[str, dict[str, str], dict[str, Any]]:
-        """URL, headers and body of a streaming ``/api/chat`` call."""
+        """URL, headers and body of a streaming ``/api/chat`` call (the body:
+        :func:`~._ollama_request.build_body`)."""
         headers = {"Accept": "application/x-ndjson"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         headers.update(self.extra_headers)
-        options: dict[str, Any] = {}
-        if request.temperature is not None:
-            options["temperature"] = request.temperature
-        if request.top_p is not None:
-            options["top_p"] = request.top_p
-        if request.stop is not None:
-            options["stop"] = list(request.stop)
-        if request.max_tokens is not None:
-            options["num_predict"] = request.max_tokens
-        extra = plain(request.extra)
-        options.update(extra.pop("options", None) or {})
-        body: dict[str, Any] = {
-            "model": model,
-            "messages": ollama_messages(request.messages),
-            "stream": True,
-        }
-        if options:
-            body["options"] = options
-        if request.tools is not None:
-            body["tools"] = plain(request.tools)
-        body.update(extra)
-        return f"{self.base_url}/api/chat", headers, body
+        return f"{self.base_url}/api/chat", headers, build_body(request, model, provider=self.name)
+
+    def unsupported(self, request: ChatRequest) -> errors.Unsupported | None:
+        """An option Ollama cannot honour (a forced tool call, ``logit_bias``…)."""
+        return check(request, self.name)
 
     def new_decoder(self, model: str) -> StreamDecoder:
         """An NDJSON chat/generate line decoder."""

@@ -22,21 +22,14 @@ from yarl import URL
 from llm_router import errors
 from llm_router.config import Timeouts
 from llm_router.providers._decoder import StreamDecoder
+from llm_router.providers._fields import OPENAI
 from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider
 from llm_router.providers._openai_decode import OpenAIDecoder
+from llm_router.providers._translate import plain, refusal
 from llm_router.types import ChatRequest, Message
 
 _AZURE_ENV = "AZURE_OPENAI_API_KEY"
 _OPENROUTER_ENV = "OPENROUTER_API_KEY"
-
-
-def plain(value: Any) -> Any:
-    """``value`` with frozen mappings and tuples turned into JSON-ready dicts and lists."""
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 def openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
@@ -115,7 +108,11 @@ class OpenAIProvider(HTTPStreamProvider):
     def build_request(
         self, request: ChatRequest, model: str
     ) -> tuple[str, dict[str, str], dict[str, Any]]:
-        """URL, headers and body of a streaming Chat Completions call."""
+        """URL, headers and body of a streaming Chat Completions call; the request's
+        OpenAI options go as they are (docs/DESIGN.md §2.1)."""
+        refused = self.unsupported(request)
+        if refused is not None:
+            raise refused
         headers = {"Accept": "text/event-stream"}
         body: dict[str, Any] = {"messages": openai_messages(request.messages), "stream": True}
         if self.api_style == "azure":
@@ -143,6 +140,10 @@ class OpenAIProvider(HTTPStreamProvider):
         body.update(plain(request.extra))
         headers.update(self.extra_headers)
         return url, headers, body
+
+    def unsupported(self, request: ChatRequest) -> errors.Unsupported | None:
+        """An output modality other than text (the gateway relays text only)."""
+        return refusal(request, OPENAI, self.name, any_format=True)
 
     def new_decoder(self, model: str) -> StreamDecoder:
         """A Chat Completions chunk decoder."""

@@ -98,7 +98,10 @@ class PoolConnector(aiohttp.TCPConnector):
         self._served: weakref.WeakSet[ResponseHandler] = weakref.WeakSet()
 
     async def connect(
-        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+        self,
+        req: ClientRequest,
+        traces: list[Trace],
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's signature, by keyword
     ) -> Connection:
         """A connection for ``req``: pooled, or fresh when :func:`post` resends."""
         lease = _lease.get()
@@ -115,8 +118,9 @@ class PoolConnector(aiohttp.TCPConnector):
             if not lease.fresh:
                 lease.reused = True
                 return conn
-            # Taking a pooled connection does not suspend, so the pool only shrinks
-            # here: the loop ends at the first fresh connection.
+            # Each pass closes one pooled connection, and (without trace hooks) taking
+            # one does not suspend, so nothing refills the pool meanwhile: the loop ends
+            # at the first fresh connection.
             conn.close()
 
 
@@ -126,7 +130,7 @@ async def post(
     *,
     json: Any,
     headers: Mapping[str, str],
-    timeout: aiohttp.ClientTimeout,
+    client_timeout: aiohttp.ClientTimeout,
     options: Mapping[str, Any],
 ) -> aiohttp.ClientResponse:
     """``session.post(...)``, sent once more on a fresh connection when it failed on a
@@ -141,13 +145,15 @@ async def post(
     try:
         try:
             return await session.post(
-                url, json=json, headers=headers, timeout=timeout, **options
+                url, json=json, headers=headers, timeout=client_timeout, **options
             )
         except aiohttp.ClientConnectionError as exc:
             if not lease.reused or isinstance(exc, TimeoutError):
                 raise
         lease.fresh = True
-        return await session.post(url, json=json, headers=headers, timeout=timeout, **options)
+        return await session.post(
+            url, json=json, headers=headers, timeout=client_timeout, **options
+        )
     finally:
         _lease.reset(token)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from llm_router.errors import ConfigurationError
-from llm_router.tasks import _gate, _needles
+from llm_router.tasks import _gate, _index, _needles
 from llm_router.tasks.model import TEXT_TASKS, Rule, Scope, TextTask
 from llm_router.tasks.rules import CODE_RULES, rows_to_rules
 from llm_router.tasks.rules_creative import CHAT_RULES, CREATIVE_RULES
@@ -101,3 +101,19 @@ def compile_rules(rules: Iterable[Rule], *, custom: bool) -> list[Compiled]:
             )
         )
     return compiled
+
+
+class Group:
+    """The compiled rules of one scope, with the index of their gates."""
+
+    __slots__ = ("index", "rules")
+
+    def __init__(self, rules: list[Compiled]) -> None:
+        self.rules = rules
+        self.index = _index.build([rule.gate for rule in rules])
+
+
+@functools.cache
+def builtin() -> tuple[Compiled, ...]:
+    """The built-in rules, compiled once per process (every detector shares them)."""
+    return tuple(compile_rules(default_rules(), custom=False))

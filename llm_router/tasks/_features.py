@@ -85,3 +85,13 @@ def features(text: str) -> list[str]:
     if numbers >= 2:
         out.append("$nums")
     return out
+
+
+_WORDS = re.compile(rf"[^\W\d_{_CJK}]{{3,}}|[{_CJK}]{{2,}}")
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` has something to read: two words of three letters or more, or a
+    run of Chinese or Japanese characters. Strings of digits and symbols have no task."""
+    found = _WORDS.findall(text[:MAX_CHARS])
+    return len(found) >= 2 or any(not w.isascii() and _CJK_RUN.match(w) for w in found)

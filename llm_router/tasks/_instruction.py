@@ -10,9 +10,9 @@ article, numbers in an invoice, "translate" in a story) must not decide the labe
   short, else their first and last *lines*, else the first and last sentence; fenced
   code blocks are never part of it. An instruction introducing the material often
   ends with a colon ("Resume el siguiente texto:"), and the head is cut there.
-
-:func:`material_only` says whether a turn seems to carry no instruction at all (a
-pasted document or a bare topic), in which case the system prompt's applies.
+* Of head and tail, the one that asks (ends with ":" or "?", or points at the material:
+  "the above", "este texto", "以下") is kept alone; failing that, a terse one typed
+  around a long paste ("bullets please"); otherwise both.
 """
 
 from __future__ import annotations
@@ -100,8 +100,3 @@ def _asks(part: str) -> bool:
     return part.rstrip().endswith((":", "?", "\uff1a", "\uff1f")) or bool(
         _POINTS.search(part.lower())
     )
-
-
-def has_material(text: str) -> bool:
-    """Whether ``text`` carries more than its instruction (pasted text, code, data)."""
-    return len(text.strip()) > SHORT or "```" in text or text.count("\n") >= 4

@@ -1,10 +1,10 @@
 """Text helpers for the detector: scan windows, number counting, follow-up turns.
 
-The detector never scans a whole pasted document. Instructions sit at the start or
-the end of a turn ("Summarize this: <article>", "<article> TL;DR:"), so instruction
-rules see only the first ``ASK_HEAD`` and last ``ASK_TAIL`` characters; structural
-rules (code fences, stack traces) see at most ``BODY_HEAD`` + ``BODY_TAIL``
-characters. That bounds the cost per request whatever the prompt size.
+The detector never scans a whole pasted document. Instruction rules read the
+instruction :mod:`._instruction` finds; numbers for a word problem are counted in the
+first ``ASK_HEAD`` and last ``ASK_TAIL`` characters; structural rules (code fences,
+stack traces) see at most ``BODY_HEAD`` + ``BODY_TAIL`` characters and ``tail`` rules
+the last ``TAIL``. That bounds the cost per request whatever the prompt size.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from llm_router.tasks.rules_reasoning import QUANTITY_I18N, QUANTITY_QUESTION
 from llm_router.types import ChatRequest
 
 ASK_HEAD = 500
-"""Characters from the start of the turn searched for instructions."""
+"""Characters from the start of the turn where a word problem's numbers are counted."""
 ASK_TAIL = 300
-"""Characters from the end of the turn searched for instructions."""
+"""Characters from the end of the turn where a word problem's numbers are counted."""
 BODY_HEAD = 1500
 """Characters from the start of the turn searched for structural cues."""
 BODY_TAIL = 500
@@ -30,7 +30,8 @@ FOLLOW_UP_BARE = 40
 """A last user turn at most this long leans on the previous one even without a referent."""
 
 _NUMBER = re.compile(
-    r"\$?(?<![\d.,])\d+(?:[.,]\d+)*%?|\b(?:one|third|fourth|fifth|tenth|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"\$?(?<![\d.,])\d+(?:[.,]\d+)*%?|\b(?:one|third|fourth|fifth|tenth|two|three|four|five|"
+    r"six|seven|eight|nine|ten|eleven|"
     r"twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|twice|double|"
     r"triple|dozen|quarter)\b",
 )
@@ -55,7 +56,7 @@ def _cut(text: str, head: int, tail: int) -> str:
 
 
 def ask_zone(text: str) -> str:
-    """The instruction zone of a turn: its start and its end."""
+    """The start and the end of a turn (where a word problem's numbers are counted)."""
     return _cut(text, ASK_HEAD, ASK_TAIL)
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 
-from llm_router.tasks import _compiled, _gate, _index, _instruction, _text
+from llm_router.tasks import _compiled, _features, _gate, _index, _instruction, _text
 from llm_router.tasks._compiled import default_rules
 from llm_router.tasks.learned import LinearModel, load_model
 from llm_router.tasks.model import TEXT_TASKS, Detection, DetectorConfig, TextTask
@@ -71,16 +71,6 @@ _QUANTITY_SIGNALS = frozenset({"reasoning:quantity_question", "reasoning:quantit
 """Rules asking for a quantity: with two numbers or more, the turn is a word problem."""
 
 
-class _Group:
-    """Rules of one scope with the index of their gates."""
-
-    __slots__ = ("index", "rules")
-
-    def __init__(self, rules: list[_compiled.Compiled]) -> None:
-        self.rules = rules
-        self.index = _index.build([rule.gate for rule in rules])
-
-
 class _Tally:
     """Running totals per label plus the signals that produced them."""
 
@@ -101,11 +91,10 @@ class TaskDetector:
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config if config is not None else DetectorConfig()
-        rules = _compiled.compile_rules(default_rules(), custom=False)
-        rules += _compiled.compile_rules(self.config.rules, custom=True)
-        self._ask = _Group([r for r in rules if r.scope == "ask"])
-        self._tail = _Group([r for r in rules if r.scope == "tail"])
-        self._body = _Group([r for r in rules if r.scope == "body"])
+        rules = [*_compiled.builtin(), *_compiled.compile_rules(self.config.rules, custom=True)]
+        self._ask = _compiled.Group([r for r in rules if r.scope == "ask"])
+        self._tail = _compiled.Group([r for r in rules if r.scope == "tail"])
+        self._body = _compiled.Group([r for r in rules if r.scope == "body"])
         self._enabled = [t for t in TEXT_TASKS if t not in self.config.disabled]
         self._model: LinearModel | None = load_model() if MODEL_WEIGHT else None
 
@@ -172,9 +161,10 @@ class TaskDetector:
         Returns the top probability, or 0 when the top label is ``chat`` (the model's
         "chat" mostly means "no cue", not a request of its own).
         """
-        if self._model is None:
+        ask = _instruction.instruction(text)
+        if self._model is None or not _features.has_words(ask):
             return 0.0
-        probabilities = self._model.probabilities(_instruction.instruction(text), TEMPERATURE)
+        probabilities = self._model.probabilities(ask, TEMPERATURE)
         scores = tally.scores
         for label, p in probabilities.items():
             scores[label] += weight * p

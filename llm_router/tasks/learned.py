@@ -30,7 +30,9 @@ class LinearModel:
     def scores(self, text: str) -> list[float]:
         """Summed weights of ``text``'s features, one per label (0 where none is known)."""
         table = self.weights
-        vectors = [table[f] for f in set(features(text)) if f in table]
+        # Each feature once, in order of appearance: a set would make the float sums depend
+        # on the per-process string hash seed.
+        vectors = [table[f] for f in dict.fromkeys(features(text)) if f in table]
         if not vectors:
             return [0.0] * len(self.labels)
         return [sum(column) for column in zip(*vectors, strict=True)]

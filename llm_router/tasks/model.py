@@ -26,7 +26,7 @@ TEXT_TASKS: tuple[TextTask, ...] = (
 """Text labels in tie-break precedence order (README rule 10): earlier wins a tie."""
 
 Scope: TypeAlias = Literal["ask", "tail", "body"]
-"""Where a rule looks: ``ask`` — the instruction zone (start and end of the turn);
+"""Where a rule looks: ``ask`` — the instruction the detector finds in the turn;
 ``tail`` — the last few hundred characters (cues such as a closing ``TL;DR:``);
 ``body`` — the whole scanned turn (structural cues such as code or stack traces)."""
 

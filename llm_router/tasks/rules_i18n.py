@@ -135,6 +135,22 @@ REASONING_I18N: tuple[RuleRow, ...] = (
     ),
     (
         "reasoning",
+        "unit_count",
+        2.0,
+        "ask",
+        r"\bhow many (?:seconds|minutes|hours|days|weeks|months|years|litres|liters|metres|"
+        r"meters|grams|kilos|km|miles|feet|inches|cups|ounces|centimetres|centimeters) "
+        r"(?:are )?(?:there )?(?:in|does|do|has|have)\b|\bwie viele (?:sekunden|minuten|"
+        r"stunden|tage|wochen|monate|jahre|liter|meter|gramm) (?:hat|haben|sind|gibt)\b|"
+        r"\b(?:cuantos|cuántos|cuantas|cuántas) (?:segundos|minutos|horas|d[ií]as|semanas|"
+        r"meses|litros|metros|gramos) (?:hay|tiene)\b|\bcombien de (?:secondes|minutes|heures|"
+        r"jours|semaines|mois|litres|m[eè]tres|grammes) (?:dans|y a-t-il|il y a)\b|"
+        r"\b(?:quanti|quante) (?:secondi|minuti|ore|giorni|settimane|mesi|litri|metri|grammi) "
+        r"(?:ci sono|ha|hanno)\b|\b(?:quantos|quantas) (?:segundos|minutos|horas|dias|semanas|"
+        r"meses|litros|metros|gramas) (?:tem|t[eê]m|h[aá])\b",
+    ),
+    (
+        "reasoning",
         "check_math",
         2.5,
         "ask",

@@ -102,7 +102,8 @@ EXTRACTION_RULES: tuple[RuleRow, ...] = (
         "classify",
         2.5,
         "ask",
-        r"\b(?:classify|categori[sz]e|label|tag)\b|\bassign (?:it|them|each|this)\b",
+        r"\b(?:classify|categori[sz]e|label)\b|\btag (?:each|every|these|this|the|them|it|all|"
+        r"my|our|with|as)\b|\bassign (?:it|them|each|this)\b",
     ),
     (
         "extraction",

@@ -33,6 +33,6 @@ def test_chat_interruption_is_one_error_line() -> None:
     assert (
         result.stderr.strip()
         .splitlines()[-1]
-        .startswith("llm-router: error: interrupting: stream interrupted after 3 chunk(s)")
+        .startswith("llm-router: error: cutting: stream interrupted after 3 chunk(s)")
     )
     assert "Traceback" not in result.stderr

@@ -31,8 +31,9 @@ def test_explain_human_readable_with_task() -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("task:    summarization")
     assert lines[1] == "route:   summarization"
-    assert "flaky" in lines[3] and "chosen" in lines[3]
-    assert "fast" in lines[4] and "fallback #1" in lines[4]
+    assert lines[2] == "rescue:  continue, replay (at most 2)"
+    assert "flaky" in lines[4] and "chosen" in lines[4] and "prefill=yes" in lines[4]
+    assert "fast" in lines[5] and "fallback #1" in lines[5]
 
 
 def test_explain_never_needs_or_prints_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]

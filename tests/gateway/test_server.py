@@ -60,6 +60,7 @@ async def test_real_server_cancels_upstream_on_disconnect(tmp_path: Path) -> Non
             assert status["deployments"]["up"] == {
                 "breaker": "closed",
                 "retry_in_s": None,
+                "open_period_s": 60.0,
                 "in_flight": 0,
             }
         finally:

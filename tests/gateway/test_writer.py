@@ -1,5 +1,6 @@
-"""EventWriter: bursts leave in one write, a lone event leaves at once, backpressure
-bounds the queue, and write errors reach the handler; plus the encoder's fast path."""
+"""EventWriter: the first event leaves at once, bursts leave in one write, a lone event
+leaves at the next loop turn, backpressure bounds the queue, and write errors reach the
+handler; plus the encoder's fast path."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from llm_router.types import StreamChunk, ToolCallDelta, Usage
 
 
 class Recorder:
-    """Stands in for ``web.StreamResponse.write``: records each write; can be held."""
+    """Stands in for ``web.StreamResponse``: records each write; can be held."""
 
     def __init__(self) -> None:
         self.writes: list[bytes] = []
@@ -30,53 +31,67 @@ class Recorder:
             raise self.fail
         self.writes.append(data)
         self.wrote.set()
-        await self.release.wait()
+        await self.release.wait()  # returns at once unless held: like an unpaused transport
 
 
 def writer_for(rec: Recorder, **kw: Any) -> EventWriter:
     return EventWriter(cast(web.StreamResponse, rec), **kw)
 
 
+async def test_the_first_event_is_written_at_once() -> None:
+    rec = Recorder()
+    w = writer_for(rec)
+    await w.write(b"data: first\n\n")
+    assert rec.writes == [b"data: first\n\n"]  # no loop turn in between
+
+
 async def test_a_burst_leaves_in_one_write_in_order() -> None:
     rec = Recorder()
     w = writer_for(rec)
+    await w.write(b"data: first\n\n")
     events = [f"data: {i}\n\n".encode() for i in range(50)]
     for e in events:  # no await suspends here: the handler never waits
         await w.write(e)
+    assert rec.writes == [b"data: first\n\n"]
     await w.close()
-    assert rec.writes == [b"".join(events)]
+    assert rec.writes == [b"data: first\n\n", b"".join(events)]
 
 
 async def test_a_lone_event_is_written_while_the_handler_waits() -> None:
     rec = Recorder()
     w = writer_for(rec)
     await w.write(b"data: one\n\n")
-    await asyncio.wait_for(rec.wrote.wait(), 0.05)  # the handler waiting = the flush
-    assert rec.writes == [b"data: one\n\n"]
     await w.write(b"data: two\n\n")
-    await w.close()
+    await asyncio.sleep(0)  # the handler waiting = the flush
     assert rec.writes == [b"data: one\n\n", b"data: two\n\n"]
+    await w.write(b"data: three\n\n")
+    await w.close()
+    assert rec.writes[-1] == b"data: three\n\n"
 
 
 async def test_backpressure_holds_the_handler_at_high_water() -> None:
     rec = Recorder()
-    rec.release.clear()  # the client reads nothing: the first write never finishes
     w = writer_for(rec, high_water=100)
+    await w.write(b"first")
+    rec.release.clear()  # the client reads nothing: the next write is held up
     await w.write(b"x" * 10)
-    await asyncio.wait_for(rec.wrote.wait(), 0.05)  # the writer is now stuck in write()
-    blocked = asyncio.ensure_future(w.write(b"y" * 100))  # reaches high water
+    await asyncio.sleep(0)  # flushed, and held up in the transport
+    assert rec.writes == [b"first", b"x" * 10]
+    await w.write(b"y" * 50)  # queued behind it, below high water
+    blocked = asyncio.ensure_future(w.write(b"z" * 50))  # reaches high water
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(asyncio.shield(blocked), 0.03)
     rec.release.set()
     await asyncio.wait_for(blocked, 0.05)
     await w.close()
-    assert b"".join(rec.writes) == b"x" * 10 + b"y" * 100
+    assert b"".join(rec.writes) == b"first" + b"x" * 10 + b"y" * 50 + b"z" * 50
 
 
 async def test_a_write_error_reaches_the_handler() -> None:
     rec = Recorder()
-    rec.fail = ConnectionResetError("client gone")
     w = writer_for(rec)
+    await w.write(b"data: first\n\n")
+    rec.fail = ConnectionResetError("client gone")
     await w.write(b"data: a\n\n")
     with pytest.raises(ConnectionResetError):
         await w.close()
@@ -84,17 +99,17 @@ async def test_a_write_error_reaches_the_handler() -> None:
         await w.write(b"data: b\n\n")
 
 
-async def test_abort_drops_the_queue_and_stops_the_writer() -> None:
+async def test_abort_drops_the_queue_and_stops_a_held_up_write() -> None:
     rec = Recorder()
-    rec.release.clear()
     w = writer_for(rec)
+    await w.write(b"data: first\n\n")
+    rec.release.clear()
     await w.write(b"data: a\n\n")
-    await asyncio.wait_for(rec.wrote.wait(), 0.05)
+    await asyncio.sleep(0)  # "a" is held up in the transport
     await w.write(b"data: b\n\n")
     w.abort()
-    with pytest.raises(asyncio.CancelledError):
-        await w._task
-    assert rec.writes == [b"data: a\n\n"]
+    await asyncio.sleep(0)
+    assert rec.writes == [b"data: first\n\n", b"data: a\n\n"]
 
 
 TEXTS = ["hi", " ", 'q " and \\ s', "é ü 中文", "emoji 😀", "line\nbreak\ttab", "\u2028\x00"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import selectors
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -58,6 +59,17 @@ class RedisServer:
         # Keep draining its log so the server never blocks on a full pipe.
         proc.stdout.close()
 
+    def freeze(self) -> None:
+        """Stop the process (SIGSTOP): its sockets stay open and say nothing, as a hung
+        or swapped-out server's do."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let a frozen server run again (SIGCONT)."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """Kill the server abruptly (SIGKILL), as a crash would."""
         if self._proc is not None:
@@ -68,6 +80,7 @@ class RedisServer:
     def stop(self) -> None:
         """Stop the server gracefully."""
         if self._proc is not None:
+            self.thaw()  # a stopped process would not act on SIGTERM
             self._proc.terminate()
             try:
                 self._proc.wait(timeout=10)

@@ -40,7 +40,7 @@ def make(
     inner = ScriptedProvider(name="p", scripts=scripts or (OK,), sleep=clock.sleep)
     obs = Transitions()
     config = BreakerConfig(
-        fail_max=fail_max, reset_timeout=30.0, success_threshold=success_threshold
+        fail_max=fail_max, reset_timeout=30.0, success_threshold=success_threshold, jitter=0.0
     )
     return CircuitBreaker(inner, config, hook=obs, clock=clock), inner, obs
 

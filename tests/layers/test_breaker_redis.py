@@ -25,7 +25,7 @@ from tests.layers.conftest import RedisServer, free_port
 REQ = ChatRequest(messages=[{"role": "user", "content": "hi"}])
 OK = Script(text="ok")
 FAIL = Script(fault=Fault("server_error"))
-CONFIG = BreakerConfig(fail_max=1, reset_timeout=30.0)
+CONFIG = BreakerConfig(fail_max=1, reset_timeout=30.0, jitter=0.0)
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 1.0
 """How long a transition may take to reach another breaker (it takes ~1 ms)."""

@@ -358,3 +358,21 @@ async def test_rescue_stops_at_the_request_deadline(upstream: Upstream) -> None:
         await collect(r)
     assert [(a.strategy, a.outcome) for a in info.value.rescues] == [("replay", "failed")]
     assert "DeadlineExceeded" in (info.value.rescues[0].error or "")
+
+
+async def test_an_open_breaker_skips_a_rescue_option_without_using_up_max(
+    upstream: Upstream, second: Upstream
+) -> None:
+    """max=1: the same deployment's breaker is open (it just failed, fail_max=1), so
+    its replay is refused without I/O and the one rescue stream goes to `b`."""
+    upstream.script(broken(3, RESET))
+    second.script(full())
+    r = build_router(
+        {"default": [provider(upstream, "a"), provider(second, "b")]},
+        retry=RetryConfig(attempts=1),
+        breaker=BreakerConfig(fail_max=1),
+        detector=lambda r: _Detection(),
+        rescue=RescueConfig(max=1),
+    )
+    assert text(await collect(r)) == ANSWER
+    assert (len(upstream.requests), len(second.requests)) == (1, 1)

@@ -396,6 +396,7 @@ async def test_status_counts_in_flight(clock: FakeClock) -> None:
     assert r.status()["deployments"]["a"] == {
         "breaker": "closed",
         "retry_in_s": None,
+        "open_period_s": None,
         "in_flight": 1,
     }
     await stream.aclose()  # type: ignore[attr-defined]

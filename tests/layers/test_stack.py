@@ -47,7 +47,7 @@ def build(
     return build_router(
         {"default": list(providers)},
         retry=retry or RetryConfig(attempts=2, initial=0.1, max_wait=0.1),
-        breaker=BreakerConfig(fail_max=fail_max, reset_timeout=30.0),
+        breaker=BreakerConfig(fail_max=fail_max, reset_timeout=30.0, jitter=0.0),
         detector=lambda r: Detection("chat"),
         hook=obs or Recorder(),
         clock=clock,

@@ -10,7 +10,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from llm_router.builder import build_router
-from llm_router.config import BreakerConfig, RetryConfig
+from llm_router.config import BreakerConfig, RescueConfig, RetryConfig
 from llm_router.layers.routing import Router
 from llm_router.observe import fan_out
 from llm_router.observe.logs import Logs
@@ -46,8 +46,11 @@ def build(
     fail_max: int = 5,
     attempts: int = 2,
     registry: CollectorRegistry | None = None,
+    rescue: RescueConfig | None = None,
 ) -> Stack:
-    """Deployments ``a`` (model m-a) then ``b`` (model m-b) on the ``default`` route."""
+    """Deployments ``a`` (model m-a) then ``b`` (model m-b) on the ``default`` route;
+    stream rescue off unless given (the interruption tests pin what is recorded when
+    a stream breaks after commit)."""
     pa = ScriptedProvider(name="a", model="m-a", scripts=tuple(a), sleep=clock.sleep)
     pb = ScriptedProvider(name="b", model="m-b", scripts=tuple(b), sleep=clock.sleep)
     registry = CollectorRegistry() if registry is None else registry
@@ -65,6 +68,7 @@ def build(
         clock=clock,
         sleep=clock.sleep,
         rng=lambda: 0.5,
+        rescue=rescue or RescueConfig.off(),
     )
     return Stack(router, pa, pb, registry, metrics)
 

@@ -171,6 +171,7 @@ def test_hook_logs_stream_completed_and_failed() -> None:
         "request_id": "req-1",
         "provider": "a",
         "model": "m-a",
+        "upstream_model": None,
         "task": "code",
         "route": "code",
         "ttft_s": 0.2,
@@ -184,6 +185,7 @@ def test_hook_logs_stream_completed_and_failed() -> None:
         "outcome": "success",
         "input_tokens": 100,
         "output_tokens": 50,
+        "cached_input_tokens": None,
         **common,
     }
     assert logs[1] == {
@@ -192,6 +194,7 @@ def test_hook_logs_stream_completed_and_failed() -> None:
         "outcome": "interrupted",
         "input_tokens": None,
         "output_tokens": None,
+        "cached_input_tokens": None,
         "error": "StreamInterrupted",
         "error_message": "a: stream interrupted after 2 chunk(s)",
         **common,

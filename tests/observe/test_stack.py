@@ -87,6 +87,8 @@ def completed(dep: dict[str, str], **fields: Any) -> dict[str, Any]:
         "route": "default",
         "outcome": "success",
         "fallbacks": 0,
+        "upstream_model": dep["model"],  # the scripted upstream names the deployment's
+        "cached_input_tokens": None,
         **fields,
     }
 
@@ -210,6 +212,8 @@ async def test_mid_stream_interruption(clock: FakeClock) -> None:
         "duration_s": 0.5,
         "input_tokens": None,
         "output_tokens": None,
+        "cached_input_tokens": None,
+        "upstream_model": None,
         "chunks": 2,
         "fallbacks": 0,
         "error": "StreamInterrupted",
@@ -261,7 +265,8 @@ async def test_unknown_request_values_add_no_series(clock: FakeClock) -> None:
         return "".join(rng.choices("abcdefghij-_/.0123456789", k=10))
 
     async def one(i: int) -> None:
-        req = request(request_id=junk(), task=junk() if i % 2 else None,
+        # (an unknown ChatRequest.task is refused outright; metadata["task"] is free text)
+        req = request(request_id=junk(),
                       metadata={"task": junk(), "model": junk()},
                       messages=[{"role": "user", "content": junk() * 3}])  # fmt: skip
         if i % 3 == 0:

@@ -228,7 +228,8 @@ async def test_normal_stream_chunks_and_usage(
     last = chunks[-1]
     assert (last.finish_reason, last.raw_finish_reason) == ("stop", "end_turn")
     assert last.usage is not None and (last.usage.input_tokens, last.usage.output_tokens) == (10, 3)
-    assert {c.model for c in chunks} == {"claude-live"}
+    assert {c.model for c in chunks} == {"claude-test"}  # the deployment's model
+    assert last.upstream_model == "claude-live"  # message_start's
 
 
 async def test_request_shape(upstream: Upstream, session: aiohttp.ClientSession) -> None:

@@ -151,7 +151,8 @@ async def test_message_delta_input_tokens_replace_message_start(
         "Here's the current weather information for New York City:\n\n# Weather"
     )
     assert result.tool_calls == () and result.raw_finish_reason == "end_turn"
-    assert result.model == "claude-3-7-sonnet-20250219"
+    assert result.model == "claude-test"
+    assert result.upstream_model == "claude-3-7-sonnet-20250219"
 
 
 async def test_cached_prompt_counts_as_input(

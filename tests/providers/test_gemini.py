@@ -249,7 +249,7 @@ async def test_function_call_stream_and_trailing_usage(
         8,
         4,
     )
-    assert result.model == "gemini-live"
+    assert (result.model, result.upstream_model) == ("gemini-test", "gemini-live")
 
 
 @pytest.mark.parametrize(

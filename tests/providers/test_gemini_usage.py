@@ -113,7 +113,7 @@ async def test_recorded_stream_ends_on_the_finish_event(
     last = await _closing_chunk_while_held(_make(upstream, session, trailer_grace=60))
     assert (last.finish_reason, last.raw_finish_reason) == ("stop", "STOP")
     assert last.usage is not None and (last.usage.input_tokens, last.usage.output_tokens) == (7, 96)
-    assert last.model == "gemini-3.7-flash"
+    assert (last.model, last.upstream_model) == ("gemini-x", "gemini-3.7-flash")
     decoder = _decode(GEMINI_37_FLASH)
     assert decoder.finished and not decoder.wants_trailer
 

@@ -61,6 +61,15 @@ def counts(exc: BaseException) -> bool:
     return bool(getattr(exc, "counts_against_breaker", True))
 
 
+def retry_after(exc: BaseException | None) -> float | None:
+    """The ``Retry-After`` (seconds) that ``exc`` (or, for ``StreamInterrupted``, its
+    cause) carries, if any."""
+    if isinstance(exc, StreamInterrupted):
+        exc = exc.cause
+    value = getattr(exc, "retry_after", None)
+    return float(value) if isinstance(value, int | float) else None
+
+
 class Listener(pybreaker.CircuitBreakerListener):
     """Turns pybreaker's state changes into hook events and shared publications."""
 

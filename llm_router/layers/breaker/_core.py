@@ -1,17 +1,21 @@
-"""The breaker stream layer (:class:`CircuitBreaker`) and the protocols of its shared state."""
+"""The breaker stream layer (:class:`CircuitBreaker`); the protocols of its shared state
+are in ``_shared``, its open period in ``_period``."""
 
 from __future__ import annotations
 
+import random
 import time
-from collections.abc import AsyncIterator
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pybreaker
 
 from llm_router.config import BreakerConfig
 from llm_router.errors import CircuitOpen
-from llm_router.layers.breaker._adapter import STATES, Listener, counts, feed
-from llm_router.layers.commit import close
+from llm_router.layers.breaker._adapter import STATES, Listener, counts, feed, retry_after
+from llm_router.layers.breaker._period import OpenPeriod
+from llm_router.layers.breaker._shared import SharedBreakerState, SharedTrial
+from llm_router.layers.commit import close, pull_trial
 from llm_router.observe import BreakerChanged, BreakerState, Hook
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
@@ -19,59 +23,17 @@ _DEFAULT_CONFIG = BreakerConfig()
 _REMOTE = object()  # the local trial permit while another process holds the shared trial
 
 
-class SharedBreakerState(Protocol):
-    """Where breakers publish their transitions so other processes follow them.
-
-    ``publish`` is called on the hot path's thread at the moment of a local
-    transition: it must return at once (queue the write, never wait on I/O). The
-    implementation calls :meth:`CircuitBreaker.apply_shared` for transitions made
-    elsewhere.
-    """
-
-    def attach(self, breaker: CircuitBreaker) -> None:
-        """Start delivering remote transitions of ``breaker.deployment`` to ``breaker``."""
-        ...
-
-    def detach(self, breaker: CircuitBreaker) -> None:
-        """Stop delivering transitions to ``breaker``."""
-        ...
-
-    def publish(self, breaker: CircuitBreaker, state: BreakerState, retry_in: float | None) -> None:
-        """Share ``breaker``'s local transition to ``state`` (``open`` or ``closed``);
-        ``retry_in``: seconds until its trial (``open`` only)."""
-        ...
-
-
-@runtime_checkable
-class SharedTrial(Protocol):
-    """A :class:`SharedBreakerState` that also makes the half-open trial cluster-wide.
-
-    Optional: a breaker whose shared state implements it asks, once per local trial
-    (rare: once per ``reset_timeout``), for the one trial token of its deployment.
-    """
-
-    async def claim_trial(self, breaker: CircuitBreaker, token: object) -> float | None:
-        """Claim the trial of ``breaker.deployment`` for the local trial ``token``.
-
-        ``None``: this process may send the trial (claimed, or the shared store is
-        unavailable and the local decision stands). A number: another process holds
-        it; refuse trials locally for that many seconds. Must be bounded in time.
-        """
-        ...
-
-    def release_trial(self, token: object) -> None:
-        """Free the trial claimed for ``token`` (no-op if none); never waits."""
-        ...
-
-
 class CircuitBreaker:
     """A Provider that stops calling ``inner`` while its deployment is failing.
 
     One breaker per deployment (provider + model). While open, ``stream_complete``
     raises :class:`~llm_router.errors.CircuitOpen` (carrying ``retry_at``) before
-    touching ``inner``. ``shared`` propagates transitions between processes; the hot
-    path never waits on it. The underlying ``pybreaker.CircuitBreaker`` is
-    :attr:`pybreaker` (add your own listeners there).
+    touching ``inner``. The open period adapts (``BreakerConfig``: ``reset_timeout``
+    doubled per failed trial up to the cap, jittered with ``rng``, ``Retry-After``
+    honoured); the half-open trial is made as one attempt (a ``Retry`` below does not
+    retry it). ``shared`` propagates transitions between processes; the hot path never
+    waits on it. The underlying ``pybreaker.CircuitBreaker`` is :attr:`pybreaker` (add
+    your own listeners there).
     """
 
     def __init__(
@@ -83,6 +45,7 @@ class CircuitBreaker:
         shared: SharedBreakerState | None = None,
         hook: Hook | None = None,
         clock: Clock = time.monotonic,
+        rng: Callable[[], float] = random.random,
     ) -> None:
         self._inner = inner
         self.config = config
@@ -93,7 +56,10 @@ class CircuitBreaker:
         self._trial: object | None = None
         self._remote_until = 0.0
         self._remote_retry_in: float | None = None
+        self._remote_nominal: float | None = None
         self._applying_shared = False
+        self._period = OpenPeriod(config, rng)
+        self._retry_after: float | None = None  # of the failure being fed to pybreaker
         self.pybreaker: Any = pybreaker.CircuitBreaker(
             fail_max=config.fail_max,
             reset_timeout=config.reset_timeout,
@@ -126,6 +92,18 @@ class CircuitBreaker:
     def retry_at(self) -> float | None:
         """Clock time when a trial will be admitted while open; ``None`` otherwise."""
         return self._retry_at if self.state == "open" else None
+
+    @property
+    def open_period(self) -> float:
+        """Seconds the breaker stays open: while open or half-open, the current period
+        (jitter and ``Retry-After`` included); closed, the first one (``reset_timeout``)."""
+        return self.config.reset_timeout if self.state == "closed" else self._period.current
+
+    @property
+    def nominal_period(self) -> float:
+        """The open period before jitter and ``Retry-After``: ``reset_timeout``
+        doubled per failed trial since the last close, up to the cap."""
+        return self._period.nominal
 
     def would_admit(self) -> bool:
         """Whether a stream started now would reach ``inner`` (no side effect)."""
@@ -193,6 +171,10 @@ class CircuitBreaker:
         try:
             stream = self._inner.stream_complete(request)
             try:
+                if token is not None:  # the trial: one attempt (DESIGN §4.1)
+                    first = await pull_trial(stream)
+                    if first is not None:
+                        yield first
                 async for chunk in stream:
                     yield chunk
             finally:
@@ -221,49 +203,59 @@ class CircuitBreaker:
             current == pybreaker.STATE_HALF_OPEN and not is_trial
         ):
             return
-        feed(self.pybreaker, failure)
+        self._retry_after = retry_after(failure)
+        try:
+            feed(self.pybreaker, failure)
+        finally:
+            self._retry_after = None
 
     def _on_transition(self, old: BreakerState, new: BreakerState) -> None:
         """Called by the pybreaker listener on every state change, local or shared."""
         if new == "open":
-            retry_in = self._remote_retry_in
-            if retry_in is None:
-                retry_in = self.config.reset_timeout
+            if self._applying_shared:
+                retry_in = self._period.adopt(self._remote_retry_in, self._remote_nominal)
+            else:
+                retry_in = self._period.open(old == "half_open", self._retry_after)
             self._retry_at = self._clock() + retry_in
         elif new == "half_open":
             self._trial = None
+        else:
+            self._period.reset()
         if old == new:
             return
         if self._hook is not None:
             source = "shared" if self._applying_shared else "local"
             self._hook(BreakerChanged(self.deployment, old, new, source))
         if self._shared is not None and not self._applying_shared and new != "half_open":
-            retry_in = self._retry_at - self._clock() if new == "open" and self._retry_at else None
-            self._shared.publish(self, new, retry_in)
+            left = self._retry_at - self._clock() if new == "open" and self._retry_at else None
+            self._shared.publish(self, new, left)
 
-    def apply_shared(self, state: BreakerState, retry_in: float | None = None) -> None:
+    def apply_shared(
+        self, state: BreakerState, retry_in: float | None = None, period: float | None = None
+    ) -> None:
         """Adopt a transition made by another process (never re-published).
 
         ``open`` opens (or re-times) the breaker with a trial after ``retry_in``
-        seconds (clamped to ``[0, reset_timeout]``); ``closed`` closes it. ``half_open``
-        is ignored: each process half-opens on its own clock, and the trial's result
-        is what gets shared.
+        seconds (clamped to ``[0, cap * (1 + jitter)]``) and adopts the publisher's
+        nominal open ``period`` (:attr:`nominal_period`), so that the next failed trial
+        here doubles the same value; ``closed`` closes it. ``half_open`` is ignored:
+        each process half-opens on its own clock, and the trial's result is what gets
+        shared.
         """
         current = self.state
         self._applying_shared = True
         try:
             if state == "open":
-                wait = self.config.reset_timeout if retry_in is None else retry_in
-                self._remote_retry_in = min(max(wait, 0.0), self.config.reset_timeout)
                 if current == "open":
-                    self._retry_at = self._clock() + self._remote_retry_in
+                    self._retry_at = self._clock() + self._period.adopt(retry_in, period)
                 else:
+                    self._remote_retry_in, self._remote_nominal = retry_in, period
                     self.pybreaker.open()
             elif state == "closed" and current != "closed":
                 self.pybreaker.close()
         finally:
             self._applying_shared = False
-            self._remote_retry_in = None
+            self._remote_retry_in = self._remote_nominal = None
 
     def detach(self) -> None:
         """Stop sharing this breaker's state (the shared state object stays open)."""

@@ -69,6 +69,16 @@ async def read_loop(shared: RedisBreakerState, first: asyncio.Event) -> None:
         delay = min(delay * 2, shared._backoff[1])
 
 
+async def claim(client: Any, key: str, value: str, ttl: float) -> tuple[Any, Any]:
+    """One round trip: SET ``key`` to ``value`` NX with a TTL of ``ttl`` seconds, and
+    read its PTTL. Returns (whether it was set, the PTTL in milliseconds)."""
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.set(key, value, nx=True, px=max(int(ttl * 1000), 1))
+        pipe.pttl(key)
+        won, pttl = await pipe.execute()
+    return won, pttl
+
+
 async def _aclose(pubsub: Any) -> None:
     """Close a pub/sub connection; typed as ``Any`` because redis-py's annotations of
     ``aclose`` differ between minor releases."""
@@ -92,9 +102,9 @@ async def write_loop(shared: RedisBreakerState) -> None:
                 await _write(shared, pending, releases)
         except ERRORS as exc:
             _unavailable(shared, exc)
-            for deployment, (state, until) in pending.items():
-                if state == "open":  # re-shared on reconnect while still open
-                    shared._pending.setdefault(deployment, (state, until))
+            for deployment, entry in pending.items():
+                if entry[0] == "open":  # re-shared on reconnect while still open
+                    shared._pending.setdefault(deployment, entry)
         _raise_if_cancelled()
         if not shared._wake.is_set():
             shared._idle.set()
@@ -102,19 +112,19 @@ async def write_loop(shared: RedisBreakerState) -> None:
 
 async def _write(
     shared: RedisBreakerState,
-    pending: dict[str, tuple[BreakerState, float]],
+    pending: dict[str, tuple[BreakerState, float, float]],
     releases: list[tuple[str, str]],
 ) -> None:
     assert shared._client is not None
     now = time.monotonic()
     async with shared._client.pipeline(transaction=False) as pipe:
-        for deployment, (state, until) in pending.items():
+        for deployment, (state, until, period) in pending.items():
             retry_in = max(until - now, 0.0)
             if state == "open" and retry_in <= 0:
                 continue
             body = {"deployment": deployment, "state": state, "origin": shared.origin}
             if state == "open":
-                value = json.dumps({**body, "retry_in": retry_in})
+                value = json.dumps({**body, "retry_in": retry_in, "period": period})
                 pipe.set(shared.key(deployment), value, px=max(int(retry_in * 1000), 1))
             else:
                 value = json.dumps(body)
@@ -145,8 +155,11 @@ async def _catch_up(shared: RedisBreakerState, deployments: Iterable[str]) -> No
 def _on_message(shared: RedisBreakerState, data: Any) -> None:
     body = _decode(data)
     if body is not None:
-        retry_in = body.get("retry_in")
-        _apply(shared, body, retry_in=retry_in if isinstance(retry_in, int | float) else None)
+        _apply(shared, body, retry_in=_number(body.get("retry_in")))
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _apply(
@@ -157,8 +170,9 @@ def _apply(
     state = body.get("state")
     if state not in ("open", "closed"):
         return
+    period = _number(body.get("period"))
     for breaker in shared._breakers.get(str(body.get("deployment")), ()):
-        breaker.apply_shared(state, retry_in)
+        breaker.apply_shared(state, retry_in, period)
 
 
 def _connected(shared: RedisBreakerState) -> None:

@@ -3,21 +3,25 @@
 Every process decides locally; Redis only carries transitions, in the background:
 
 - a local ``open``/``closed`` transition is queued (``publish`` returns at once) and a
-  writer task PUBLISHes ``{deployment, state, retry_in, origin}`` on
+  writer task PUBLISHes ``{deployment, state, retry_in, period, origin}`` on
   ``<prefix>events`` and SETs ``<prefix>state:<deployment>`` while open, with a TTL
   equal to the time left until the trial (the key's PTTL *is* the remaining open time,
-  so no clocks are compared between hosts); a close deletes the key;
+  so no clocks are compared between hosts); ``period`` is the breaker's nominal open
+  period, which the next failed trial doubles on whichever replica sends it; a close
+  deletes the key;
 - a reader task subscribed to the channel applies other processes' transitions to the
   local breakers (:meth:`CircuitBreaker.apply_shared`, never re-published; messages
   carrying our own ``origin`` are ignored), and on every (re)connect reads the keys
   of its deployments to catch up;
 - the half-open trial is cluster-wide: before a local trial goes out, ``claim_trial``
-  SETs ``<prefix>trial:<deployment>`` NX with a bounded TTL (``trial_ttl``, so a crashed
-  holder blocks trials for at most that long) in one round trip of at most
-  ``claim_timeout``; the losers refuse trials locally (``CircuitOpen``) until the
-  result propagates or ``trial_recheck`` passes. The holder deletes the key (only if
-  still its own) when its trial ends, whatever the outcome. Redis unavailable or slow:
-  the local decision stands (one trial per process).
+  SETs ``<prefix>trial:<deployment>`` NX with a bounded TTL (``trial_ttl``, so a
+  crashed holder blocks trials for at most that long) in one round trip of at most
+  ``claim_timeout`` (the round trip runs in a task of its own that the trial waits for
+  no longer, even when Redis is frozen with its socket open but silent); the losers
+  refuse trials locally (``CircuitOpen``) until the result propagates or
+  ``trial_recheck`` passes. The holder deletes the key (only if still its own) when
+  its trial ends, whatever the outcome. Redis unavailable or slow: the local decision
+  stands (one trial per process).
 
 When Redis is unreachable, at start or later, breakers keep working on local state:
 one ``circuit.shared_unavailable`` warning is logged per outage (the URL without its
@@ -35,6 +39,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from redis import asyncio as aioredis
@@ -42,7 +47,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from llm_router.layers.breaker._core import CircuitBreaker
-from llm_router.layers.breaker._redis_tasks import ERRORS, read_loop, write_loop
+from llm_router.layers.breaker._redis_tasks import ERRORS, claim, read_loop, write_loop
 from llm_router.observe import BreakerState
 from llm_router.types import Sleep
 
@@ -95,9 +100,10 @@ class RedisBreakerState:
         self._sleep = sleep
         self._trial = (trial_ttl, trial_recheck, claim_timeout)
         self._claims: dict[object, tuple[str, str]] = {}
+        self._claiming: set[asyncio.Task[Any]] = set()
         self._releases: list[tuple[str, str]] = []
         self._breakers: dict[str, list[CircuitBreaker]] = {}
-        self._pending: dict[str, tuple[BreakerState, float]] = {}
+        self._pending: dict[str, tuple[BreakerState, float, float]] = {}
         self._to_read: set[str] = set()
         self._wake = asyncio.Event()
         self._client: aioredis.Redis | None = None
@@ -137,6 +143,11 @@ class RedisBreakerState:
         ``None`` when claimed, or when Redis is unavailable or slower than
         ``claim_timeout`` (the local decision stands); otherwise the seconds for which
         the local breaker should refuse trials (another process holds the token).
+
+        The round trip runs in its own task, and the trial waits for it at most
+        ``claim_timeout``: how long the trial waits never depends on the Redis client
+        giving up in time (a frozen server keeps its socket open and silent, and the
+        client's cleanup after a cancellation may itself wait on that socket).
         """
         ttl, recheck, timeout = self._trial
         if self._client is None or not self.available:
@@ -144,18 +155,30 @@ class RedisBreakerState:
         key = self.trial_key(breaker.deployment)
         value = f"{self.origin}:{uuid.uuid4().hex}"
         self._claims[token] = (key, value)  # released even if the SET lands after a timeout
+        task = asyncio.create_task(claim(self._client, key, value, ttl))
+        self._claiming.add(task)
+        task.add_done_callback(self._claimed)
         try:
-            async with asyncio.timeout(timeout), self._client.pipeline(transaction=False) as pipe:
-                pipe.set(key, value, nx=True, px=max(int(ttl * 1000), 1))
-                pipe.pttl(key)
-                won, pttl = await pipe.execute()
-        except ERRORS:
+            done, _ = await asyncio.wait((task,), timeout=timeout)
+        finally:
+            if not task.done():
+                task.cancel()
+        if not done or task.cancelled():
             return None
+        failure = task.exception()
+        if isinstance(failure, ERRORS):
+            return None
+        won, pttl = task.result()  # raises any other failure
         if won:
             return None
         del self._claims[token]
         left = pttl / 1000 if isinstance(pttl, int) and pttl > 0 else recheck
         return min(left, recheck)
+
+    def _claimed(self, task: asyncio.Task[Any]) -> None:
+        self._claiming.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a late failure is expected, not an error
 
     def release_trial(self, token: object) -> None:
         """Queue the deletion of the trial key claimed for ``token``; never waits."""
@@ -184,12 +207,13 @@ class RedisBreakerState:
             return
         deployment = breaker.deployment
         until = time.monotonic() + (retry_in or 0.0)
-        self._pending[deployment] = (state, until)
+        period = breaker.nominal_period
+        self._pending[deployment] = (state, until, period)
         self._idle.clear()
         self._wake.set()
         for sibling in self._breakers.get(deployment, ()):
             if sibling is not breaker:  # another breaker of this process, same deployment
-                sibling.apply_shared(state, retry_in)
+                sibling.apply_shared(state, retry_in, period)
 
     async def start(self) -> None:
         """Connect and subscribe in the background; returns after the first attempt
@@ -213,7 +237,8 @@ class RedisBreakerState:
     async def aclose(self) -> None:
         """Stop the background tasks and close every connection."""
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
+        claims = list(self._claiming)
+        for task in tasks + claims:
             task.cancel()
         self._wake.set()  # in case redis-py swallowed the cancellation (3.11 wait_for race)
         for task in tasks:
@@ -222,6 +247,7 @@ class RedisBreakerState:
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
+        await asyncio.gather(*claims, return_exceptions=True)  # their sockets are closed
         self._set_available(False)
 
     async def __aenter__(self) -> RedisBreakerState:

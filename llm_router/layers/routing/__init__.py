@@ -1,8 +1,9 @@
 """The routing layer (docs/DESIGN.md §4.3): task → route → candidates, failover before commit.
 
 The router walks a route's candidates in order. A candidate is abandoned before
-commit — breaker open, bulkhead full (``ProviderBusy``), a failure that
-``fails_over``, a prompt too long for it —
+commit — it cannot serve the request (a capability it lacks or an option its provider
+refuses, ``Unsupported``, docs/DESIGN.md §4.6), breaker open, bulkhead full
+(``ProviderBusy``), a failure that ``fails_over``, a prompt too long for it —
 for the next one; once a candidate's first chunk is yielded the router is a
 pass-through, so the caller's text always comes from exactly one upstream.
 

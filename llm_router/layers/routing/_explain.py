@@ -12,19 +12,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig
 from llm_router.layers.routing._routes import BulkheadView, Candidate, Resolution, Route
+from llm_router.layers.routing._walk import cannot_serve
 from llm_router.observe import BreakerState
+from llm_router.types import ChatRequest
 
 
 @dataclass(frozen=True, slots=True)
 class CandidateExplanation:
     """One candidate of an explained route.
 
-    ``would_be`` is ``"chosen"``, ``"fallback #n"``, ``"skipped: circuit open (retry
-    in N s)"`` or ``"skipped: provider busy (…)"`` (its bulkhead's slots and queue are
-    full); ``breaker`` and ``slots`` are ``None`` when the deployment has no breaker,
-    no bulkhead.
+    ``would_be`` is ``"chosen"``, ``"fallback #n"``, ``"skipped: <deployment> cannot
+    serve this request: no <capability> (…)"`` (docs/DESIGN.md §4.6), ``"skipped:
+    circuit open (retry in N s)"`` or ``"skipped: provider busy (…)"`` (its bulkhead's
+    slots and queue are full); ``breaker`` and ``slots`` are ``None`` when the
+    deployment has no breaker, no bulkhead; ``capabilities`` is what it declares;
+    ``open_period_s`` is the breaker's current open period (adaptive, docs/DESIGN.md
+    §4.1; while closed, the first one it would use).
     """
 
     deployment: str
@@ -35,6 +41,8 @@ class CandidateExplanation:
     would_be: str
     slots: dict[str, int] | None = None
     prefill: bool = False
+    capabilities: dict[str, int | bool | None] | None = None
+    open_period_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
@@ -45,8 +53,10 @@ class CandidateExplanation:
             "context_window": self.context_window,
             "breaker": self.breaker,
             "retry_in_s": self.retry_in_s,
+            "open_period_s": self.open_period_s,
             "would_be": self.would_be,
             "slots": None if self.slots is None else dict(self.slots),
+            "capabilities": None if self.capabilities is None else dict(self.capabilities),
         }
 
 
@@ -89,6 +99,12 @@ def _retry_in(cand: Candidate, now: float) -> float | None:
     return None if retry_at is None else round(max(0.0, retry_at - now), 3)
 
 
+def _open_period(cand: Candidate) -> float | None:
+    # Read with getattr: a user's breaker view need not have it (BreakerView).
+    period = getattr(cand.breaker, "open_period", None)
+    return round(period, 3) if isinstance(period, int | float) else None
+
+
 def slots(view: BulkheadView | None) -> dict[str, int] | None:
     """A bulkhead's ``{"max_concurrency", "in_use", "waiting", "max_waiting"}``."""
     if view is None:
@@ -117,15 +133,25 @@ def describe_rescue(config: RescueConfig) -> str:
     return f"{', '.join(config.strategies)} (at most {config.max})"
 
 
-def explain(resolution: Resolution, now: float, rescue: RescueConfig | None = None) -> Explanation:
-    """Explain ``resolution`` at clock time ``now``; ``rescue`` is the router's default."""
+def explain(
+    resolution: Resolution,
+    now: float,
+    rescue: RescueConfig | None = None,
+    request: ChatRequest | None = None,
+) -> Explanation:
+    """Explain ``resolution`` at clock time ``now``; ``rescue`` is the router's default;
+    with ``request``, candidates that cannot serve it are shown skipped."""
     views: list[CandidateExplanation] = []
     fallbacks = 0
     chosen = False
+    needs = Needs.of(request) if request is not None else None
     for cand in resolution.route.candidates:
         retry_in = _retry_in(cand, now)
         busy = _busy(cand.bulkhead)
-        if cand.breaker is not None and not cand.breaker.would_admit():
+        refusal = cannot_serve(cand, needs, request)
+        if refusal is not None:
+            would_be = f"skipped: {refusal.message}"
+        elif cand.breaker is not None and not cand.breaker.would_admit():
             would_be = f"skipped: circuit open (retry in {retry_in or 0.0:g} s)"
         elif busy is not None:
             would_be = busy
@@ -144,6 +170,8 @@ def explain(resolution: Resolution, now: float, rescue: RescueConfig | None = No
                 would_be=would_be,
                 slots=slots(cand.bulkhead),
                 prefill=cand.prefill,
+                capabilities=cand.capabilities.to_dict(),
+                open_period_s=_open_period(cand),
             )
         )
     detection = resolution.detection
@@ -158,14 +186,16 @@ def explain(resolution: Resolution, now: float, rescue: RescueConfig | None = No
 
 
 def status(singles: Mapping[str, Route], inflight: Mapping[str, int], now: float) -> dict[str, Any]:
-    """``{"deployments": {name: {"breaker", "retry_in_s", "in_flight"}}}`` (JSON-able),
-    plus ``"slots"`` (see :func:`slots`) for a deployment guarded by a bulkhead."""
+    """``{"deployments": {name: {"breaker", "retry_in_s", "open_period_s",
+    "in_flight"}}}`` (JSON-able), plus ``"slots"`` (see :func:`slots`) for a deployment
+    guarded by a bulkhead."""
     deployments: dict[str, Any] = {}
     for name, route in sorted(singles.items()):
         cand = route.candidates[0]
         entry: dict[str, Any] = {
             "breaker": cand.breaker.state if cand.breaker is not None else None,
             "retry_in_s": _retry_in(cand, now),
+            "open_period_s": _open_period(cand),
             "in_flight": inflight.get(name, 0),
         }
         if cand.bulkhead is not None:

@@ -111,6 +111,7 @@ class Rescue:
         self.attempts: list[RescueAttempt] = []
         self.sent: list[StreamChunk] = []
         self.delivered = Delivered()
+        self._refused = 0
 
     def _note(self, failed: Candidate, attempt: RescueAttempt, extra_chars: int = 0) -> None:
         self.attempts.append(attempt)
@@ -145,6 +146,7 @@ class Rescue:
                 budget -= 1
                 outcome = await self._try(failed, cand, strategy, left)
                 if outcome is None:
+                    budget += self._refused  # refused without I/O: costs nothing
                     continue
                 stream, seam, first = outcome
                 try:
@@ -178,6 +180,7 @@ class Rescue:
             async with asyncio.timeout(None if left == float("inf") else left):
                 first = await _until_seam(stream, seam, cand.deployment)
         except (Diverged, LLMRouterError, TimeoutError) as error:
+            self._refused = int(getattr(error, "refused", False) is True)
             await close(stream)
             self._note(failed, _failed_attempt(cand, strategy, error))
             return None

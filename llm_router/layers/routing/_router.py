@@ -133,7 +133,7 @@ class Router:
 
     def explain(self, request: ChatRequest) -> Explanation:
         """Why ``request`` would go where it goes, without calling any provider."""
-        return _explain.explain(self.resolve(request), self._clock(), self.rescue)
+        return _explain.explain(self.resolve(request), self._clock(), self.rescue, request)
 
     def status(self) -> dict[str, Any]:
         """Per deployment: breaker state, seconds until it retries, streams in flight,

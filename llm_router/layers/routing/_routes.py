@@ -111,6 +111,8 @@ class UnknownModel(BadRequest):
         )
 
 
+_UNDECLARED = Capabilities()
+
 Screen = Callable[[ChatRequest], Unsupported | None]
 """A provider's check of a request before any call (``unsupported`` of the HTTP
 providers): the option it cannot honour, or ``None``."""
@@ -145,7 +147,7 @@ class Candidate:
     bulkhead: BulkheadView | None = None
     prefill: bool = False
     """The deployment accepts a final assistant message to continue (stream rescue)."""
-    capabilities: Capabilities = Capabilities()
+    capabilities: Capabilities = _UNDECLARED
     screen: Screen | None = None
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import cast
 
+from llm_router.capabilities import Needs
 from llm_router.errors import (
     Attempt,
     CircuitOpen,
@@ -20,7 +21,6 @@ from llm_router.errors import (
 )
 from llm_router.layers.routing._routes import BreakerView, BulkheadView, Candidate, Resolution
 from llm_router.observe import FellBack, Hook, Outcome, StreamRecord
-from llm_router.capabilities import Needs
 from llm_router.types import ChatRequest, StreamChunk
 
 

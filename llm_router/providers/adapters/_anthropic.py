@@ -52,7 +52,7 @@ class _Events:
         return self._decoder.wants_trailer
 
     def decode_item(self, item: RawMessageStreamEvent) -> list[StreamChunk]:
-        return self._decoder.decode(item.type, item.to_dict())
+        return self._decoder.decode(item.type, item.to_dict(warnings=False))
 
     def ended(self) -> None:
         pass  # the end of the SDK's stream is not a finish signal

@@ -118,7 +118,9 @@ async def adapt(
             except Exception as exc:
                 if grace_at is not None and scope.expired() and scope.when() == grace_at:
                     break  # no trailer came within the grace: the stream is complete
-                typed = _typed(exc, scope, bool(sent), timeouts, provider, model, map_error, total_at)
+                typed = _typed(
+                    exc, scope, bool(sent), timeouts, provider, model, map_error, total_at
+                )
                 if typed is exc:
                     raise
                 raise typed from exc

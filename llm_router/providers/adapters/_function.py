@@ -73,15 +73,21 @@ class _Pieces:
     def final_chunk(self) -> StreamChunk:
         if self._final is not None:
             return self._final
-        return StreamChunk("", self.provider, self.model, finish_reason="stop", raw_finish_reason="stop")
+        return StreamChunk(
+            "", self.provider, self.model, finish_reason="stop", raw_finish_reason="stop"
+        )
 
 
-def _default_error(exc: BaseException, committed: bool, provider: str, model: str) -> errs.ProviderError | None:
+def _default_error(
+    exc: BaseException, committed: bool, provider: str, model: str
+) -> errs.ProviderError | None:
     if isinstance(exc, TimeoutError):
         cls: type[errs.ProviderError] = errs.IdleTimeout if committed else errs.FirstTokenTimeout
         return cls(first_line(exc, "timed out"), provider=provider, model=model)
     if isinstance(exc, ConnectionError):
-        return errs.ConnectError(first_line(exc, type(exc).__name__), provider=provider, model=model)
+        return errs.ConnectError(
+            first_line(exc, type(exc).__name__), provider=provider, model=model
+        )
     return None
 
 
@@ -131,9 +137,12 @@ class FunctionProvider:
         """Whether the function continues a final assistant message (stream rescue)."""
 
     def __repr__(self) -> str:
-        return f"FunctionProvider(name={self.name!r}, fn={getattr(self.fn, '__qualname__', self.fn)!r})"
+        fn = getattr(self.fn, "__qualname__", self.fn)
+        return f"FunctionProvider(name={self.name!r}, fn={fn!r})"
 
-    def map_error(self, exc: BaseException, model: str, committed: bool = False) -> errs.ProviderError | None:
+    def map_error(
+        self, exc: BaseException, model: str, committed: bool = False
+    ) -> errs.ProviderError | None:
         """The typed error for ``exc`` raised by the function (``None``: let it propagate)."""
         table = self.errors
         if callable(table) and not isinstance(table, Mapping):

@@ -49,7 +49,7 @@ class _Chunks:
 
     def decode_item(self, item: ChatCompletionChunk) -> list[StreamChunk]:
         # to_dict(): the fields the server sent (extra ones such as reasoning_content too)
-        return self._decoder.decode("", item.to_dict())
+        return self._decoder.decode("", item.to_dict(warnings=False))
 
     def ended(self) -> None:
         pass  # the end of the SDK's stream is not a finish signal
@@ -156,7 +156,10 @@ class OpenAIClientProvider:
                     extra_body=self.arguments(request, model),
                 )
             return await self._client.chat.completions.create(
-                model=model, messages=messages, stream=True, extra_body=self.arguments(request, model)
+                model=model,
+                messages=messages,
+                stream=True,
+                extra_body=self.arguments(request, model),
             )
 
         def map_error(exc: BaseException, committed: bool) -> errors.ProviderError | None:
