@@ -1,4 +1,5 @@
-"""Concrete providers: the only code that talks HTTP to upstreams."""
+"""Concrete providers: the only code that talks to upstreams — over HTTP, or through the
+SDK clients and functions users already have (:mod:`llm_router.providers.adapters`)."""
 
 from llm_router.providers.adapters import (
     AnthropicClientProvider,

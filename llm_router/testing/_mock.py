@@ -86,7 +86,12 @@ class MockUpstreams:
     """
 
     def __init__(self, *, passthrough: tuple[str, ...] = ("http://127.0.0.1:",)) -> None:
-        from aioresponses import aioresponses
+        try:
+            from aioresponses import aioresponses
+        except ImportError as exc:  # an optional dependency
+            raise ConfigurationError(
+                "MockUpstreams needs aioresponses: pip install llm_router[testing]"
+            ) from exc
 
         self._mock = aioresponses(passthrough=list(passthrough))
         self._upstreams: list[MockUpstream] = []

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.timeout(480)  # a smoke run of the whole harness, callgrind counts included
 def test_quick_benchmark_produces_every_row(tmp_path: Path) -> None:
     """The quick run writes JSON with every section, variant, scenario and case."""
     subprocess.run(
@@ -24,7 +27,7 @@ def test_quick_benchmark_produces_every_row(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=450,
         cwd=ROOT,
     )
     rows = json.loads((tmp_path / "quick.json").read_text())["rows"]
