@@ -42,6 +42,8 @@ _TOTALS = re.compile(rb"^totals:\s+(\d+)", re.M)
 
 def unavailable() -> str | None:
     """Why instruction counts cannot be taken here (None: they can)."""
+    if os.environ.get("LLM_ROUTER_BENCH_NO_INSTR"):
+        return "instruction counts turned off (LLM_ROUTER_BENCH_NO_INSTR)"
     for tool in ("valgrind", "callgrind_control", "cc"):
         if shutil.which(tool) is None:
             return f"{tool} not installed"

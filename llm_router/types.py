@@ -50,6 +50,18 @@ class Usage:
     cached_input_tokens: int | None = None
     cache_write_input_tokens: int | None = None
 
+    def __repr__(self) -> str:
+        # The cache counts only when the upstream reported them: most usages have none.
+        cache = "".join(
+            f", {name}={value}"
+            for name, value in (
+                ("cached_input_tokens", self.cached_input_tokens),
+                ("cache_write_input_tokens", self.cache_write_input_tokens),
+            )
+            if value is not None
+        )
+        return f"Usage(input_tokens={self.input_tokens}, output_tokens={self.output_tokens}{cache})"
+
 
 @dataclass(frozen=True, slots=True)
 class ToolCallDelta:

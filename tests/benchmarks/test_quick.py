@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.timeout(480)  # a smoke run of the whole harness, callgrind counts included
 def test_quick_benchmark_produces_every_row(tmp_path: Path) -> None:
-    """The quick run writes JSON with every section, variant, scenario and case."""
+    """The quick run writes JSON with every section, variant, scenario and case.
+
+    Instruction counts (callgrind, minutes even in quick mode) are left out here: this
+    is a smoke test of the harness, and `benchmarks/run.py` takes them."""
     subprocess.run(
         [
             sys.executable,
@@ -27,8 +30,9 @@ def test_quick_benchmark_produces_every_row(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
         text=True,
-        timeout=450,
+        timeout=110,
         cwd=ROOT,
+        env={**os.environ, "LLM_ROUTER_BENCH_NO_INSTR": "1"},
     )
     rows = json.loads((tmp_path / "quick.json").read_text())["rows"]
     names = {

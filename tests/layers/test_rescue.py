@@ -17,7 +17,8 @@ import pytest
 from llm_router import ChatRequest, complete
 from llm_router._aio import closing
 from llm_router.accumulate import Accumulator
-from llm_router.builder import build_router
+from llm_router.builder import RouteEntry, build_router
+from llm_router.capabilities import Capabilities
 from llm_router.config import BreakerConfig, RescueConfig, RetryConfig, Timeouts
 from llm_router.errors import ConnectError, ProtocolError, StreamInterrupted
 from llm_router.layers.routing import Router
@@ -376,3 +377,27 @@ async def test_an_open_breaker_skips_a_rescue_option_without_using_up_max(
     )
     assert text(await collect(r)) == ANSWER
     assert (len(upstream.requests), len(second.requests)) == (1, 1)
+
+
+async def test_a_candidate_that_cannot_serve_the_request_never_rescues_it(
+    upstream: Upstream, second: Upstream
+) -> None:
+    """The request has an image part; `b` declares no vision: after `a` breaks and its
+    replay fails, `b` is not asked, and the original failure surfaces."""
+    upstream.script(broken(3, RESET), Reply.json(503, {"error": {"message": "down"}}))
+    second.script(full())
+    blind = RouteEntry(provider(second, "b"), capabilities=Capabilities(vision=False))
+    r = build_router(
+        {"default": [provider(upstream, "a"), blind]},
+        retry=RetryConfig(attempts=1),
+        breaker=BreakerConfig(fail_max=50),
+        detector=lambda r: _Detection(),
+    )
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    request = ChatRequest(
+        messages=[{"role": "user", "content": [{"type": "text", "text": "What is it?"}, image]}]
+    )
+    with pytest.raises(StreamInterrupted) as info:
+        await collect(r, request)
+    assert [a.deployment for a in info.value.rescues] == ["a"]
+    assert second.requests == []

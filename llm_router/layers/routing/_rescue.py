@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from llm_router.accumulate import interrupted
+from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig, RescueStrategy
 from llm_router.errors import (
     AllProvidersFailed,
@@ -38,7 +39,7 @@ from llm_router.errors import (
 from llm_router.layers.commit import close, pull_first
 from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._seam import ContinueSeam, Delivered, Diverged, ReplaySeam
-from llm_router.layers.routing._walk import Run
+from llm_router.layers.routing._walk import Run, cannot_serve
 from llm_router.observe import Hook, Rescued, RescueOutcome
 from llm_router.types import ChatRequest, Clock, Message, StreamChunk
 
@@ -104,7 +105,8 @@ class Rescue:
         hook: Hook | None = None,
     ) -> None:
         self.config = config
-        self.order = order
+        needs = Needs.of(base)  # only candidates that can serve the request rescue it
+        self.order = [c for c in order if cannot_serve(c, needs, base) is None]
         self.base = base
         self.clock = clock
         self.hook = hook
