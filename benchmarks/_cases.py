@@ -35,7 +35,8 @@ VARIANTS = {
     "floor": "bare aiohttp, lean reader (floor)",
     "copying floor": "bare aiohttp, previous floor (copies per event)",
     "provider": "OpenAIProvider",
-    "full stack": "full stack (router + breaker + retry + metrics + logs)",
+    "full stack": "full stack (router + breaker + retry + metrics + logs), model auto",
+    "full stack named": "full stack, model names the route (no task detection)",
 }
 FIRST_TOKEN = 0.2
 FAILOVER = {
@@ -60,9 +61,10 @@ def scenario_base(
     return f"http://127.0.0.1:{port}/s/{chunks}/{size}/{first_ms}/{delay_ms}/{fault}/v1"
 
 
-def request() -> ChatRequest:
-    """The request every library case sends."""
-    return ChatRequest(messages=[{"role": "user", "content": REQUEST_TEXT}])
+def request(model: str | None = None) -> ChatRequest:
+    """The request every library case sends (``model=None``: ``auto``, the task is
+    detected; a route's name: it is not)."""
+    return ChatRequest(messages=[{"role": "user", "content": REQUEST_TEXT}], model=model)
 
 
 def provider(base: str, name: str = "up", **kw: Any) -> OpenAIProvider:
@@ -72,10 +74,10 @@ def provider(base: str, name: str = "up", **kw: Any) -> OpenAIProvider:
     )
 
 
-async def drain(p: Provider) -> int:
+async def drain(p: Provider, model: str | None = None) -> int:
     """Read one stream to its end; the number of chunks."""
     n = 0
-    async with aclosing(p.stream_complete(request())) as s:  # type: ignore[type-var]
+    async with aclosing(p.stream_complete(request(model))) as s:  # type: ignore[type-var]
         async for _ in s:
             n += 1
     return n
@@ -138,7 +140,8 @@ def library(name: str, port: int) -> Case:
         bare = provider(base)
         return Case(lambda: drain(bare))
     router = full_stack(base)
-    return Case(lambda: drain(router), [router.aclose])
+    model = "default" if variant == "full stack named" else None
+    return Case(lambda: drain(router, model), [router.aclose])
 
 
 def failover(scenario: str, port: int) -> Case:

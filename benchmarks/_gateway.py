@@ -82,7 +82,7 @@ def throughput(
     single: int,
     litellm_python: Path | None,
     instr: dict[str, str],
-    workers: int | None = None,
+    workers: int = 1,
 ) -> list[Row]:
     """Added TTFT and throughput, direct vs via the gateway.
 
@@ -96,7 +96,7 @@ def throughput(
     single_base = up.base(chunks=5, delay_ms=10)
     gws = {b: Gateway(b, workers=workers) for b in (base, paced_base, single_base)}
     relays = {b: Relay(b) for b in gws}
-    tag = f" ({workers} workers)" if workers else ""
+    tag = f" ({workers} workers)" if workers > 1 else ""
     rows: list[Row] = [
         {"section": "gateway", "case": "ready after start" + tag,
          "value": f"{gws[base].ready_s * 1e3:.0f} ms"},
@@ -119,13 +119,13 @@ def throughput(
                 "value": f"{hwm_kib(gws[base].proc.pid) / 1024:.1f} MiB",
             }
         )
-        if litellm_python is not None and workers is None:
+        if litellm_python is not None and workers == 1:
             proxy = LiteLLMProxy(litellm_python, base)
             conc, total = levels[0]
             direct = load(base + "/chat/completions", conc, total)
             via = load(proxy.url, conc, min(total, 300), bearer=proxy.key)
             rows.append(_row(f"LiteLLM proxy, {conc} concurrent, saturating", via, direct))
-        elif workers is None:
+        elif workers == 1:
             rows.append(
                 {
                     "section": "gateway",

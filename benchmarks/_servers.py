@@ -6,6 +6,7 @@ can run under callgrind (``_instr.ServerCounter``) to count its instructions."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -50,6 +51,19 @@ def _wait_ready(url: str, proc: subprocess.Popen[Any], limit: float = 120.0) -> 
     raise RuntimeError(f"{url}: not ready after {limit}s")
 
 
+def _wait_workers(url: str, workers: int, limit: int = 2000) -> None:
+    """Ask ``url`` (``/v1/router/status``, a new connection each time) until ``workers``
+    different pids have answered."""
+    seen: set[int] = set()
+    for _ in range(limit):
+        with urllib.request.urlopen(url, timeout=5) as r:
+            seen.add(json.loads(r.read())["gateway"]["pid"])
+        if len(seen) >= workers:
+            return
+        time.sleep(0.01)
+    raise RuntimeError(f"{url}: only {len(seen)} of {workers} workers answered")
+
+
 class Server:
     """A server process; ``url`` is its chat-completions URL, ``ready_s`` its start-up."""
 
@@ -90,19 +104,20 @@ class Server:
 
 
 class Gateway(Server):
-    """``llm-router serve`` on a one-provider policy (``workers`` processes if > 1)."""
+    """``llm-router serve`` on a one-provider policy, ``workers`` processes (one by
+    default: the figures are per process; under callgrind only one can be counted).
+    Ready once every worker answers."""
 
     def __init__(
-        self, base: str, *, counter: ServerCounter | None = None, workers: int | None = None
+        self, base: str, *, counter: ServerCounter | None = None, workers: int = 1
     ) -> None:
         self.dir = tempfile.TemporaryDirectory()
         policy = Path(self.dir.name) / "bench.yaml"
         policy.write_text(POLICY.format(base=base, port=0))
         cmd = [sys.executable, "-m", "llm_router.cli.main", "serve", "--policy", str(policy)]
-        cmd += ["--port", "{port}"]
-        if workers is not None:
-            cmd += ["--workers", str(workers)]
+        cmd += ["--port", "{port}", "--workers", str(workers)]
         super().__init__(cmd, "/readyz", counter=counter)
+        _wait_workers(f"http://127.0.0.1:{self.port}/v1/router/status", workers)
 
     def close(self) -> None:
         """Stop the gateway."""

@@ -1,10 +1,12 @@
-"""Small asyncio helpers shared by the layers."""
+"""Small asyncio helpers shared by the layers: :func:`closing` (an inner stream) and
+:class:`AsyncClosing` (``async with`` for whatever is released by ``aclose()``)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from types import TracebackType
+from typing import Self, TypeVar
 
 T = TypeVar("T")
 
@@ -19,3 +21,25 @@ async def closing(stream: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+class AsyncClosing:
+    """Mixin for what is released with ``await obj.aclose()``: ``async with obj:``
+    gives ``obj`` and awaits :meth:`aclose` on the way out, whatever happened."""
+
+    __slots__ = ()
+
+    async def aclose(self) -> None:
+        """Release what the object holds (subclasses implement)."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

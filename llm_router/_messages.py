@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 TaskName: TypeAlias = Literal[
     "code",
@@ -29,18 +29,8 @@ TaskName: TypeAlias = Literal[
 """Every task the detector can return (docs/DESIGN.md §4.2), and the only values
 ``ChatRequest.task`` accepts."""
 
-TASK_NAMES: tuple[TaskName, ...] = (
-    "code",
-    "reasoning",
-    "summarization",
-    "translation",
-    "extraction",
-    "creative",
-    "chat",
-    "tool_use",
-    "vision",
-    "long_context",
-)
+TASK_NAMES: tuple[TaskName, ...] = get_args(TaskName)
+"""The same names as a tuple, in that order."""
 
 ContentPart: TypeAlias = Mapping[str, Any]
 """One part of a multi-part message, in OpenAI's shape (``{"type": "text", ...}``)."""
@@ -189,8 +179,19 @@ class ChatRequest:
         put(self, "deadline_at", deadline_at)
 
     def replace(self, **changes: Any) -> ChatRequest:
-        """A copy with ``changes`` applied (``dataclasses.replace`` for this class)."""
-        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """A copy with ``changes`` applied (``dataclasses.replace`` for this class).
+
+        Changes to fields ``__init__`` stores as given (``model``, ``deadline_at``,
+        the sampling options: what the router changes on every stream) copy the
+        other fields as they are instead of converting and validating them again.
+        """
+        if _AS_GIVEN.issuperset(changes):
+            put = object.__setattr__
+            new = object.__new__(ChatRequest)
+            for name in _FIELDS:
+                put(new, name, changes[name] if name in changes else getattr(self, name))
+            return new
+        fields = {name: getattr(self, name) for name in _FIELDS}
         fields.update(changes)
         return ChatRequest(**fields)
 
@@ -204,3 +205,8 @@ class ChatRequest:
     def system_text(self) -> str:
         """All system (and developer) messages' text, joined."""
         return "\n".join(m.text() for m in self.messages if m.role in ("system", "developer"))
+
+
+_FIELDS = tuple(ChatRequest.__dataclass_fields__)
+_AS_GIVEN = frozenset({"model", "max_tokens", "temperature", "top_p", "tool_choice", "deadline_at"})
+"""Fields ``ChatRequest.__init__`` stores without converting or checking them."""

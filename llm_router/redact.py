@@ -202,6 +202,9 @@ def redact(value: Any, *, include_content: bool = False, _depth: int = 0) -> Any
         return redact_text(bytes(value).decode("utf-8", "replace"))
     if _depth > 20:
         return REDACTED
+    if type(value) is list or type(value) is tuple:  # before the (slower) ABC check
+        items = [redact(v, include_content=include_content, _depth=_depth + 1) for v in value]
+        return items if type(value) is list else tuple(items)
     if isinstance(value, Mapping):
         out: dict[Any, Any] = {}
         for k, v in value.items():
@@ -231,15 +234,34 @@ class Redactor:
     def __call__(
         self, logger: object, method_name: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
-        """Redact ``event_dict`` in place and return it."""
-        for key, value in list(event_dict.items()):
+        """Redact ``event_dict`` in place and return it.
+
+        The common fields (numbers, ``None``, names and ids already seen) take an
+        inlined path: one memo lookup per field, no call. Only values change while
+        the dict is walked, never its keys.
+        """
+        include = self.include_content
+        kinds, short = _key_kinds, _short
+        for key, value in event_dict.items():
             if key == "exc_info":
                 continue  # rendered (then redacted) by the exception processor
-            kind = _key_kind(key)
-            if kind == _SECRET:
+            kind = kinds.get(key)
+            if kind is None:
+                kind = _key_kind(key)
+            if kind == _PLAIN:
+                if type(value) in _SCALARS:
+                    continue
+                if type(value) is str and len(value) <= _SHORT:
+                    done = short.get(value)
+                    if done is not None:
+                        if done is not value:
+                            event_dict[key] = done
+                        continue
+                event_dict[key] = redact(value, include_content=include)
+            elif kind == _SECRET:
                 event_dict[key] = REDACTED
-            elif not self.include_content and kind == _CONTENT and value is not None:
+            elif not include and value is not None:
                 event_dict[key] = CONTENT_REDACTED
             else:
-                event_dict[key] = redact(value, include_content=self.include_content)
+                event_dict[key] = redact(value, include_content=include)
         return event_dict

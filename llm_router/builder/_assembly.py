@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 
+from llm_router._aio import AsyncClosing
 from llm_router.capabilities import Capabilities
 from llm_router.config import BreakerConfig, RetryConfig
 from llm_router.layers.breaker import CircuitBreaker, SharedBreakerState
@@ -115,7 +115,7 @@ def capabilities_of(provider: Provider) -> Capabilities:
 
 
 @dataclass(eq=False)
-class Assembly:
+class Assembly(AsyncClosing):
     """What :func:`~llm_router.builder.assemble` built: the ``router``, every
     ``deployment`` it stacked (by name), and the ``shared`` breaker state the breakers
     publish to.
@@ -167,14 +167,3 @@ class Assembly:
             aclose = getattr(self.shared, "aclose", None)
             if aclose is not None:  # e.g. the Redis connection of RedisBreakerState
                 await aclose()
-
-    async def __aenter__(self) -> Assembly:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Container
 from typing import Any
 
 import aiohttp
@@ -69,6 +70,18 @@ def _heading(text: str) -> None:
     _write(f"\n{text}\n")
 
 
+async def _ask_route(tour: Tour, routes: Container[str], route: str, prompt: str) -> None:
+    """Ask ``route`` through the tour, or say that the policy has no such route."""
+    if route in routes:
+        await tour.ask(route, prompt)
+    else:
+        _skipped(route)
+
+
+def _skipped(route: str) -> None:
+    _write(f"   (this policy has no '{route}' route: skipped)\n")
+
+
 async def _tour(server: GatewayServer, recorder: Recorder) -> None:
     assert server.state is not None
     routes = server.state.router.routes
@@ -86,21 +99,15 @@ async def _tour(server: GatewayServer, recorder: Recorder) -> None:
         if "summarization" in routes:
             await breaker_walkthrough(tour, "summarization", routes["summarization"].deployments)
         else:
-            _write("   (this policy has no 'summarization' route: skipped)\n")
+            _skipped("summarization")
         _heading("4. A stream cut mid-answer is rescued: the client receives it whole")
         _write("   The router continues the answer from the words already delivered and\n")
         _write("   checks the seam; the client sees one uninterrupted stream and [DONE].\n")
-        if "rescue-demo" in routes:
-            await tour.ask("rescue-demo", "Tell me about a lighthouse keeper.")
-        else:
-            _write("   (this policy has no 'rescue-demo' route: skipped)\n")
+        await _ask_route(tour, routes, "rescue-demo", "Tell me about a lighthouse keeper.")
         _heading("5. With rescue off, a failure after the first token is reported, never hidden")
         _write("   Once text is on screen the gateway cannot switch providers without\n")
         _write("   garbling the answer, so it says the answer is incomplete.\n")
-        if "interrupt-demo" in routes:
-            await tour.ask("interrupt-demo", "Tell me a story about a lighthouse.")
-        else:
-            _write("   (this policy has no 'interrupt-demo' route: skipped)\n")
+        await _ask_route(tour, routes, "interrupt-demo", "Tell me a story about a lighthouse.")
         _heading("6. What Prometheus sees (GET /metrics, non-zero series)")
         for line in await tour.metrics(METRICS):
             _write(f"   {line}\n")

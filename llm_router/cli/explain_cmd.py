@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(explanation, indent=2))
         return 0
     score = explanation["score"]
-    detail = "explicit" if score is None else f"score {score:.2f}"
+    detail = "not detected" if score is None else f"score {score:.2f}"
     signals = ", ".join(explanation["signals"]) or "none"
     print(f"task:    {explanation['task']} ({detail}; signals: {signals})")
     print(f"route:   {explanation['route']}")

@@ -24,6 +24,7 @@ will read.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import socket
 from typing import Any
@@ -190,14 +191,24 @@ class GatewayProtocol(web.RequestHandler):
 
 
 class GatewaySite(web.BaseSite):
-    """A TCP listener whose connections are served by :class:`GatewayProtocol`."""
+    """A TCP listener whose connections are served by :class:`GatewayProtocol`;
+    ``reuse_port``: the port is shared with the other workers of a group
+    (``SO_REUSEPORT``: the kernel spreads new connections over them)."""
 
     def __init__(
-        self, runner: web.BaseRunner, host: str, port: int, *, header_timeout: float, **options: Any
+        self,
+        runner: web.BaseRunner,
+        host: str,
+        port: int,
+        *,
+        header_timeout: float,
+        reuse_port: bool = False,
+        **options: Any,
     ) -> None:
         super().__init__(runner)
         self._host = host
         self._port = port
+        self._reuse_port = reuse_port
         self._protocol_options = {"header_timeout": header_timeout, **options}
         self._listener: asyncio.Server | None = None
 
@@ -226,4 +237,19 @@ class GatewaySite(web.BaseSite):
         def protocol() -> GatewayProtocol:
             return GatewayProtocol(server, loop=loop, **options)
 
-        self._server = self._listener = await loop.create_server(protocol, self._host, self._port)
+        self._server = self._listener = await loop.create_server(
+            protocol, self._host, self._port, reuse_port=self._reuse_port or None
+        )
+
+
+def bind_error(exc: OSError, host: str, port: int) -> OSError:
+    """A clear error for a listener that could not start (a port in use, most often)."""
+    if exc.errno == errno.EADDRINUSE:
+        message = (
+            f"cannot listen on {host}:{port}: the address is already in use "
+            "(another gateway running? pick another --port, or --port 0 for any free one)"
+        )
+        clear = OSError(message)
+        clear.errno = exc.errno
+        return clear
+    return exc

@@ -11,7 +11,7 @@ carrying the traceback, and a 500 in OpenAI's shape.
 
 ``request.finished`` fields: ``request_id``, ``method``, ``path``, ``status`` (499:
 the client went away), ``outcome``, ``code`` (the error's, if any), ``duration_s``.
-The router's own events (``route.selected``, ``stream.completed`` …) carry the same
+The router's own events (``stream.completed``, ``fallback`` …) carry the same
 ``request_id``.
 """
 

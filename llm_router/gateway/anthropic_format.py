@@ -131,6 +131,14 @@ class MessageEncoder:
         }
         return event("message_start", {"message": message}) + event("ping", {})
 
+    def opening(self, first: StreamChunk) -> bytes:
+        """``message_start`` and the events of the committed chunk."""
+        return self.start(first.model) + self.encode(first)
+
+    def closing(self, first: StreamChunk) -> bytes:
+        """The end of a complete stream (:meth:`finish`)."""
+        return self.finish()
+
     def _switch(self, kind: str, block: dict[str, Any]) -> bytes:
         out = self._close()
         self._index += 1

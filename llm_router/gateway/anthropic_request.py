@@ -18,8 +18,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from llm_router.gateway.body import RequestInvalid, boolean, clip, integer, load_json, number
-from llm_router.types import TASK_NAMES, ChatRequest
+from llm_router.gateway.body import (
+    RequestInvalid,
+    boolean,
+    check_task,
+    clip,
+    first_unknown,
+    integer,
+    json_object,
+    number,
+    values_checked,
+)
+from llm_router.types import ChatRequest
 
 _FIELDS = frozenset({
     "model", "messages", "max_tokens", "system", "stop_sequences", "stream", "temperature",
@@ -27,6 +37,7 @@ _FIELDS = frozenset({
 })  # fmt: skip
 _EXTRA = ("top_k", "thinking", "service_tier")
 _DROPPED_BLOCKS = frozenset({"thinking", "redacted_thinking"})
+_TURN_FIELDS = frozenset({"role", "content"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +99,8 @@ def _turn(i: int, message: Any) -> list[dict[str, Any]]:
     where = f"messages.{i}"
     if not isinstance(message, dict):
         raise RequestInvalid(f"{where}: expected an object", param=where)
-    unknown = set(message) - {"role", "content"}
-    if unknown:
-        name = clip(sorted(unknown)[0])
+    name = first_unknown(message, _TURN_FIELDS)
+    if name is not None:
         raise RequestInvalid(f"{where}.{name}: Extra inputs are not permitted", param=where)
     role = message.get("role")
     if role not in ("user", "assistant"):
@@ -195,12 +205,9 @@ def parse_messages_request(
     raw: bytes, *, task: str | None = None, request_id: str | None = None
 ) -> ParsedMessages:
     """Validate a ``/v1/messages`` body; ``task`` is the ``x-llm-router-task`` header."""
-    body = load_json(raw)
-    if not isinstance(body, dict):
-        raise RequestInvalid("the request body must be a JSON object")
-    unknown = set(body) - _FIELDS
-    if unknown:
-        name = clip(sorted(unknown)[0])
+    body = json_object(raw)
+    name = first_unknown(body, _FIELDS)
+    if name is not None:
         raise RequestInvalid(f"{name}: Extra inputs are not permitted", param=name)
     model = body.get("model")
     if not isinstance(model, str) or not model:
@@ -224,12 +231,8 @@ def parse_messages_request(
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise RequestInvalid("metadata: expected an object", param="metadata")
-    if task is not None and task not in TASK_NAMES:
-        raise RequestInvalid(
-            f"header x-llm-router-task must be one of {', '.join(TASK_NAMES)}",
-            param="x-llm-router-task",
-        )
-    try:
+    check_task(task)
+    with values_checked():
         request = ChatRequest(
             messages=messages,
             model=model,
@@ -244,6 +247,4 @@ def parse_messages_request(
             request_id=request_id,
             extra={k: body[k] for k in _EXTRA if body.get(k) is not None},
         )
-    except ValueError as exc:
-        raise RequestInvalid(str(exc), param="messages") from None
     return ParsedMessages(request=request, stream=boolean(body, "stream"))

@@ -4,8 +4,8 @@
 ``POST /v1/chat/completions``  OpenAI-compatible, streaming and not (:mod:`.chat`)
 ``POST /v1/messages``       Anthropic-compatible, streaming and not (:mod:`.messages`)
 ``GET /v1/models``          routes, ``auto``, task names and provider names, usable as ``model``
-``GET /v1/router/status``   breaker states and in-flight streams per provider
-``GET /metrics``            Prometheus exposition (open, like the probes)
+``GET /v1/router/status``   breaker states and in-flight streams per provider; the worker's pid
+``GET /metrics``            Prometheus exposition (open, like the probes; every worker's samples)
 ``GET /healthz``            200 while the process serves HTTP
 ``GET /readyz``             200 once the policy is loaded and while not draining, else 503
 =========================  =====================================================
@@ -18,6 +18,7 @@ close`` while draining), OpenAI-shaped 404/405, client auth.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -115,6 +116,8 @@ async def _status(request: web.Request) -> web.Response:
     state = request.app[STATE]
     body: dict[str, Any] = dict(state.router.status())
     body["gateway"] = {
+        "pid": os.getpid(),  # which worker answered (llm-router serve --workers N)
+        "workers": state.workers,
         "ready": state.ready and not state.draining,
         "draining": state.draining,
         "inflight_requests": state.inflight,
@@ -125,7 +128,8 @@ async def _status(request: web.Request) -> web.Response:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    body, content_type = exposition(request.app[STATE].registry)
+    state = request.app[STATE]
+    body, content_type = exposition(state.registry, multiprocess_dir=state.metrics_dir)
     return web.Response(body=body, headers={"Content-Type": content_type})
 
 

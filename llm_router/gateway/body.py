@@ -14,11 +14,14 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
+from contextlib import contextmanager
 from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+
+from llm_router.types import TASK_NAMES
 
 MAX_DEPTH = 64
 """Deepest nesting of arrays and objects accepted in a request body."""
@@ -144,6 +147,40 @@ def load_json(raw: bytes) -> Any:
     return body
 
 
+def json_object(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object (:func:`load_json`; anything else is refused)."""
+    body = load_json(raw)
+    if not isinstance(body, dict):
+        raise RequestInvalid("the request body must be a JSON object")
+    return body
+
+
+def first_unknown(fields: Iterable[str], known: Set[str]) -> str | None:
+    """The first (sorted) of ``fields`` not in ``known``, clipped for quoting in an
+    error; ``None`` when all are known."""
+    unknown = set(fields) - known
+    return clip(sorted(unknown)[0]) if unknown else None
+
+
+def check_task(task: str | None) -> None:
+    """The ``x-llm-router-task`` header: absent, or one of the task names."""
+    if task is not None and task not in TASK_NAMES:
+        raise RequestInvalid(
+            f"header x-llm-router-task must be one of {', '.join(TASK_NAMES)}",
+            param="x-llm-router-task",
+        )
+
+
+@contextmanager
+def values_checked() -> Iterator[None]:
+    """What :class:`~llm_router.types.ChatRequest`'s own checks refuse inside
+    (``ValueError``) as a :class:`RequestInvalid`."""
+    try:
+        yield
+    except ValueError as exc:
+        raise RequestInvalid(str(exc), param="messages") from None
+
+
 def number(body: Mapping[str, Any], key: str, low: float, high: float) -> float | None:
     """``body[key]``: absent/null, or a number from ``low`` to ``high``."""
     value = body.get(key)
@@ -187,9 +224,13 @@ __all__ = [
     "RequestInvalid",
     "body_refused",
     "boolean",
+    "check_task",
     "clip",
+    "first_unknown",
     "integer",
+    "json_object",
     "load_json",
     "number",
     "read_body",
+    "values_checked",
 ]

@@ -95,6 +95,16 @@ class ChunkEncoder:
         }
         return f"{self._head}[{json.dumps(choice, separators=(',', ':'))}]{self._tail}".encode()
 
+    def opening(self, first: StreamChunk) -> bytes:
+        """The stream's first event: the committed chunk's (with the role)."""
+        return self.encode(first)
+
+    def closing(self, first: StreamChunk) -> bytes:
+        """The end of a complete stream: the usage event (when asked for) and ``[DONE]``."""
+        if self._include_usage:
+            return self.usage_event(first.model) + DONE_EVENT
+        return DONE_EVENT
+
     def usage_event(self, model: str) -> bytes:
         """The final usage event (empty ``choices``) of ``stream_options.include_usage``."""
         head = self._head or self._envelope(model)

@@ -13,8 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from llm_router.gateway.body import RequestInvalid, boolean, clip, integer, load_json, number
-from llm_router.types import TASK_NAMES, ChatRequest
+from llm_router.gateway.body import (
+    RequestInvalid,
+    boolean,
+    check_task,
+    first_unknown,
+    integer,
+    json_object,
+    number,
+    values_checked,
+)
+from llm_router.types import ChatRequest
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _PASS_THROUGH = frozenset(
@@ -53,6 +62,8 @@ _MODELLED = frozenset(
         "metadata",
     }
 )
+_KNOWN = _MODELLED | _PASS_THROUGH
+_MESSAGE_FIELDS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +111,8 @@ def _check_message(i: int, msg: Any) -> None:
     for key in ("name", "tool_call_id"):
         if msg.get(key) is not None and not isinstance(msg[key], str):
             raise RequestInvalid(f"'{where}.{key}' must be a string", param=f"{where}.{key}")
-    unknown = set(msg) - {"role", "content", "name", "tool_calls", "tool_call_id"}
-    if unknown:
-        name = clip(str(sorted(unknown)[0]))
+    name = first_unknown(msg, _MESSAGE_FIELDS)
+    if name is not None:
         raise RequestInvalid(f"unrecognized message field '{name}'", param=where)
 
 
@@ -143,12 +153,9 @@ def parse_chat_request(
     raw: bytes, *, task: str | None = None, request_id: str | None = None
 ) -> ParsedRequest:
     """Validate a ``/v1/chat/completions`` body; ``task`` is the ``x-llm-router-task`` header."""
-    body = load_json(raw)
-    if not isinstance(body, dict):
-        raise RequestInvalid("the request body must be a JSON object")
-    unknown = set(body) - _MODELLED - _PASS_THROUGH
-    if unknown:
-        name = clip(sorted(unknown)[0])
+    body = json_object(raw)
+    name = first_unknown(body, _KNOWN)
+    if name is not None:
         raise RequestInvalid(f"Unrecognized request argument supplied: {name}", param=name)
     model = body.get("model", "auto")
     if not isinstance(model, str) or not model:
@@ -181,14 +188,10 @@ def parse_chat_request(
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise RequestInvalid("'metadata' must be an object", param="metadata")
-    if task is not None and task not in TASK_NAMES:
-        raise RequestInvalid(
-            f"header x-llm-router-task must be one of {', '.join(TASK_NAMES)}",
-            param="x-llm-router-task",
-        )
+    check_task(task)
     max_tokens = integer(body, "max_tokens")  # both are checked, the newer one wins
     max_tokens = integer(body, "max_completion_tokens") or max_tokens
-    try:
+    with values_checked():
         request = ChatRequest(
             messages=messages,
             model=model,
@@ -203,6 +206,4 @@ def parse_chat_request(
             request_id=request_id,
             extra={k: body[k] for k in _PASS_THROUGH if k in body},
         )
-    except ValueError as exc:
-        raise RequestInvalid(str(exc), param="messages") from None
     return ParsedRequest(request=request, stream=stream, include_usage=include_usage)

@@ -26,9 +26,8 @@ and idle keep-alive connections close after ``server.keepalive_timeout`` (see
 from __future__ import annotations
 
 import asyncio
-import errno
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -36,7 +35,7 @@ from prometheus_client import CollectorRegistry
 
 from llm_router.builder import Assembly
 from llm_router.errors import LLMRouterError, PolicyError
-from llm_router.gateway._protocol import GatewaySite
+from llm_router.gateway._protocol import GatewaySite, bind_error
 from llm_router.gateway.app import STATE, create_app
 from llm_router.gateway.state import GatewayState
 from llm_router.layers.routing import Router
@@ -55,6 +54,10 @@ class GatewayServer:
     ``hooks`` receive the router's events besides the built-in metrics and logs
     (the demo uses one to narrate); the logs and the Prometheus metrics (on
     ``registry``, a fresh one by default, exposed on ``/metrics``) are always on.
+
+    As one worker of a group (:mod:`.workers`): ``reuse_port`` shares the port with
+    the others, ``metrics_dir`` is where every worker's samples are merged for
+    ``/metrics``, ``workers`` how many there are (shown by ``/v1/router/status``).
     """
 
     def __init__(
@@ -65,10 +68,14 @@ class GatewayServer:
         port: int | None = None,
         hooks: Sequence[Hook] = (),
         registry: CollectorRegistry | None = None,
+        reuse_port: bool = False,
+        metrics_dir: str | None = None,
+        workers: int = 1,
     ) -> None:
         self.policy = policy
         self.host = policy.server.host if host is None else host
         self._port = policy.server.port if port is None else port
+        self._group = (reuse_port, metrics_dir, workers)
         self.registry = CollectorRegistry() if registry is None else registry
         self.hook = fan_out(Logs(), *hooks)
         self._runner: web.AppRunner | None = None
@@ -109,6 +116,7 @@ class GatewayServer:
         )
         self.state = app[STATE]
         self.state.on_release = self._release
+        reuse_port, self.state.metrics_dir, self.state.workers = self._group
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
         )
@@ -120,6 +128,7 @@ class GatewayServer:
             header_timeout=settings.header_timeout,
             keepalive_timeout=settings.keepalive_timeout,
             access_log=None,
+            reuse_port=reuse_port,
         )
         try:
             await self._site.start()
@@ -215,33 +224,29 @@ class GatewayServer:
             task.add_done_callback(self._closing.discard)
 
 
-def bind_error(exc: OSError, host: str, port: int) -> OSError:
-    """A clear error for a listener that could not start (a port in use, most often)."""
-    if exc.errno == errno.EADDRINUSE:
-        message = (
-            f"cannot listen on {host}:{port}: the address is already in use "
-            "(another gateway running? pick another --port, or --port 0 for any free one)"
-        )
-        clear = OSError(message)
-        clear.errno = exc.errno
-        return clear
-    return exc
-
-
 async def serve(policy: Policy, *, host: str | None = None, port: int | None = None) -> None:
     """Run the gateway on ``policy`` until SIGTERM or SIGINT; SIGHUP reloads its file."""
     await run_until_stopped(GatewayServer(policy, host=host, port=port))
 
 
-async def run_until_stopped(server: GatewayServer) -> None:
-    """Start ``server`` and serve until SIGTERM or SIGINT, reloading on SIGHUP; then
-    shut it down. The signal handlers are in place before ``gateway.started`` is logged,
-    so a signal sent as soon as that line appears is never lost."""
+async def run_until_stopped(
+    server: GatewayServer,
+    stop: asyncio.Event | None = None,
+    on_started: Callable[[], None] | None = None,
+) -> None:
+    """Start ``server`` and serve until SIGTERM or SIGINT (or until ``stop`` is set),
+    reloading on SIGHUP; then shut it down. The signal handlers are in place before
+    ``gateway.started`` is logged (and ``on_started`` called), so a signal sent as soon
+    as that line appears is never lost; they stay until the drain has ended, so a
+    second SIGTERM (a process manager signalling every process of a group, and the
+    group's parent forwarding its own) changes nothing."""
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
+    stop = asyncio.Event() if stop is None else stop
     reloads: set[asyncio.Task[bool]] = set()
 
     def _reload() -> None:
+        if stop.is_set():  # draining: nothing to reload
+            return
         task = loop.create_task(server.reload())
         reloads.add(task)
         task.add_done_callback(reloads.discard)
@@ -251,8 +256,12 @@ async def run_until_stopped(server: GatewayServer) -> None:
     loop.add_signal_handler(signal.SIGHUP, _reload)
     try:
         await server.start()
+        if on_started is not None:
+            on_started()
         await stop.wait()
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.remove_signal_handler(sig)
-        await server.shutdown()
+        try:
+            await server.shutdown()
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)

@@ -46,6 +46,11 @@ class GatewayState:
         self.api_keys: tuple[bytes, ...] = encode_keys(api_keys)
         self.registry = registry
         """The Prometheus registry ``/metrics`` exposes (``None``: the default one)."""
+        self.metrics_dir: str | None = None
+        """Where the workers of a group write their samples (``/metrics`` merges them
+        all); ``None`` for a single process."""
+        self.workers = 1
+        """How many processes serve the port (``llm-router serve --workers``)."""
         self.policy_path = policy_path
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout

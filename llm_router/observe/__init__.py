@@ -55,6 +55,9 @@ class StreamRecord:
     error_message: str | None = None
     upstream_model: str | None = None
     """The model name the upstream reported (``model`` is the deployment's)."""
+    candidates: tuple[str, ...] = ()
+    """The route's deployments in the order they were to be tried (as in
+    :class:`RouteSelected`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,22 +77,24 @@ class Families:
             "Retries of a deployment before the first token.",
             ("provider", "reason"),
         )
-        self.circuit_state = Gauge(
+        self.circuit_state = Gauge(  # several workers: the worst state among the live
             PREFIX + "circuit_state",
             "Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open.",
             ("provider",),
             registry=registry,
+            multiprocess_mode="livemax",
         )
         self.transitions = counter(
             "circuit_transitions_total",
             "Circuit breaker state transitions.",
             ("provider", "from_state", "to_state"),
         )
-        self.inflight = Gauge(
+        self.inflight = Gauge(  # several workers: the sum over the live ones
             PREFIX + "inflight_streams",
             "Upstream streams currently open, per deployment.",
             ("provider",),
             registry=registry,
+            multiprocess_mode="livesum",
         )
         self.tasks = counter("task_detected_total", "Requests by decided task.", ("task",))
         self._registry = registry

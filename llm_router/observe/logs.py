@@ -5,9 +5,11 @@ gateway call :func:`configure_logging` (JSON lines in production, readable conso
 output on a terminal, secrets and message content redacted); so can an application,
 in one call: it also makes :class:`Logs` the hook of routers built afterwards without
 one. :class:`Logs` is a hook that turns the router's events into log events with
-key/value fields:
-``route.selected``, ``retry``, ``fallback``, ``circuit.state_change``,
-``stream.completed`` and ``stream.failed``, each carrying the request's ``request_id``.
+key/value fields: one per stream when it ends, ``stream.completed`` or
+``stream.failed`` (with the route, its candidates and the task: what was decided at
+the start is logged with the outcome), and ``retry``, ``fallback``,
+``circuit.state_change`` and ``stream.rescued`` when they happen, each carrying the
+request's ``request_id``.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ from contextvars import ContextVar, Token
 from typing import Any, TextIO
 
 import structlog
-from structlog.tracebacks import ExceptionDictTransformer
-from structlog.typing import Processor
 
 from llm_router.observe import (
     BreakerChanged,
@@ -32,12 +32,14 @@ from llm_router.observe import (
     StreamEnded,
     set_default_hook,
 )
-from llm_router.redact import Redactor, redact_text, register_env_secrets
+from llm_router.observe._chain import capture_stdlib, chain
+from llm_router.redact import redact_text, register_env_secrets
 
 LOGGER_NAME = "llm_router"
 
 # The request whose route was last selected in this context: a breaker transition
-# (which has no request id of its own) happens inside that request's stream.
+# (which has no request id of its own) happens inside that request's stream. Set on
+# RouteSelected, which logs nothing itself: its fields are in the stream's end line.
 _routing: ContextVar[str | None] = ContextVar("llm_router_routing_request", default=None)
 
 
@@ -73,30 +75,8 @@ def configure_logging(
     if json is None:
         json = not (hasattr(out, "isatty") and out.isatty())
     register_env_secrets()
-    stamp: list[Processor] = [
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
-    processors: list[Processor] = [structlog.contextvars.merge_contextvars, *stamp]
-    if json:
-        processors.append(
-            structlog.processors.ExceptionRenderer(
-                ExceptionDictTransformer(show_locals=False, use_rich=False)
-            )
-        )
-    else:
-        processors.append(structlog.processors.format_exc_info)
-    processors.append(Redactor(include_content=include_content))
-    if json:
-        processors.append(structlog.processors.JSONRenderer(sort_keys=False))
-    else:
-        colors = hasattr(out, "isatty") and out.isatty()
-        processors.append(
-            structlog.dev.ConsoleRenderer(
-                colors=colors, exception_formatter=structlog.dev.plain_traceback
-            )
-        )
-    _capture_stdlib(out, numeric, stamp, processors[len(stamp) + 1 :])
+    processors = chain(json, include_content, out)
+    capture_stdlib(out, numeric, processors)
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
@@ -105,29 +85,6 @@ def configure_logging(
     )
     if log_streams:
         set_default_hook(Logs())
-
-
-_STDLIB_HANDLER = "llm_router"
-
-
-def _capture_stdlib(
-    out: TextIO, level: int, stamp: list[Processor], render: list[Processor]
-) -> None:
-    """Render standard ``logging`` records on ``out`` like structlog events: named and
-    stamped (``stamp``), then redacted and rendered (``render``). Replaces the handler
-    a previous call installed."""
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[structlog.stdlib.add_logger_name, *stamp],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *render],
-    )
-    handler = logging.StreamHandler(out)
-    handler.set_name(_STDLIB_HANDLER)
-    handler.setFormatter(formatter)
-    handler.setLevel(level)
-    root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == _STDLIB_HANDLER]:
-        root.removeHandler(old)
-    root.addHandler(handler)
 
 
 def bind_request_id(request_id: str) -> Mapping[str, Token[Any]]:
@@ -148,15 +105,17 @@ def get_logger(name: str = LOGGER_NAME) -> Any:
 
 
 class Logs:
-    """The log hook: one event per routing decision, retry, fallback, breaker
-    transition and stream end, with key/value fields (never formatted strings).
+    """The log hook: one event per stream when it ends (task, route, candidates,
+    outcome, timings, tokens), and one per retry, fallback, rescue attempt and breaker
+    transition, with key/value fields (never formatted strings).
 
     Error messages are scrubbed of key-looking strings here too, so events are safe
     even when the application did not install the redacting processors.
     """
 
     def __init__(self, logger: Any = None) -> None:
-        self.log = get_logger() if logger is None else logger
+        self._given = logger
+        self._bound: tuple[tuple[Any, Any, Any], Any] = ((None, None, None), None)
         self._on: dict[type[Any], Callable[[Any], None]] = {
             RouteSelected: self._route_selected,
             Retried: self._retried,
@@ -166,6 +125,26 @@ class Logs:
             StreamEnded: self._stream_ended,
         }
 
+    @property
+    def log(self) -> Any:
+        """The logger: the one given, else llm_router's structlog logger, bound once
+        per structlog configuration (binding a logger on every event costs as much as
+        rendering it; a new configuration, e.g. another :func:`configure_logging`
+        call, is seen at the next event)."""
+        if self._given is not None:
+            return self._given
+        config = structlog.get_config()
+        procs, wrapper, factory = (
+            config["processors"],
+            config["wrapper_class"],
+            config["logger_factory"],
+        )
+        (old_procs, old_wrapper, old_factory), bound = self._bound
+        if procs is not old_procs or wrapper is not old_wrapper or factory is not old_factory:
+            bound = get_logger().bind()
+            self._bound = ((procs, wrapper, factory), bound)
+        return bound
+
     def __call__(self, event: Event) -> None:
         """Log ``event`` (a hook: events without a log line are ignored)."""
         on = self._on.get(type(event))
@@ -173,14 +152,9 @@ class Logs:
             on(event)
 
     def _route_selected(self, event: RouteSelected) -> None:
+        """Remember the request being routed in this context (for breaker transitions);
+        the route and its candidates are logged with the stream's end."""
         _routing.set(event.request_id)
-        self.log.info(
-            "route.selected",
-            request_id=event.request_id,
-            task=event.task,
-            route=event.route,
-            candidates=list(event.candidates),
-        )
 
     def _retried(self, event: Retried) -> None:
         self.log.warning(
@@ -241,6 +215,7 @@ class Logs:
             "upstream_model": record.upstream_model,
             "task": record.task,
             "route": record.route,
+            "candidates": list(record.candidates),
             "outcome": record.outcome,
             "ttft_s": None if record.ttft_s is None else round(record.ttft_s, 4),
             "duration_s": round(record.duration_s, 4),

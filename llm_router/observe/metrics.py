@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,6 +20,7 @@ from prometheus_client import (
     generate_latest,
     start_http_server,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from llm_router.observe import (
     RESCUE_OUTCOMES,
@@ -39,6 +40,7 @@ from llm_router.observe.labels import OTHER, LabelSets
 from llm_router.types import TASK_NAMES
 
 _STATE_VALUE: dict[str, int] = {"closed": 0, "half_open": 1, "open": 2}
+_collect_dir = cast(Callable[..., object], MultiProcessCollector)  # prometheus-client: untyped
 
 
 class Metrics:
@@ -204,9 +206,21 @@ class _Series:
         return got
 
 
-def exposition(registry: CollectorRegistry | None = None) -> tuple[bytes, str]:
+def exposition(
+    registry: CollectorRegistry | None = None, *, multiprocess_dir: str | None = None
+) -> tuple[bytes, str]:
     """The Prometheus text exposition of ``registry`` (default: the global one), as
-    ``(body, content_type)`` for an HTTP handler such as the gateway's ``/metrics``."""
+    ``(body, content_type)`` for an HTTP handler such as the gateway's ``/metrics``.
+
+    ``multiprocess_dir``: the processes of a group (``llm-router serve --workers N``)
+    write their samples there (prometheus-client's multiprocess mode,
+    ``PROMETHEUS_MULTIPROC_DIR``); the exposition is then of every process's
+    samples, summed (gauges as their ``multiprocess_mode`` says), not ``registry``'s.
+    """
+    if multiprocess_dir is not None:
+        merged = CollectorRegistry()
+        _collect_dir(merged, path=multiprocess_dir)
+        return generate_latest(merged), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY if registry is None else registry), CONTENT_TYPE_LATEST
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm_router.policy.load import Document, PathT
+from llm_router.policy.document import Document, PathT
 from llm_router.policy.shapes import Json, Shape, Str, article, got, json_type, suggest, with_doc
 
 
@@ -179,3 +179,26 @@ class OneOf:
     def schema(self) -> Json:
         """``anyOf`` the options (they never overlap, so messages stay precise)."""
         return with_doc(self.doc, {"anyOf": [o.schema() for o in self.options]})
+
+
+@dataclass(frozen=True)
+class NeedsObj(Obj):
+    """An :class:`Obj` some of whose keys only mean something beside another key:
+    ``needs`` pairs ``(key, required_key)`` (JSON Schema ``dependentRequired``)."""
+
+    needs: tuple[tuple[str, str], ...] = ()
+
+    def check(self, doc: Document, value: Any, path: PathT) -> None:
+        """The object's checks, then each key present without the key it needs."""
+        super().check(doc, value, path)
+        for key, other in self.needs if isinstance(value, dict) else ():
+            if key in value and other not in value:
+                doc.issue((*path, key), f"'{key}' only applies with '{other}'; set '{other}' too")
+
+    def schema(self) -> Json:
+        """The object's schema with ``dependentRequired``."""
+        out = super().schema()
+        deps: dict[str, list[str]] = {}
+        for key, other in self.needs:
+            deps.setdefault(key, []).append(other)
+        return {**out, "dependentRequired": deps} if deps else out

@@ -4,7 +4,7 @@ This module holds the protocol and the scalar shapes; :mod:`.compound` the lists
 mappings and alternatives.
 
 Each shape checks parsed YAML data (reporting every problem with its path, through
-:class:`~llm_router.policy.load.Document`) and renders itself as JSON Schema (draft
+:class:`~llm_router.policy.document.Document`) and renders itself as JSON Schema (draft
 2020-12), so the loader and the schema editors use cannot drift apart. Checks that
 need the whole document (references between sections, regexes, URLs) live in
 :mod:`llm_router.policy.validate`.
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from llm_router.policy.load import Document, PathT
+from llm_router.policy.document import Document, PathT
 
 Json = dict[str, Any]
 """A JSON Schema fragment."""
@@ -196,3 +196,13 @@ class Bool:
         """``type: boolean``, or a ``${VAR}`` string."""
         kind: Any = ["boolean", "null"] if self.nullable else "boolean"
         return with_doc(self.doc, {"anyOf": [{"type": kind}, INTERPOLATED]})
+
+
+def seconds(doc: str) -> Num:
+    """A duration in seconds, above 0 (``doc`` is completed with the unit)."""
+    return Num(f"{doc} (seconds, > 0).", exclusive_minimum=0)
+
+
+def count(doc: str, minimum: int = 1) -> Num:
+    """A whole number from ``minimum`` (default 1)."""
+    return Num(doc, integer=True, minimum=minimum)

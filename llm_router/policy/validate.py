@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 from llm_router.errors import ConfigurationError, PolicyError
 from llm_router.policy.convert import to_policy
-from llm_router.policy.load import Document, PathT, parse
+from llm_router.policy.document import Document, PathT
+from llm_router.policy.load import parse
 from llm_router.policy.model import Policy
 from llm_router.policy.schema import POLICY, TEXT_TASKS
 from llm_router.policy.secrets import register_policy_secrets

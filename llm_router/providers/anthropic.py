@@ -46,6 +46,30 @@ def ratelimit_reset_after(headers: Mapping[str, str], now: float | None = None) 
     return max(0.0, max(chosen) - now) if chosen else None
 
 
+def refine_error(
+    error: errors.ProviderError,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    provider: str,
+    model: str,
+) -> errors.ProviderError:
+    """The common mapping's ``error``, refined for Anthropic: an ``overloaded_error``
+    body is :class:`RateLimited` whatever the status, and a rate limit without
+    ``Retry-After`` waits for the ``anthropic-ratelimit-*-reset`` time."""
+    if not isinstance(error, errors.RateLimited) and b"overloaded_error" in body:
+        error = errors.RateLimited(
+            error.message,
+            provider=provider,
+            status=error.status,
+            retry_after=error.retry_after,
+            model=model,
+        )
+    if isinstance(error, errors.RateLimited) and error.retry_after is None:
+        error.retry_after = ratelimit_reset_after(headers)
+    return error
+
+
 class AnthropicProvider(HTTPStreamProvider):
     """Streams from Anthropic's Messages API.
 
@@ -127,21 +151,9 @@ class AnthropicProvider(HTTPStreamProvider):
     def map_error(
         self, status: int, body: bytes, headers: Mapping[str, str]
     ) -> errors.ProviderError:
-        """The common mapping, refined for Anthropic: an ``overloaded_error`` body is
-        :class:`RateLimited` whatever the status, and a rate limit without
-        ``Retry-After`` waits for the ``anthropic-ratelimit-*-reset`` time."""
+        """The common mapping, refined for Anthropic (:func:`refine_error`)."""
         error = super().map_error(status, body, headers)
-        if not isinstance(error, errors.RateLimited) and b"overloaded_error" in body:
-            error = errors.RateLimited(
-                error.message,
-                provider=self.name,
-                status=status,
-                retry_after=error.retry_after,
-                model=self.model,
-            )
-        if isinstance(error, errors.RateLimited) and error.retry_after is None:
-            error.retry_after = ratelimit_reset_after(headers)
-        return error
+        return refine_error(error, body, headers, provider=self.name, model=self.model)
 
 
-__all__ = ["AnthropicProvider", "ratelimit_reset_after"]
+__all__ = ["AnthropicProvider", "ratelimit_reset_after", "refine_error"]

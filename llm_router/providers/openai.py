@@ -51,6 +51,22 @@ def openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
     return out
 
 
+def openai_options(request: ChatRequest) -> dict[str, Any]:
+    """The request's options in OpenAI's body shape (all of the body but ``model``,
+    ``messages``, ``stream`` and ``stream_options``); ``extra`` goes as it is, last."""
+    body: dict[str, Any] = {}
+    for key in ("max_tokens", "temperature", "top_p", "tool_choice"):
+        value = getattr(request, key)
+        if value is not None:
+            body[key] = plain(value)
+    if request.stop is not None:
+        body["stop"] = list(request.stop)
+    if request.tools is not None:
+        body["tools"] = plain(request.tools)
+    body.update(plain(request.extra))
+    return body
+
+
 class OpenAIProvider(HTTPStreamProvider):
     """OpenAI Chat Completions streaming (``api_style="openai"``) or Azure OpenAI
     (``api_style="azure"``: ``model`` is the deployment; key from
@@ -129,15 +145,7 @@ class OpenAIProvider(HTTPStreamProvider):
                 headers["Authorization"] = f"Bearer {self._api_key}"
         if self.include_usage:
             body["stream_options"] = {"include_usage": True}
-        for key in ("max_tokens", "temperature", "top_p", "tool_choice"):
-            value = getattr(request, key)
-            if value is not None:
-                body[key] = plain(value)
-        if request.stop is not None:
-            body["stop"] = list(request.stop)
-        if request.tools is not None:
-            body["tools"] = plain(request.tools)
-        body.update(plain(request.extra))
+        body.update(openai_options(request))
         headers.update(self.extra_headers)
         return url, headers, body
 
@@ -152,4 +160,4 @@ class OpenAIProvider(HTTPStreamProvider):
         )
 
 
-__all__ = ["OpenAIProvider", "openai_messages", "plain"]
+__all__ = ["OpenAIProvider", "openai_messages", "openai_options", "plain"]

@@ -6,19 +6,36 @@ a client that hangs up — and for clients that do not use aiohttp (the ``openai
 from __future__ import annotations
 
 import asyncio
-from types import TracebackType
+from collections.abc import Awaitable, Callable
+from typing import Self
 
 import aiohttp
 from aiohttp import web
 
+from llm_router._aio import AsyncClosing
 from llm_router.testing._reply import Reply
 from llm_router.testing._script import Received, ScriptedUpstream
 from llm_router.testing._wire import Kind, Reset, Stall, content_type, error_body, render
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+"""An aiohttp request handler."""
+
 _BASE_PATHS: dict[Kind, str] = {"openai": "/v1", "anthropic": "", "gemini": "/v1beta", "ollama": ""}
 
 
-class LoopbackUpstream(ScriptedUpstream):
+async def serve_loopback(handler: Handler) -> tuple[web.AppRunner, str]:
+    """Serve ``handler`` on every path and method at a free ``127.0.0.1`` port, handlers
+    cancelled when their client hangs up: the runner (``cleanup()`` it) and
+    ``http://127.0.0.1:<port>``."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.05)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+class LoopbackUpstream(ScriptedUpstream, AsyncClosing):
     """A scripted ``kind`` upstream served on ``127.0.0.1`` (``async with``).
 
     Point the provider at :attr:`base_url` (``…/v1`` for OpenAI, ``…/v1beta`` for
@@ -45,34 +62,23 @@ class LoopbackUpstream(ScriptedUpstream):
         """End every stall."""
         self._released.set()
 
-    async def start(self) -> LoopbackUpstream:
+    async def start(self) -> Self:
         """Listen on a free loopback port."""
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.05)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.url = await serve_loopback(self._handle)
         return self
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         """Release the stalls and stop the server."""
         self.release()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> LoopbackUpstream:
-        return await self.start()
+    close = aclose
+    """The same as :meth:`aclose`."""
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+    async def __aenter__(self) -> Self:
+        return await self.start()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         received = Received(

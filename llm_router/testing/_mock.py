@@ -8,11 +8,12 @@ import asyncio
 import json
 import re
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from yarl import URL
 
+from llm_router._aio import AsyncClosing
 from llm_router.errors import ConfigurationError
 from llm_router.testing._script import Received, ScriptedUpstream
 from llm_router.testing._wire import Kind, Reset, Stall, content_type, error_body, render
@@ -73,7 +74,7 @@ class MockUpstream(ScriptedUpstream):
         )
 
 
-class MockUpstreams:
+class MockUpstreams(AsyncClosing):
     """Mock every upstream at once, in-process (``with MockUpstreams() as mock:``).
 
     ``mock.openai()``, ``mock.anthropic()``, ``mock.gemini()``, ``mock.ollama()`` (or
@@ -132,7 +133,7 @@ class MockUpstreams:
             upstream.release()
         self._mock.stop()
 
-    def __enter__(self) -> MockUpstreams:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -144,13 +145,9 @@ class MockUpstreams:
     ) -> None:
         self.stop()
 
-    async def __aenter__(self) -> MockUpstreams:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """:meth:`stop` (for ``async with``)."""
         self.stop()
+
+    async def __aenter__(self) -> Self:
+        return self.__enter__()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -85,11 +86,17 @@ class Served:
                 self.events.append(event)
                 self._new.notify_all()
 
-    async def wait_event(self, name: str, count: int = 1, within: float = 10.0) -> dict[str, Any]:
-        """The ``count``-th log event named ``name`` (waiting for it)."""
+    async def wait_event(
+        self, name: str, count: int = 1, within: float = 10.0, **fields: Any
+    ) -> dict[str, Any]:
+        """The ``count``-th log event named ``name`` with ``fields`` (waiting for it)."""
 
         def found() -> list[dict[str, Any]]:
-            return [e for e in self.events if e.get("event") == name]
+            return [
+                e
+                for e in self.events
+                if e.get("event") == name and all(e.get(k) == v for k, v in fields.items())
+            ]
 
         async with asyncio.timeout(within), self._new:
             await self._new.wait_for(lambda: len(found()) >= count)
@@ -107,10 +114,14 @@ class Served:
 
 @pytest.fixture
 async def serve(tmp_path: Path) -> AsyncIterator[Any]:
-    """Start ``llm-router serve`` on a policy file; kills leftovers at the end."""
+    """Start ``llm-router serve`` on a policy file (``--workers 1`` unless ``workers``
+    is given: then it waits for the group's ``gateway.workers_started``); kills
+    leftovers at the end. Temporary files go under ``tmp_path / "tmp"``."""
     started: list[Served] = []
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
 
-    async def start(policy: Path) -> Served:
+    async def start(policy: Path, workers: int = 1) -> Served:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -120,12 +131,16 @@ async def serve(tmp_path: Path) -> AsyncIterator[Any]:
             str(policy),
             "--port",
             "0",
+            "--workers",
+            str(workers),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "TMPDIR": str(tmp)},
         )
         served = Served(proc)
         started.append(served)
-        served.port = (await served.wait_event("gateway.started", within=20.0))["port"]
+        ready = "gateway.started" if workers == 1 else "gateway.workers_started"
+        served.port = (await served.wait_event(ready, within=30.0))["port"]
         return served
 
     yield start

@@ -4,7 +4,6 @@ type: ``model`` is the deployment's (the upstream's own name goes to the logs an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -18,26 +17,10 @@ from llm_router.observe.logs import Logs
 from llm_router.providers import AnthropicProvider, GeminiProvider, OpenAIProvider
 from llm_router.types import Provider
 from tests.gateway.conftest import MakeClient, detector
-from tests.providers.conftest import Reply, Upstream
+from tests.providers.conftest import Reply, Upstream, session, upstream
 from tests.providers.replies import anthropic_reply, gemini_reply, openai_reply
 
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[Upstream]:
-    """A loopback upstream that answers as scripted."""
-    up = Upstream()
-    await up.start()
-    try:
-        yield up
-    finally:
-        await up.close()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """The providers' HTTP session."""
-    async with aiohttp.ClientSession() as s:
-        yield s
+__all__ = ["session", "upstream"]  # the loopback fixtures, used below
 
 
 async def sdk(make_client: MakeClient, provider: Provider) -> openai.AsyncOpenAI:

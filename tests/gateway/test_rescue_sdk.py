@@ -7,7 +7,6 @@ uninterrupted stream ending in ``[DONE]``; ``/metrics`` counts the rescue.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import openai
@@ -21,7 +20,9 @@ from llm_router.observe import fan_out
 from llm_router.observe.metrics import Metrics
 from llm_router.providers.openai import OpenAIProvider
 from tests.gateway.conftest import MakeClient
-from tests.providers.conftest import RESET, Reply, Upstream, sse
+from tests.providers.conftest import RESET, Reply, Upstream, sse, upstream
+
+__all__ = ["upstream"]  # the loopback upstream fixture, used below
 
 WORDS = ["Once ", "upon ", "a ", "time ", "there ", "was ", "a ", "lighthouse."]
 
@@ -39,17 +40,6 @@ def _answer(n: int | None = None) -> Reply:
     return Reply(
         body=[*body, sse(end), sse({"id": "c", "choices": [], "usage": usage}), b"data: [DONE]\n\n"]
     )
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[Upstream]:
-    """A loopback OpenAI-style upstream that follows a script."""
-    up = Upstream()
-    await up.start()
-    try:
-        yield up
-    finally:
-        await up.close()
 
 
 def _router(upstream: Upstream, registry: CollectorRegistry) -> Router:

@@ -5,7 +5,7 @@ wire format), and what happens where no deployment supports a JSON schema; plus 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -19,7 +19,7 @@ from llm_router.layers.routing import Router
 from llm_router.providers import AnthropicProvider, GeminiProvider, OllamaProvider, OpenAIProvider
 from llm_router.types import Provider
 from tests.gateway.conftest import MakeClient, detector
-from tests.providers.conftest import Reply, Upstream
+from tests.providers.conftest import Reply, Upstream, session, upstream
 from tests.providers.replies import (
     anthropic_reply,
     as_json,
@@ -27,6 +27,8 @@ from tests.providers.replies import (
     ollama_reply,
     openai_reply,
 )
+
+__all__ = ["session", "upstream"]  # the loopback fixtures, used below
 
 
 class Invoice(BaseModel):
@@ -37,24 +39,6 @@ class Invoice(BaseModel):
 
 
 ANSWER = as_json({"total": 12.5, "currency": "EUR"})
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[Upstream]:
-    """A loopback upstream that answers as scripted."""
-    up = Upstream()
-    await up.start()
-    try:
-        yield up
-    finally:
-        await up.close()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """The providers' HTTP session."""
-    async with aiohttp.ClientSession() as s:
-        yield s
 
 
 Kind = Callable[[Upstream, aiohttp.ClientSession], tuple[Provider, Reply]]

@@ -25,7 +25,7 @@ from llm_router.layers.routing import Router
 from llm_router.observe import Rescued
 from llm_router.providers.openai import OpenAIProvider
 from llm_router.types import StreamChunk
-from tests.providers.conftest import RESET, Hold, Reply, Step, Upstream, sse
+from tests.providers.conftest import RESET, Hold, Reply, Step, Upstream, sse, started
 
 WORDS = ["The ", "quick ", "brown ", "fox ", "jumps ", "over ", "the ", "dog."]
 ANSWER = "".join(WORDS)
@@ -55,26 +55,17 @@ def broken(n: int, *fault: Step) -> Reply:
     return Reply(body=[*words(WORDS[:n]), *fault])
 
 
-async def _started() -> AsyncIterator[Upstream]:
-    up = Upstream()
-    await up.start()
-    try:
-        yield up
-    finally:
-        await up.close()
-
-
 @pytest.fixture
 async def upstream() -> AsyncIterator[Upstream]:
     """The primary loopback upstream."""
-    async for up in _started():
+    async with started() as up:
         yield up
 
 
 @pytest.fixture
 async def second() -> AsyncIterator[Upstream]:
     """A second loopback upstream (the fallback)."""
-    async for up in _started():
+    async with started() as up:
         yield up
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from llm_router import ChatRequest, complete, errors
 from llm_router.config import RescueConfig
-from llm_router.layers.routing import Candidate, Route, Router, UnknownModel
+from llm_router.layers.routing import Candidate, Detector, Route, Router, UnknownModel
 from llm_router.observe import (
     BreakerState,
     Event,
@@ -324,7 +324,9 @@ async def test_deadline_bounds_a_stalled_candidate() -> None:
     assert a.opened == a.closed == 1
 
 
-def _routes(clock: FakeClock) -> Router:
+def _routes(
+    clock: FakeClock, detector: Detector | None = None, obs: Recorder | None = None
+) -> Router:
     a, b, c = sp("a"), sp("b"), sp("c")
     return Router(
         {
@@ -332,8 +334,9 @@ def _routes(clock: FakeClock) -> Router:
             "code": Route("code", (Candidate(b, "b"), Candidate(a, "a"))),
             "gpt-4o": Route("gpt-4o", (Candidate(c, "c/big", model="big"),)),
         },
-        detector=lambda r: Detection(r.task or r.metadata.get("detected") or "code"),
+        detector=detector or (lambda r: Detection(r.task or r.metadata.get("detected") or "code")),
         clock=clock,
+        hook=obs,
     )
 
 
@@ -345,7 +348,8 @@ def _routes(clock: FakeClock) -> Router:
         pytest.param("code", None, "code", "code", id="task-name"),
         pytest.param("summarization", None, "summarization", "default", id="task-name-default"),
         pytest.param("gpt-4o", "chat", "chat", "gpt-4o", id="alias-route"),
-        pytest.param("c/big", None, "code", "c/big", id="deployment"),
+        pytest.param("c/big", None, "chat", "c/big", id="deployment"),
+        pytest.param("c/big", "code", "code", "c/big", id="deployment-with-hint"),
         pytest.param(None, "not-a-task", "chat", "default", id="label-closed-set"),
     ],
 )
@@ -361,6 +365,43 @@ def test_resolve(
     )
     res = _routes(clock).resolve(req(model, **hint))
     assert (res.task, res.route.name) == (task, route)
+
+
+@pytest.mark.parametrize(
+    ("model", "hint", "task", "signals"),
+    [
+        pytest.param("code", None, "code", ("named:task",), id="task"),
+        pytest.param("gpt-4o", None, "chat", ("named:default",), id="alias-route"),
+        pytest.param("c/big", None, "chat", ("named:default",), id="deployment"),
+        pytest.param("c/big", {"task": "code"}, "code", ("explicit",), id="hint"),
+        pytest.param("a", {"metadata": {"task": "translation"}}, "translation", ("explicit",),
+                     id="metadata-hint"),
+        pytest.param("default", None, "chat", ("named:default",), id="default-route"),
+    ],
+)  # fmt: skip
+async def test_named_route_is_not_detected(
+    clock: FakeClock,
+    model: str,
+    hint: dict[str, object] | None,
+    task: str,
+    signals: tuple[str, ...],
+) -> None:
+    """A request whose ``model`` names a route, deployment or task is never run through
+    the detector: its label is the hint, the task named, or ``chat``; explain says so."""
+    detected: list[str] = []
+
+    def detector(r: ChatRequest) -> Detection:
+        detected.append(r.request_id)
+        return Detection("code")
+
+    obs = Recorder()
+    r = _routes(clock, detector, obs)
+    request = req(model, **(hint or {}))
+    await complete(r, request)
+    ex = r.explain(request)
+    assert (ex.task, ex.score, ex.signals) == (task, None, signals)
+    assert obs.of("task") == [(task, signals)] and obs.records[0].task == task
+    assert detected == []
 
 
 async def test_unknown_model(clock: FakeClock) -> None:

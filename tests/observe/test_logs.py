@@ -104,8 +104,9 @@ async def test_request_id_is_bound_per_task() -> None:
     assert (None, "outside", None) in got
 
 
-def test_hook_logs_route_retry_fallback_circuit_events() -> None:
-    """The hook emits route.selected, retry, fallback and circuit.state_change."""
+def test_hook_logs_retry_fallback_circuit_events() -> None:
+    """The hook emits retry, fallback and circuit.state_change as they happen; the
+    route selected is not a line of its own (it is in the stream's end line)."""
     obs = Logs()
     bind_request_id("rid-9")
     with capture_logs() as logs:
@@ -114,14 +115,6 @@ def test_hook_logs_route_retry_fallback_circuit_events() -> None:
         obs(FellBack("rid-9", "code", "a", "b", "server_error"))
         obs(BreakerChanged("a", "closed", "open"))
     assert logs == [
-        {
-            "event": "route.selected",
-            "log_level": "info",
-            "request_id": "rid-9",
-            "task": "code",
-            "route": "code",
-            "candidates": ["a", "b"],
-        },
         {
             "event": "retry",
             "log_level": "warning",
@@ -153,14 +146,16 @@ def test_hook_logs_route_retry_fallback_circuit_events() -> None:
 
 
 def test_hook_logs_stream_completed_and_failed() -> None:
-    """Successful streams log stream.completed; others stream.failed with the error."""
+    """Successful streams log stream.completed; others stream.failed with the error:
+    one line per stream, carrying the route and its candidates."""
     obs = Logs()
     with capture_logs() as logs:
-        obs(StreamEnded(record()))
+        obs(StreamEnded(record(candidates=("a", "b"))))
         obs(
             StreamEnded(
                 record(
                     outcome="interrupted",
+                    candidates=("a", "b"),
                     usage=None,
                     error="StreamInterrupted",
                     error_message="a: stream interrupted after 2 chunk(s)",
@@ -174,6 +169,7 @@ def test_hook_logs_stream_completed_and_failed() -> None:
         "upstream_model": None,
         "task": "code",
         "route": "code",
+        "candidates": ["a", "b"],
         "ttft_s": 0.2,
         "duration_s": 1.2,
         "chunks": 5,

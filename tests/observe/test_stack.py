@@ -21,14 +21,8 @@ from tests.observe.stack import build, drain, request
 
 A = {"provider": "a", "model": "m-a"}
 B = {"provider": "b", "model": "m-b"}
-ROUTE = {
-    "event": "route.selected",
-    "log_level": "info",
-    "request_id": "rid-1",
-    "task": "code",
-    "route": "default",
-    "candidates": ["a", "b"],
-}
+CANDIDATES = ["a", "b"]
+"""The route's deployments, logged with the stream's one end event."""
 
 
 def samples(reg: CollectorRegistry) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -85,6 +79,7 @@ def completed(dep: dict[str, str], **fields: Any) -> dict[str, Any]:
         **dep,
         "task": "code",
         "route": "default",
+        "candidates": CANDIDATES,
         "outcome": "success",
         "fallbacks": 0,
         "upstream_model": dep["model"],  # the scripted upstream names the deployment's
@@ -103,7 +98,6 @@ async def test_success(clock: FakeClock) -> None:
         *stream_rows(A, "success", 0.5, 1.0), *token_rows(A, 10, 3, 0.5)
     )
     assert logs == [
-        ROUTE,
         completed(A, ttft_s=0.5, duration_s=1.0, input_tokens=10, output_tokens=3, chunks=4),
     ]
     assert s.a.closed == s.a.opened == 1
@@ -122,7 +116,6 @@ async def test_retry_then_success(clock: FakeClock) -> None:
     )
     retry = {"event": "retry", "log_level": "warning", "request_id": "rid-1", "provider": "a"}
     assert logs == [
-        ROUTE,
         {**retry, "reason": "rate_limited", "attempt": 1, "wait_s": 0.1},
         completed(A, ttft_s=0.1, duration_s=0.6, input_tokens=10, output_tokens=2, chunks=3),
     ]
@@ -141,7 +134,6 @@ async def test_failover(clock: FakeClock) -> None:
         ("fallbacks_total", fb, 1),
     )
     assert logs == [
-        ROUTE,
         {"event": "fallback", "log_level": "warning", "request_id": "rid-1", **fb},
         completed(B, ttft_s=0.0, duration_s=1.0, input_tokens=7, output_tokens=2, chunks=3,
                   fallbacks=1),
@@ -172,8 +164,8 @@ async def test_breaker_open(clock: FakeClock) -> None:
         ("cost_usd_total", B, 14 / 1e6),
     )
     assert s.a.opened == 1  # the open breaker never called a again
-    assert [e["event"] for e in logs] == ["route.selected", "fallback", "stream.completed"]
-    assert logs[1] == {"event": "fallback", "log_level": "warning", "request_id": "rid-2", **fb}
+    assert [e["event"] for e in logs] == ["fallback", "stream.completed"]  # one line per stream
+    assert logs[0] == {"event": "fallback", "log_level": "warning", "request_id": "rid-2", **fb}
 
 
 async def test_breaker_transition_event_carries_request_id(clock: FakeClock) -> None:
@@ -200,13 +192,14 @@ async def test_mid_stream_interruption(clock: FakeClock) -> None:
     with capture_logs() as logs, pytest.raises(StreamInterrupted):
         await drain(s)
     assert samples(s.registry) == expect(*stream_rows(A, "interrupted", 0.0, 0.5))
-    assert logs[1] == {
+    assert logs[0] == {
         "event": "stream.failed",
         "log_level": "error",
         "request_id": "rid-1",
         **A,
         "task": "code",
         "route": "default",
+        "candidates": CANDIDATES,
         "outcome": "interrupted",
         "ttft_s": 0.0,
         "duration_s": 0.5,
@@ -221,7 +214,7 @@ async def test_mid_stream_interruption(clock: FakeClock) -> None:
             "a: stream interrupted after 2 chunk(s): ServerError: scripted server error"
         ),
     }
-    assert len(logs) == 2
+    assert len(logs) == 1
 
 
 async def test_consumer_break_is_cancelled(clock: FakeClock) -> None:
@@ -234,9 +227,9 @@ async def test_consumer_break_is_cancelled(clock: FakeClock) -> None:
     assert samples(s.registry) == expect(*stream_rows(A, "cancelled", 0.25, 0.25))
     assert s.value("inflight_streams", provider="a") == 0
     assert s.a.closed == 1
-    assert logs[1]["event"] == "stream.failed"
-    assert (logs[1]["outcome"], logs[1]["log_level"], logs[1]["chunks"]) == ("cancelled", "info", 1)
-    assert logs[1]["error"] is None
+    assert [e["event"] for e in logs] == ["stream.failed"]
+    assert (logs[0]["outcome"], logs[0]["log_level"], logs[0]["chunks"]) == ("cancelled", "info", 1)
+    assert logs[0]["error"] is None
 
 
 async def test_task_cancellation_before_first_token(clock: FakeClock) -> None:

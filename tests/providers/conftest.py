@@ -19,6 +19,7 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from llm_router.providers.session import close_shared_sessions
+from llm_router.testing._loopback import serve_loopback
 
 SSE_HEADERS = {"Content-Type": "text/event-stream"}
 NDJSON_HEADERS = {"Content-Type": "application/x-ndjson"}
@@ -129,14 +131,7 @@ class Upstream:
 
     async def start(self) -> None:
         """Start listening on a free loopback port."""
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.05)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve_loopback(self._handle)
 
     async def close(self) -> None:
         """Release every hold and stop the server."""
@@ -189,15 +184,23 @@ class Upstream:
         return True
 
 
-@pytest.fixture
-async def upstream() -> AsyncIterator[Upstream]:
-    """A started loopback upstream, stopped after the test."""
+@asynccontextmanager
+async def started() -> AsyncIterator[Upstream]:
+    """A started loopback upstream, stopped on the way out (for fixtures of other names;
+    other packages' tests import :func:`upstream` and :func:`session` themselves)."""
     up = Upstream()
     await up.start()
     try:
         yield up
     finally:
         await up.close()
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[Upstream]:
+    """A started loopback upstream, stopped after the test."""
+    async with started() as up:
+        yield up
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from llm_router import ChatRequest, RetryConfig, build_router, complete
 from llm_router.gateway.app import create_app
 from llm_router.layers.routing import Router
-from tests.providers.conftest import Reply, Upstream
+from tests.providers.conftest import Reply, Upstream, started
 from tests.providers.malformed_wires import OPENAI, WIRES, Wire
 
 REQ = ChatRequest(messages=[{"role": "user", "content": "hi"}])
@@ -31,12 +31,8 @@ async def _no_sleep(_: float) -> None:
 @pytest.fixture
 async def fallback() -> AsyncIterator[Upstream]:
     """A second loopback upstream, the healthy candidate."""
-    up = Upstream()
-    await up.start()
-    try:
+    async with started() as up:
         yield up
-    finally:
-        await up.close()
 
 
 def _router(wire: Wire, bad: Upstream, good: Upstream, session: aiohttp.ClientSession) -> Router:

@@ -62,8 +62,9 @@ class CandidateExplanation:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """The routing decision for a request: task, detector score and signals, the
-    route, and each candidate's breaker state and role."""
+    """The routing decision for a request: task, detector score and signals (no
+    score when the task was not detected: the signals then say why, e.g.
+    ``named:route``), the route, and each candidate's breaker state and role."""
 
     task: str
     score: float | None
@@ -178,7 +179,7 @@ def explain(
     return Explanation(
         task=resolution.task,
         score=detection.score if detection is not None else None,
-        signals=tuple(detection.signals) if detection is not None else (),
+        signals=resolution.reasons,
         route=resolution.route.name,
         candidates=tuple(views),
         rescue=describe_rescue(resolution.route.rescue or rescue or RescueConfig.off()),

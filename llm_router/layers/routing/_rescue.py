@@ -20,15 +20,13 @@ rescued in turn while attempts are left. When nothing works the caller gets
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from llm_router.accumulate import interrupted
 from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig, RescueStrategy
 from llm_router.errors import (
-    AllProvidersFailed,
-    Attempt,
     DeadlineExceeded,
     FirstTokenTimeout,
     IdleTimeout,
@@ -39,7 +37,7 @@ from llm_router.errors import (
 from llm_router.layers.commit import close, pull_first
 from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._seam import ContinueSeam, Delivered, Diverged, ReplaySeam
-from llm_router.layers.routing._walk import Run, cannot_serve
+from llm_router.layers.routing._walk import cannot_serve
 from llm_router.observe import Hook, Rescued, RescueOutcome
 from llm_router.types import ChatRequest, Clock, Message, StreamChunk
 
@@ -267,45 +265,3 @@ def _failed_attempt(
     outcome: RescueOutcome = "rejected" if rejected else "failed"
     name = type(error).__name__ if not isinstance(error, TimeoutError) else "DeadlineExceeded"
     return RescueAttempt(cand.deployment, strategy, outcome, f"{name}: {error}")
-
-
-Opener = Callable[
-    [Run, ChatRequest], Awaitable[tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]]
-]
-
-
-async def buffer_whole(
-    run: Run,
-    base: ChatRequest,
-    open_: Opener,
-    stopped: Callable[[str, Candidate], None],
-    *,
-    restarts: int = 2,
-) -> list[StreamChunk]:
-    """Read a whole stream for a caller that shows nothing before the end
-    (docs/DESIGN.md §1.2). A stream that breaks before its finish signal has shown
-    nothing either: it is started afresh through the failover loop (``open_``), the
-    candidates after the broken one first and the broken one last, at most
-    ``restarts`` times. If no restart completes, :class:`AllProvidersFailed` lists
-    every broken stream and every failed candidate."""
-    broken: list[Attempt] = []
-    for _ in range(restarts + 1):
-        try:
-            cand, stream, first = await open_(run, base)
-        except AllProvidersFailed as exc:
-            if not broken:
-                raise
-            raise AllProvidersFailed([*broken, *exc.attempts], route=exc.route) from exc
-        whole = [first]
-        try:
-            async for chunk in stream:
-                whole.append(chunk)
-            return whole
-        except StreamInterrupted as exc:
-            broken.append(Attempt(cand.deployment, exc.cause))
-            i = run.order.index(cand)
-            run.order = (*run.order[i + 1 :], *run.order[:i], cand)
-        finally:
-            await close(stream)
-            stopped(run.request_id, cand)
-    raise AllProvidersFailed(broken, route=run.resolution.route.name)

@@ -6,10 +6,9 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any
 
-from llm_router._aio import closing
+from llm_router._aio import AsyncClosing, closing
 from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig
 from llm_router.errors import (
@@ -22,8 +21,9 @@ from llm_router.errors import (
 )
 from llm_router.layers.commit import close, pull_first
 from llm_router.layers.routing import _explain
+from llm_router.layers.routing._buffered import buffer_whole
 from llm_router.layers.routing._explain import Explanation
-from llm_router.layers.routing._rescue import Rescue, buffer_whole
+from llm_router.layers.routing._rescue import Rescue
 from llm_router.layers.routing._routes import (
     Candidate,
     Detector,
@@ -54,7 +54,7 @@ _Opened = tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]
 _RESCUE = RescueConfig()
 
 
-class Router:
+class Router(AsyncClosing):
     """A :class:`~llm_router.types.Provider` that routes each request (see module doc).
 
     ``routes`` must include ``default``. ``detector`` defaults to
@@ -108,6 +108,10 @@ class Router:
             n: r.candidates[0].provider for n, r in singles.items()
         }
         self._singles = singles
+        self._unweighted = frozenset(  # routes whose order is never shuffled
+            r for r in (*self.routes.values(), *singles.values())
+            if all(c.weight == 1.0 for c in r.candidates)
+        )  # fmt: skip
         self._detector = detector
         self._resolver = Resolver(self.routes, singles, self._get_detector)
         self.hook = hook
@@ -148,17 +152,6 @@ class Router:
         if self.on_close is not None:
             await self.on_close()
 
-    async def __aenter__(self) -> Router:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Route ``request``, failing over before commit; pass through after it.
 
@@ -189,16 +182,15 @@ class Router:
     async def _stream(
         self, request: ChatRequest, resolution: Resolution | None, buffered: bool = False
     ) -> AsyncIterator[StreamChunk]:
-        res, hook = resolution or self.resolve(request), self.hook
+        res, hook = resolution or self._resolver.resolve(request), self.hook
         order = res.route.candidates
-        if any(c.weight != 1.0 for c in order):
+        if res.route not in self._unweighted and any(c.weight != 1.0 for c in order):
             order = weighted_order(order, self._rng)
         start = self._clock()
         run = Run(request.request_id, res, order, start)
-        if hook is not None:
-            signals = tuple(res.detection.signals) if res.detection is not None else ()
-            hook(TaskDetected(run.request_id, res.task, signals))
-            deployments = tuple(c.deployment for c in order)
+        if hook is not None:  # without a hook no event is built
+            hook(TaskDetected(run.request_id, res.task, res.reasons))
+            deployments = tuple([c.deployment for c in order])
             hook(RouteSelected(run.request_id, res.task, res.route.name, deployments))
         outcome: Outcome = "cancelled"
         failure: BaseException | None = None

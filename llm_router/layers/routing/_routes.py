@@ -197,11 +197,21 @@ class Route:
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """Where a request goes: its task label (a closed set), the route, and the
-    detection when the detector ran (``None`` when ``model`` named a task)."""
+    detection when the detector ran (``None`` when ``model`` named a task, a route or
+    a deployment: then the label is not detected, and ``signals`` says where it came
+    from — ``named:task``, ``explicit`` (the request's task hint) or
+    ``named:default`` (``chat``))."""
 
     task: TaskName
     route: Route
     detection: DetectionLike | None
+    signals: tuple[str, ...] = ()
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The detector's signals, or how the label was decided without it."""
+        detection = self.detection
+        return tuple(detection.signals) if detection is not None else self.signals
 
 
 def label(task: str) -> TaskName:
@@ -230,7 +240,8 @@ class Resolver:
     def resolve(self, request: ChatRequest) -> Resolution:
         """Route name → that route; ``None``/``auto`` → the detected task's route or
         ``default``; a task name → its route or ``default``; a deployment or provider
-        name → that one alone; anything else → :class:`UnknownModel`."""
+        name → that one alone; anything else → :class:`UnknownModel`. The detector runs
+        only for ``None``/``auto``, where the route depends on it (see :func:`named`)."""
         model = request.model
         if model is None or model == AUTO:
             detection = self._detector()(request)
@@ -238,9 +249,26 @@ class Resolver:
             return Resolution(task, self.routes.get(task) or self.routes[DEFAULT_ROUTE], detection)
         if model in TASK_NAMES:
             task = label(model)
-            return Resolution(task, self.routes.get(task) or self.routes[DEFAULT_ROUTE], None)
-        route = self.routes.get(model) or self.singles.get(model)
-        if route is None:
+            return Resolution(
+                task, self.routes.get(task) or self.routes[DEFAULT_ROUTE], None, _NAMED_TASK
+            )
+        named_route = self.routes.get(model) or self.singles.get(model)
+        if named_route is None:
             raise UnknownModel(model, (*self.routes, *self.singles))
-        detection = self._detector()(request)
-        return Resolution(label(detection.task), route, detection)
+        return named(request, named_route)
+
+
+_NAMED_TASK = ("named:task",)
+_EXPLICIT = ("explicit",)
+_NAMED_DEFAULT = ("named:default",)
+
+
+def named(request: ChatRequest, route: Route) -> Resolution:
+    """The resolution of a request whose ``model`` named ``route`` (a route or a
+    deployment): the routing is decided, so the task is not detected. Its label is
+    the request's explicit task hint (``task``, or ``metadata["task"]``), else
+    ``chat``."""
+    for hint in (request.task, request.metadata.get("task")):
+        if isinstance(hint, str) and hint in TASK_NAMES:
+            return Resolution(label(hint), route, None, _EXPLICIT)
+    return Resolution("chat", route, None, _NAMED_DEFAULT)

@@ -84,6 +84,7 @@ class Run:
             error=type(failure).__name__ if failure is not None else None,
             error_message=str(failure) if failure is not None else None,
             upstream_model=last.upstream_model if last is not None else None,
+            candidates=tuple([c.deployment for c in self.order]),
         )
 
 

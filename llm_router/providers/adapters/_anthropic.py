@@ -10,7 +10,6 @@ imported only to classify a failure and for type checking.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, cast
 
@@ -18,50 +17,38 @@ from llm_router import errors
 from llm_router.config import Timeouts
 from llm_router.providers._anthropic_decode import AnthropicDecoder, error_from_payload
 from llm_router.providers._anthropic_request import build_body
-from llm_router.providers._http_errors import map_http_error
-from llm_router.providers._http_where import locate_http_error, where
-from llm_router.providers.adapters._core import adapt, first_line
-from llm_router.providers.adapters._openai import status_body
-from llm_router.providers.anthropic import ratelimit_reset_after
+from llm_router.providers.adapters._sdk import (
+    DecoderItems,
+    SDKClientProvider,
+    SDKErrors,
+    SDKStatusError,
+    http_status_error,
+    status_body,
+)
+from llm_router.providers.anthropic import refine_error
 from llm_router.providers.openai import plain
 from llm_router.types import ChatRequest, StreamChunk
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from anthropic import APIStatusError, AsyncAnthropic, AsyncStream
+    from anthropic import AsyncAnthropic, AsyncStream
     from anthropic.types import MessageParam, RawMessageStreamEvent
 
 _DEFAULT_TIMEOUTS = Timeouts()
 
 
-class _Events:
+class _Events(DecoderItems):
     """Raw Messages stream events → chunks, through :class:`AnthropicDecoder`."""
 
-    __slots__ = ("_decoder",)
-
-    def __init__(self, decoder: AnthropicDecoder) -> None:
-        self._decoder = decoder
-
-    @property
-    def finished(self) -> bool:
-        return self._decoder.finished
-
-    @property
-    def wants_trailer(self) -> bool:
-        return self._decoder.wants_trailer
+    __slots__ = ()
 
     def decode_item(self, item: RawMessageStreamEvent) -> list[StreamChunk]:
-        return self._decoder.decode(item.type, item.to_dict(warnings=False))
-
-    def ended(self) -> None:
-        pass  # the end of the SDK's stream is not a finish signal
-
-    def final_chunk(self) -> StreamChunk:
-        return self._decoder.final_chunk()
+        """The decoder's chunks for one event (its ``type`` is the SSE event name)."""
+        return self.decoder.decode(item.type, item.to_dict(warnings=False))
 
 
-class AnthropicClientProvider:
+class AnthropicClientProvider(SDKClientProvider["AsyncAnthropic"]):
     """Streams Messages through your own ``anthropic.AsyncAnthropic`` client.
 
     Calls made through this provider use ``client.with_options(max_retries=0)`` (the
@@ -89,28 +76,19 @@ class AnthropicClientProvider:
         trailer_grace: float = 0.5,
         prefill: bool = True,
     ) -> None:
-        if not name or not isinstance(name, str):
-            raise errors.ConfigurationError("provider name must be a non-empty string")
-        if not model or not isinstance(model, str):
-            raise errors.ConfigurationError(f"{name}: model must be a non-empty string")
+        super().__init__(
+            client,
+            model=model,
+            name=name,
+            timeouts=timeouts,
+            trailer_grace=trailer_grace,
+            prefill=prefill,
+            resource="messages",
+            expected="anthropic.AsyncAnthropic",
+        )
         if not isinstance(max_tokens_default, int) or max_tokens_default < 1:
             raise errors.ConfigurationError(f"{name}: max_tokens_default must be an int >= 1")
-        with_options = getattr(client, "with_options", None)
-        if with_options is None or not hasattr(client, "messages"):
-            raise errors.ConfigurationError(
-                f"{name}: expected an anthropic.AsyncAnthropic client, got {type(client).__name__}"
-            )
-        self.name = name
-        self.model = model
         self.max_tokens_default = max_tokens_default
-        self.timeouts = timeouts
-        self.trailer_grace = trailer_grace
-        self.prefill = prefill
-        """Whether the deployment continues a final assistant message (stream rescue)."""
-        self._client: AsyncAnthropic = with_options(max_retries=0)
-
-    def __repr__(self) -> str:
-        return f"AnthropicClientProvider(name={self.name!r}, model={self.model!r})"
 
     def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream the answer; errors after the first chunk surface as ``StreamInterrupted``."""
@@ -130,60 +108,21 @@ class AnthropicClientProvider:
                 model=model, max_tokens=max_tokens, messages=messages, stream=True, extra_body=body
             )
 
-        def map_error(exc: BaseException, committed: bool) -> errors.ProviderError | None:
-            return self.map_error(exc, model, committed=committed)
+        return self.stream_items(open_items, _Events(AnthropicDecoder(self.name, model)), model)
 
-        return adapt(
-            open_items,
-            _Events(AnthropicDecoder(self.name, model)),
-            provider=self.name,
-            model=model,
-            timeouts=self.timeouts,
-            map_error=map_error,
-            trailer_grace=self.trailer_grace,
-        )
-
-    def map_error(
-        self, exc: BaseException, model: str, *, committed: bool = False
-    ) -> errors.ProviderError | None:
-        """The typed error for an exception of the ``anthropic`` SDK (``None``: not one)."""
+    def sdk_errors(self) -> SDKErrors:
+        """The ``anthropic`` package's exception classes."""
         import anthropic
 
-        if not isinstance(exc, anthropic.AnthropicError | json.JSONDecodeError):
-            return None
-        name, url = self.name, str(getattr(getattr(exc, "request", None), "url", "") or "")
-        at = where(url, model) if url else None
-        cause = exc.__cause__
-        if isinstance(exc, anthropic.APITimeoutError):
-            if cause is not None and "Connect" in type(cause).__name__:
-                return errors.ConnectError("connect timeout", provider=name, model=model, where=at)
-            cls = errors.IdleTimeout if committed else errors.FirstTokenTimeout
-            return cls("the anthropic client timed out", provider=name, model=model, where=at)
-        if isinstance(exc, anthropic.APIConnectionError):
-            detail = first_line(cause or exc, "connection error")
-            if committed:
-                message = f"connection lost while streaming: {detail}"
-                return errors.ProtocolError(message, provider=name, model=model)
-            hint = "is the server running?" if "refused" in detail.lower() else None
-            return errors.ConnectError(detail, provider=name, model=model, where=at, hint=hint)
-        if isinstance(exc, anthropic.APIStatusError):
-            return self._status_error(exc, model, url)
-        if isinstance(exc, anthropic.APIResponseValidationError | json.JSONDecodeError):
-            message = f"malformed event: {first_line(exc, type(exc).__name__)}"
-            return errors.ProtocolError(message, provider=name, model=model)
-        return None
+        return SDKErrors.of(anthropic, "AnthropicError")
 
-    def _status_error(self, exc: APIStatusError, model: str, url: str) -> errors.ProviderError:
-        body, status = exc.body, exc.status_code
+    def status_error(self, exc: SDKStatusError, model: str) -> errors.ProviderError:
+        """An error event inside the stream by its type; else the common mapping,
+        refined for Anthropic (:func:`~llm_router.providers.anthropic.refine_error`)."""
+        body = exc.body
         payload = body.get("error") if isinstance(body, Mapping) else None
-        if status == 200 and isinstance(payload, Mapping):  # an error event in the stream
+        if exc.status_code == 200 and isinstance(payload, Mapping):  # an in-stream event
             return error_from_payload(payload, provider=self.name, model=model)
+        error = http_status_error(exc, provider=self.name, model=model)
         raw, headers = status_body(body), exc.response.headers
-        error = map_http_error(status, raw, headers, provider=self.name, model=model)
-        if not isinstance(error, errors.RateLimited) and b"overloaded_error" in raw:
-            error = errors.RateLimited(
-                error.message, provider=self.name, status=status, model=model
-            )
-        if isinstance(error, errors.RateLimited) and error.retry_after is None:
-            error.retry_after = ratelimit_reset_after(headers)
-        return locate_http_error(error, url, str(self._client.base_url), model)
+        return refine_error(error, raw, headers, provider=self.name, model=model)

@@ -10,16 +10,17 @@ caller, who built the client, has it already.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, cast
 
 from llm_router import errors
 from llm_router.config import Timeouts
-from llm_router.providers._http_errors import map_http_error
-from llm_router.providers._http_where import locate_http_error, where
 from llm_router.providers._openai_decode import OpenAIDecoder, error_from_event
-from llm_router.providers.adapters._core import adapt, first_line
-from llm_router.providers.openai import openai_messages, plain
+from llm_router.providers.adapters._sdk import (
+    DecoderItems,
+    SDKClientProvider,
+    SDKErrors,
+)
+from llm_router.providers.openai import openai_messages, openai_options
 from llm_router.types import ChatRequest, StreamChunk
 
 if TYPE_CHECKING:
@@ -31,46 +32,18 @@ if TYPE_CHECKING:
 _DEFAULT_TIMEOUTS = Timeouts()
 
 
-class _Chunks:
+class _Chunks(DecoderItems):
     """``ChatCompletionChunk`` objects → chunks, through :class:`OpenAIDecoder`."""
 
-    __slots__ = ("_decoder",)
-
-    def __init__(self, decoder: OpenAIDecoder) -> None:
-        self._decoder = decoder
-
-    @property
-    def finished(self) -> bool:
-        return self._decoder.finished
-
-    @property
-    def wants_trailer(self) -> bool:
-        return self._decoder.wants_trailer
+    __slots__ = ()
 
     def decode_item(self, item: ChatCompletionChunk) -> list[StreamChunk]:
+        """The decoder's chunks for one ``ChatCompletionChunk``."""
         # to_dict(): the fields the server sent (extra ones such as reasoning_content too)
-        return self._decoder.decode("", item.to_dict(warnings=False))
-
-    def ended(self) -> None:
-        pass  # the end of the SDK's stream is not a finish signal
-
-    def final_chunk(self) -> StreamChunk:
-        return self._decoder.final_chunk()
+        return self.decoder.decode("", item.to_dict(warnings=False))
 
 
-def status_body(body: object) -> bytes:
-    """An SDK exception's parsed ``body`` as bytes for :func:`map_http_error`."""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode()
-    try:
-        return json.dumps(body).encode()
-    except (TypeError, ValueError):
-        return b""
-
-
-class OpenAIClientProvider:
+class OpenAIClientProvider(SDKClientProvider["AsyncOpenAI"]):
     """Streams Chat Completions through your own ``openai.AsyncOpenAI`` (or
     ``AsyncAzureOpenAI``: then ``model`` is the deployment) client.
 
@@ -101,42 +74,23 @@ class OpenAIClientProvider:
         trailer_grace: float = 0.5,
         prefill: bool = False,
     ) -> None:
-        if not name or not isinstance(name, str):
-            raise errors.ConfigurationError("provider name must be a non-empty string")
-        if not model or not isinstance(model, str):
-            raise errors.ConfigurationError(f"{name}: model must be a non-empty string")
-        with_options = getattr(client, "with_options", None)
-        if with_options is None or not hasattr(client, "chat"):
-            raise errors.ConfigurationError(
-                f"{name}: expected an openai.AsyncOpenAI client, got {type(client).__name__}"
-            )
-        self.name = name
-        self.model = model
+        super().__init__(
+            client,
+            model=model,
+            name=name,
+            timeouts=timeouts,
+            trailer_grace=trailer_grace,
+            prefill=prefill,
+            resource="chat",
+            expected="openai.AsyncOpenAI",
+        )
         self.include_usage = include_usage
-        self.timeouts = timeouts
-        self.trailer_grace = trailer_grace
-        self.prefill = prefill
-        """Whether the deployment continues a final assistant message (stream rescue)."""
         self.azure = type(client).__name__ == "AsyncAzureOpenAI"
-        self._client: AsyncOpenAI = with_options(max_retries=0)
-
-    def __repr__(self) -> str:
-        return f"OpenAIClientProvider(name={self.name!r}, model={self.model!r})"
 
     def arguments(self, request: ChatRequest, model: str) -> dict[str, Any]:
         """The JSON body for ``request`` (without ``model``, ``messages`` and ``stream``,
         which the SDK call names)."""
-        body: dict[str, Any] = {}
-        for key in ("max_tokens", "temperature", "top_p", "tool_choice"):
-            value = getattr(request, key)
-            if value is not None:
-                body[key] = plain(value)
-        if request.stop is not None:
-            body["stop"] = list(request.stop)
-        if request.tools is not None:
-            body["tools"] = plain(request.tools)
-        body.update(plain(request.extra))
-        return body
+        return openai_options(request)
 
     def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream the answer; errors after the first chunk surface as ``StreamInterrupted``."""
@@ -162,54 +116,18 @@ class OpenAIClientProvider:
                 extra_body=self.arguments(request, model),
             )
 
-        def map_error(exc: BaseException, committed: bool) -> errors.ProviderError | None:
-            return self.map_error(exc, model, committed=committed)
+        return self.stream_items(open_items, _Chunks(decoder), model)
 
-        return adapt(
-            open_items,
-            _Chunks(decoder),
-            provider=self.name,
-            model=model,
-            timeouts=self.timeouts,
-            map_error=map_error,
-            trailer_grace=self.trailer_grace,
-        )
-
-    def map_error(
-        self, exc: BaseException, model: str, *, committed: bool = False
-    ) -> errors.ProviderError | None:
-        """The typed error for an exception of the ``openai`` SDK (``None``: not one)."""
+    def sdk_errors(self) -> SDKErrors:
+        """The ``openai`` package's exception classes."""
         import openai
 
-        if not isinstance(exc, openai.OpenAIError | json.JSONDecodeError):
-            return None
-        name, url = self.name, str(getattr(getattr(exc, "request", None), "url", "") or "")
-        at = where(url, model) if url else None
-        cause = exc.__cause__
-        if isinstance(exc, openai.APITimeoutError):
-            if cause is not None and "Connect" in type(cause).__name__:
-                return errors.ConnectError("connect timeout", provider=name, model=model, where=at)
-            cls = errors.IdleTimeout if committed else errors.FirstTokenTimeout
-            return cls("the openai client timed out", provider=name, model=model, where=at)
-        if isinstance(exc, openai.APIConnectionError):
-            detail = first_line(cause or exc, "connection error")
-            if committed:
-                message = f"connection lost while streaming: {detail}"
-                return errors.ProtocolError(message, provider=name, model=model)
-            hint = "is the server running?" if "refused" in detail.lower() else None
-            return errors.ConnectError(detail, provider=name, model=model, where=at, hint=hint)
-        if isinstance(exc, openai.APIStatusError):
-            error = map_http_error(
-                exc.status_code,
-                status_body(exc.body),
-                exc.response.headers,
-                provider=name,
-                model=model,
-            )
-            return locate_http_error(error, url, str(self._client.base_url), model)
-        if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError):
-            message = f"malformed event: {first_line(exc, type(exc).__name__)}"
-            return errors.ProtocolError(message, provider=name, model=model)
-        if isinstance(exc, openai.APIError):  # an error event inside the stream
-            return error_from_event(exc.body or {"message": exc.message}, name, model)
+        return SDKErrors.of(openai, "OpenAIError")
+
+    def other_error(self, exc: Exception, model: str) -> errors.ProviderError | None:
+        """An error event inside the stream (a plain ``APIError``), by its type."""
+        import openai
+
+        if isinstance(exc, openai.APIError):
+            return error_from_event(exc.body or {"message": exc.message}, self.name, model)
         return None

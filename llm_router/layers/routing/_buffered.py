@@ -1,0 +1,54 @@
+"""Non-streaming calls read the whole answer as setup (docs/DESIGN.md §1.2):
+:func:`buffer_whole` restarts a stream that broke on the way through the failover
+loop, since nothing was shown of it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from llm_router.errors import AllProvidersFailed, Attempt, StreamInterrupted
+from llm_router.layers.commit import close
+from llm_router.layers.routing._routes import Candidate
+from llm_router.layers.routing._walk import Run
+from llm_router.types import ChatRequest, StreamChunk
+
+Opener = Callable[
+    [Run, ChatRequest], Awaitable[tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]]
+]
+
+
+async def buffer_whole(
+    run: Run,
+    base: ChatRequest,
+    open_: Opener,
+    stopped: Callable[[str, Candidate], None],
+    *,
+    restarts: int = 2,
+) -> list[StreamChunk]:
+    """Read a whole stream for a caller that shows nothing before the end
+    (docs/DESIGN.md §1.2). A stream that breaks before its finish signal has shown
+    nothing either: it is started afresh through the failover loop (``open_``), the
+    candidates after the broken one first and the broken one last, at most
+    ``restarts`` times. If no restart completes, :class:`AllProvidersFailed` lists
+    every broken stream and every failed candidate."""
+    broken: list[Attempt] = []
+    for _ in range(restarts + 1):
+        try:
+            cand, stream, first = await open_(run, base)
+        except AllProvidersFailed as exc:
+            if not broken:
+                raise
+            raise AllProvidersFailed([*broken, *exc.attempts], route=exc.route) from exc
+        whole = [first]
+        try:
+            async for chunk in stream:
+                whole.append(chunk)
+            return whole
+        except StreamInterrupted as exc:
+            broken.append(Attempt(cand.deployment, exc.cause))
+            i = run.order.index(cand)
+            run.order = (*run.order[i + 1 :], *run.order[:i], cand)
+        finally:
+            await close(stream)
+            stopped(run.request_id, cand)
+    raise AllProvidersFailed(broken, route=run.resolution.route.name)
