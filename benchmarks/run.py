@@ -61,6 +61,13 @@ def detection(quick: bool) -> list[Row]:
     return [dict(r, section="task detection") for r in bench_detect.run(quick=quick)]
 
 
+def workers(up: Upstream) -> list[Row]:
+    """The gateway on 1 vs 2 worker processes (benchmarks/bench_workers.py)."""
+    import bench_workers
+
+    return bench_workers.run(up, quick=False)
+
+
 def breaker(quick: bool) -> list[Row]:
     """Breaker propagation delay across processes and per-request cost."""
     import bench_breaker
@@ -127,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             instr=gw_instr,
         )
         rows += gw_rows
+        if not quick:  # minutes: run by hand with benchmarks/bench_workers.py --quick
+            rows += workers(up)
         rows += _gateway.memory_per_stream(up, streams=300 if quick else 5000)
         rows += detection(quick)
         rows += breaker(quick)

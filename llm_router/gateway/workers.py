@@ -119,7 +119,6 @@ class WorkerGroup:
         self._grace = shutdown_grace
         self._dir = ""
         self._live: dict[int, _Worker] = {}
-        self._stopping = False
 
     async def run(self) -> int:
         """Serve until SIGTERM or SIGINT; the exit status (0: every worker stopped

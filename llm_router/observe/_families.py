@@ -1,7 +1,8 @@
 """The metric families of docs/DESIGN.md §5, registered once per Prometheus registry.
 
 :class:`~llm_router.observe.metrics.Metrics` records into them; this module only names
-and documents them (help text, labels, buckets) so ``promtool check metrics`` passes.
+and documents them (help text, labels, buckets) so ``promtool check metrics`` passes,
+and keeps the labelled children one kind of stream end updates (:class:`Series`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -131,3 +133,33 @@ def families_for(registry: CollectorRegistry) -> Families:
                 ) from exc
             _BY_REGISTRY[registry] = families
         return families
+
+
+class Series:
+    """The labelled children one kind of stream end updates, each looked up once.
+
+    ``requests`` and ``duration`` exist for every stream end; the others are made on
+    first use, so a series appears in the exposition only once it has a value.
+    """
+
+    __slots__ = ("_lazy", "_m", "_pm", "duration", "requests")
+
+    def __init__(self, m: Any, task: str, provider: str, model: str, outcome: str) -> None:
+        self._m = m
+        self._pm = (provider, model)
+        self.requests = m.requests.labels(task, provider, model, outcome)
+        self.duration = m.duration.labels(provider, model, outcome)
+        self._lazy: dict[str, Any] = {}
+
+    def child(self, name: str) -> Any:
+        """The child of ``ttft``, ``input_tokens``, ``output_tokens`` or
+        ``tokens_per_second`` for this provider and model."""
+        got = self._lazy.get(name)
+        if got is None:
+            m, (provider, model) = self._m, self._pm
+            if name == "input_tokens" or name == "output_tokens":
+                got = m.tokens.labels(provider, model, name.partition("_")[0])
+            else:
+                got = getattr(m, name).labels(provider, model)
+            self._lazy[name] = got
+        return got

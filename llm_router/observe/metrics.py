@@ -34,7 +34,7 @@ from llm_router.observe import (
     StreamStopped,
     TaskDetected,
 )
-from llm_router.observe._families import families_for
+from llm_router.observe._families import Series, families_for
 from llm_router.observe._price import Price as Price
 from llm_router.observe.labels import OTHER, LabelSets
 from llm_router.types import TASK_NAMES
@@ -71,7 +71,7 @@ class Metrics:
         self.labels = LabelSets(providers=providers, models=models, tasks=tasks)
         self._m = families_for(self.registry)
         self._cost = self._m.cost() if self.prices else None
-        self._series: dict[tuple[str, str, str, str], _Series] = {}
+        self._series: dict[tuple[str, str, str, str], Series] = {}
         self._tasks: dict[str, Any] = {}
         self._inflight_of: dict[str, Any] = {}
         self._on: dict[type[Any], Callable[[Any], None]] = {
@@ -150,7 +150,7 @@ class Metrics:
         key = (lab.task(record.task), provider, model, lab.outcome(record.outcome))
         series = self._series.get(key)
         if series is None:  # label values are bounded, so is this cache
-            series = self._series[key] = _Series(self._m, *key)
+            series = self._series[key] = Series(self._m, *key)
         series.requests.inc()
         series.duration.observe(max(record.duration_s, 0.0))
         if record.ttft_s is not None:
@@ -174,36 +174,6 @@ class Metrics:
             )
             if cost > 0:
                 self._cost.labels(provider, model).inc(cost)
-
-
-class _Series:
-    """The labelled children one kind of stream end updates, each looked up once.
-
-    ``requests`` and ``duration`` exist for every stream end; the others are made on
-    first use, so a series appears in the exposition only once it has a value.
-    """
-
-    __slots__ = ("_lazy", "_m", "_pm", "duration", "requests")
-
-    def __init__(self, m: Any, task: str, provider: str, model: str, outcome: str) -> None:
-        self._m = m
-        self._pm = (provider, model)
-        self.requests = m.requests.labels(task, provider, model, outcome)
-        self.duration = m.duration.labels(provider, model, outcome)
-        self._lazy: dict[str, Any] = {}
-
-    def child(self, name: str) -> Any:
-        """The child of ``ttft``, ``input_tokens``, ``output_tokens`` or
-        ``tokens_per_second`` for this provider and model."""
-        got = self._lazy.get(name)
-        if got is None:
-            m, (provider, model) = self._m, self._pm
-            if name == "input_tokens" or name == "output_tokens":
-                got = m.tokens.labels(provider, model, name.partition("_")[0])
-            else:
-                got = getattr(m, name).labels(provider, model)
-            self._lazy[name] = got
-        return got
 
 
 def exposition(

@@ -41,7 +41,8 @@ def test_quick_benchmark_produces_every_row(tmp_path: Path) -> None:
         "bare aiohttp, lean reader (floor)",
         "bare aiohttp, previous floor (copies per event)",
         "OpenAIProvider",
-        "full stack (router + breaker + retry + metrics + logs)",
+        "full stack (router + breaker + retry + metrics + logs), model auto",
+        "full stack, model names the route (no task detection)",
     )
     loads = (
         "one at a time, paced 10 ms/chunk",

@@ -13,25 +13,23 @@ a :class:`~llm_router.observe.StreamEnded` event for the ``hook``, with outcome
 or ``cancelled`` (the consumer stopped: ``break``, ``aclose()``, task cancellation).
 
 This package's face is this module. Inside: ``_router`` (the :class:`Router` layer),
-``_routes`` (routes, candidates, how a request's ``model`` picks a route), ``_walk``
+``_routes`` (routes and candidates), ``_resolve`` (how a request's ``model`` picks a
+route, and its task label), ``_walk``
 (one stream's walk over its candidates: order, skips, its record) and ``_explain``
 (``Router.explain`` and ``Router.status``).
 """
 
 from llm_router.layers.routing._explain import CandidateExplanation, Explanation
-from llm_router.layers.routing._router import Router
-from llm_router.layers.routing._routes import (
+from llm_router.layers.routing._resolve import (
     AUTO,
     DEFAULT_ROUTE,
-    BreakerView,
-    BulkheadView,
-    Candidate,
     DetectionLike,
     Detector,
     Resolution,
-    Route,
     UnknownModel,
 )
+from llm_router.layers.routing._router import Router
+from llm_router.layers.routing._routes import BreakerView, BulkheadView, Candidate, Route
 
 __all__ = [
     "AUTO",

@@ -14,7 +14,8 @@ from typing import Any
 
 from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig
-from llm_router.layers.routing._routes import BulkheadView, Candidate, Resolution, Route
+from llm_router.layers.routing._resolve import Resolution
+from llm_router.layers.routing._routes import BulkheadView, Candidate, Route
 from llm_router.layers.routing._walk import cannot_serve
 from llm_router.observe import BreakerState
 from llm_router.types import ChatRequest

@@ -24,13 +24,8 @@ from llm_router.layers.routing import _explain
 from llm_router.layers.routing._buffered import buffer_whole
 from llm_router.layers.routing._explain import Explanation
 from llm_router.layers.routing._rescue import Rescue
-from llm_router.layers.routing._routes import (
-    Candidate,
-    Detector,
-    Resolution,
-    Resolver,
-    Route,
-)
+from llm_router.layers.routing._resolve import Detector, Resolution, Resolver
+from llm_router.layers.routing._routes import Candidate, Route
 from llm_router.layers.routing._walk import (
     Run,
     deadline_error,

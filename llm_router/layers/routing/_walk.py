@@ -19,7 +19,8 @@ from llm_router.errors import (
     ProviderError,
     Unsupported,
 )
-from llm_router.layers.routing._routes import BreakerView, BulkheadView, Candidate, Resolution
+from llm_router.layers.routing._resolve import Resolution
+from llm_router.layers.routing._routes import BreakerView, BulkheadView, Candidate
 from llm_router.observe import FellBack, Hook, Outcome, StreamRecord
 from llm_router.types import ChatRequest, StreamChunk
 
