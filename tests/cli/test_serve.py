@@ -160,7 +160,9 @@ async def test_sigterm_lets_streams_in_flight_finish(serve: Any, tmp_path: Path)
     """After SIGTERM, the probes keep answering (readyz 503 draining, so a load balancer
     sees the drain) and new requests get 503 while a stream in flight completes; then
     the process exits, every log line JSON."""
-    served = await serve(write_policy(tmp_path / "p.yaml", slow_text="old " * 60))
+    # 100 words, 0.04 s apart: the stream is still in flight through every check below
+    # even on a loaded machine (4 s), and well within the grace period
+    served = await serve(write_policy(tmp_path / "p.yaml", slow_text="old " * 100, grace=20))
     async with aiohttp.ClientSession() as session:
         url = f"{served.url}/v1/chat/completions"
         async with session.post(url, json=chat("slow")) as resp:

@@ -111,7 +111,8 @@ async def test_two_workers_share_the_port_and_metrics_count_both(
 async def test_sigterm_drains_every_worker(serve: Any, tmp_path: Path) -> None:
     """SIGTERM to the parent: every worker reports not-ready (readyz 503 draining)
     while a stream in flight finishes with [DONE]; then the group exits 0."""
-    served = await serve(write_policy(tmp_path / "p.yaml", slow_text="old " * 60), workers=2)
+    policy = write_policy(tmp_path / "p.yaml", slow_text="old " * 100, grace=20)
+    served = await serve(policy, workers=2)
     async with on_each_worker(served) as sessions, aiohttp.ClientSession() as streaming:
         url = f"{served.url}/v1/chat/completions"
         async with streaming.post(url, json=chat("slow")) as resp:
