@@ -9,6 +9,9 @@ UV := $(VENV)/bin/uv
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 LOCK_FLAGS := --python-version 3.11 --generate-hashes --quiet
+# uv trusts the system's certificate store (as pip does), so it works behind a proxy
+# whose CA is installed there, even when SSL_CERT_FILE is not set.
+export UV_NATIVE_TLS := 1
 
 .PHONY: demo test lint typecheck bench clean lock
 
