@@ -61,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `llm-router explain … | head`: the reader left, fine
