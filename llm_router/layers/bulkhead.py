@@ -43,6 +43,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 
 from llm_router.errors import ConfigurationError, DeadlineExceeded, ProviderBusy
+from llm_router.layers._wrap import Wrapper
 from llm_router.layers.commit import close, remaining
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
@@ -135,7 +136,7 @@ class Slots:
         )
 
 
-class Bulkhead:
+class Bulkhead(Wrapper):
     """A Provider that lets at most ``max_concurrency`` streams reach ``inner`` at once
     (see the module doc for the queue, the errors and its place in the stack).
 
@@ -170,16 +171,6 @@ class Bulkhead:
         self._inner = inner
         self.slots = slots
         self._clock = clock
-
-    @property
-    def name(self) -> str:
-        """The inner provider's name."""
-        return self._inner.name
-
-    @property
-    def inner(self) -> Provider:
-        """The wrapped provider (the next layer down)."""
-        return self._inner
 
     @property
     def max_concurrency(self) -> int:

@@ -12,7 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,23 +44,28 @@ def llmock() -> Iterator[str]:
     port = _free_port()
     proc = subprocess.Popen(
         [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--response-style", "static"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        encoding="utf-8",
+        errors="replace",  # its banner draws boxes; any locale reads it
     )
+    assert proc.stdout is not None
+    drain = threading.Thread(target=proc.stdout.read, daemon=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        # llmock (uvicorn) says when it listens: wait for that line, not for time to pass
+        for line in proc.stdout:
+            if "Uvicorn running on" in line:
                 break
-            except OSError:
-                assert proc.poll() is None, "llmock exited"
-                assert time.monotonic() < deadline, "llmock did not start"
-                time.sleep(0.05)  # waiting for a child process to bind, not for an effect
+        else:
+            raise AssertionError(f"llmock exited with {proc.wait()} before listening")
+        drain.start()  # keep reading its log so it never blocks on a full pipe
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(10)
+        if drain.is_alive():
+            drain.join(10)  # it ends at the EOF of the exited process
+        proc.stdout.close()
 
 
 TIMEOUTS = Timeouts(connect=2.0, first_token=2.0, idle=0.3, total=20.0)

@@ -12,6 +12,7 @@ import pybreaker
 
 from llm_router.config import BreakerConfig
 from llm_router.errors import CircuitOpen
+from llm_router.layers._wrap import Wrapper
 from llm_router.layers.breaker._adapter import STATES, Listener, counts, feed, retry_after
 from llm_router.layers.breaker._period import OpenPeriod
 from llm_router.layers.breaker._shared import SharedBreakerState, SharedTrial
@@ -23,7 +24,7 @@ _DEFAULT_CONFIG = BreakerConfig()
 _REMOTE = object()  # the local trial permit while another process holds the shared trial
 
 
-class CircuitBreaker:
+class CircuitBreaker(Wrapper):
     """A Provider that stops calling ``inner`` while its deployment is failing.
 
     One breaker per deployment (provider + model). While open, ``stream_complete``
@@ -71,16 +72,6 @@ class CircuitBreaker:
         self._trials = shared if isinstance(shared, SharedTrial) else None
         if shared is not None:
             shared.attach(self)
-
-    @property
-    def name(self) -> str:
-        """The inner provider's name."""
-        return self._inner.name
-
-    @property
-    def inner(self) -> Provider:
-        """The wrapped provider (the next layer down)."""
-        return self._inner
 
     @property
     def state(self) -> BreakerState:
