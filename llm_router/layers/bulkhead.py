@@ -44,7 +44,7 @@ from collections.abc import AsyncIterator
 
 from llm_router.errors import ConfigurationError, DeadlineExceeded, ProviderBusy
 from llm_router.layers._wrap import Wrapper
-from llm_router.layers.commit import close, remaining
+from llm_router.layers.commit import Opened, open_stream, remaining, streamed
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
 
@@ -195,18 +195,24 @@ class Bulkhead(Wrapper):
     def __repr__(self) -> str:
         return f"Bulkhead({self._inner!r}, {self.slots!r})"
 
-    async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream from ``inner`` once a slot is ours; give it back when the stream ends."""
+        return streamed(self.open_stream, request)
+
+    async def open_stream(self, request: ChatRequest) -> Opened:
+        """Open ``inner``'s stream once a slot is ours; the slot is given back when the
+        stream ends (or fails to open)."""
         await self._acquire(request)
         try:
-            stream = self._inner.stream_complete(request)
-            try:
-                async for chunk in stream:
-                    yield chunk
-            finally:
-                await close(stream)
-        finally:
+            opened = await open_stream(self._inner, request, self.name)
+        except BaseException:
             self.slots.release()
+            raise
+        opened.ends.append(self._release)
+        return opened
+
+    def _release(self, exc: BaseException | None) -> None:
+        self.slots.release()
 
     async def _acquire(self, request: ChatRequest) -> None:
         slots = self.slots

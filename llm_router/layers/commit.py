@@ -6,8 +6,14 @@ Both layers open an inner stream, await its first chunk inside their error handl
 and close the stream whatever happens before they hand it on; this module holds
 that code once so the two layers never import each other.
 
+A stream past its commit point is an :class:`Opened`: its first chunk, the
+innermost stream it was opened on (``rest``) and what each layer it went through must
+do when it ends. The layers open through :func:`open_stream` and the router reads
+``rest`` itself, so after the first chunk a chunk is yielded once, not once per
+layer (docs/DESIGN.md §3); :func:`streamed` is a layer's own ``stream_complete``.
+
 It also carries the one message the breaker sends down the stack: a half-open trial
-is made as one attempt (:func:`pull_trial` marks the opening of a stream, and
+is made as one attempt (:func:`open_trial` marks the opening of a stream, and
 :func:`one_attempt` tells the retry layer below). The mark is a context variable set
 only while the trial's first chunk is awaited, so it never outlives that await nor
 reaches another candidate's stream.
@@ -15,11 +21,16 @@ reaches another candidate's stream.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 
 from llm_router.errors import ProtocolError
-from llm_router.types import ChatRequest, Clock, StreamChunk
+from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
+
+End = Callable[[BaseException | None], None]
+"""What a layer does when an opened stream ends: called once with how it ended
+(``None``: read to its end; else the exception, ``GeneratorExit`` when the consumer
+stopped early)."""
 
 
 def remaining(request: ChatRequest, clock: Clock) -> float | None:
@@ -57,6 +68,61 @@ async def pull_first(stream: AsyncIterator[StreamChunk], provider: str) -> Strea
         raise
 
 
+class Opened:
+    """A stream past its commit point: its ``first`` chunk, the ``rest`` of it (the
+    innermost stream, which the reader reads directly) and the :data:`End` callbacks
+    of the layers it was opened through, innermost first.
+
+    Whoever reads it calls :meth:`finish` exactly once, however it ends.
+    """
+
+    __slots__ = ("ends", "first", "rest")
+
+    def __init__(self, first: StreamChunk, rest: AsyncIterator[StreamChunk]) -> None:
+        self.first = first
+        self.rest = rest
+        self.ends: list[End] = []
+
+    async def finish(self, exc: BaseException | None) -> None:
+        """Close ``rest``, then tell every layer (innermost first) how it ended."""
+        try:
+            await close(self.rest)
+        finally:
+            for end in self.ends:
+                end(exc)
+
+
+async def open_stream(provider: Provider, request: ChatRequest, name: str) -> Opened:
+    """Open ``provider``'s stream to its first chunk (see :func:`pull_first`; ``name``
+    names it in a truncation error): through the provider's own ``open_stream`` when it
+    is a layer that has one, else through ``stream_complete``."""
+    opener: Callable[[ChatRequest], Awaitable[Opened]] | None = getattr(
+        provider, "open_stream", None
+    )
+    if opener is not None:
+        return await opener(request)
+    stream = provider.stream_complete(request)
+    return Opened(await pull_first(stream, name), stream)
+
+
+async def streamed(
+    opener: Callable[[ChatRequest], Awaitable[Opened]], request: ChatRequest
+) -> AsyncIterator[StreamChunk]:
+    """A layer's ``stream_complete``: the stream ``opener`` opens, chunk by chunk,
+    finished once however it ends."""
+    opened = await opener(request)
+    ended: BaseException | None = None
+    try:
+        yield opened.first
+        async for chunk in opened.rest:
+            yield chunk
+    except BaseException as exc:
+        ended = exc
+        raise
+    finally:
+        await opened.finish(ended)
+
+
 _ONE_ATTEMPT: ContextVar[bool] = ContextVar("llm_router_one_attempt", default=False)
 
 
@@ -66,11 +132,10 @@ def one_attempt() -> bool:
     return _ONE_ATTEMPT.get()
 
 
-async def pull_trial(stream: AsyncIterator[StreamChunk]) -> StreamChunk | None:
-    """Await the first chunk of ``stream`` (``None`` if it ends at once) with
-    :func:`one_attempt` true while it opens."""
+async def open_trial(provider: Provider, request: ChatRequest, name: str) -> Opened:
+    """:func:`open_stream` with :func:`one_attempt` true while it opens."""
     token = _ONE_ATTEMPT.set(True)
     try:
-        return await anext(stream, None)
+        return await open_stream(provider, request, name)
     finally:
         _ONE_ATTEMPT.reset(token)

@@ -2,8 +2,10 @@
 
 Only the setup phase is retried: each attempt opens the inner stream and awaits its
 first chunk; that chunk is yielded *outside* the attempt, and from then on the layer
-is a pure pass-through. A failure after the first chunk reaches the caller as the
-inner stream raised it (``StreamInterrupted``) and is never retried.
+is a pure pass-through (under a router, not even that: the router reads the opened
+stream directly, :class:`~llm_router.layers.commit.Opened`). A failure after the
+first chunk reaches the caller as the inner stream raised it (``StreamInterrupted``)
+and is never retried.
 
 Provider SDK clients you wrap in your own :class:`~llm_router.types.Provider` must
 not retry on their own (set their ``max_retries`` to 0): this layer is the one owner
@@ -21,11 +23,10 @@ from tenacity import AsyncRetrying, RetryCallState
 
 from llm_router.config import RetryConfig
 from llm_router.errors import ConnectError, FirstTokenTimeout, ProviderError
-from llm_router.layers.commit import close, one_attempt, pull_first
+from llm_router.layers.commit import Opened, one_attempt, open_stream, streamed
 from llm_router.observe import Hook, Retried
 from llm_router.types import ChatRequest, Clock, Provider, Sleep, StreamChunk
 
-_Opened = tuple[AsyncIterator[StreamChunk], StreamChunk]
 _DEFAULT_CONFIG = RetryConfig()
 
 
@@ -88,15 +89,13 @@ class Retry:
     def __repr__(self) -> str:
         return f"Retry({self.inner!r}, {self.config!r})"
 
-    async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream ``inner``'s answer, retrying its setup phase as documented above."""
-        stream, first = await _Attempts(self, request).run()
-        try:
-            yield first
-            async for chunk in stream:
-                yield chunk
-        finally:
-            await close(stream)
+        return streamed(self.open_stream, request)
+
+    async def open_stream(self, request: ChatRequest) -> Opened:
+        """Open ``inner``'s stream to its first chunk, retrying as documented above."""
+        return await _Attempts(self, request).run()
 
 
 class _Attempts:
@@ -110,7 +109,7 @@ class _Attempts:
         self.started = 0.0
         self.replay: Exception | None = None
 
-    async def run(self) -> _Opened:
+    async def run(self) -> Opened:
         # The first attempt runs bare: most streams open at once, and building
         # tenacity's machinery for them would be pure per-stream cost. Only after a
         # failure is tenacity set up; its attempt 1 replays that failure, so every
@@ -130,25 +129,23 @@ class _Attempts:
             reraise=True,
         )
         try:
-            opened: _Opened = await retrying(self.attempt_or_replay)
+            opened: Opened = await retrying(self.attempt_or_replay)
         finally:
             # tenacity's per-thread state holds bound methods of ``retrying``: a
             # reference cycle per stream for the garbage collector. Break it here.
             retrying.iter_state.reset()
         return opened
 
-    async def attempt_or_replay(self) -> _Opened:
+    async def attempt_or_replay(self) -> Opened:
         replay, self.replay = self.replay, None
         if replay is not None:
             raise replay
         return await self.attempt()
 
-    async def attempt(self) -> _Opened:
+    async def attempt(self) -> Opened:
         layer = self.layer
         self.started = layer._clock()
-        stream = layer.inner.stream_complete(self.request)
-        first = await pull_first(stream, layer.name)
-        return stream, first
+        return await open_stream(layer.inner, self.request, layer.name)
 
     def should_retry(self, state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome is not None else None

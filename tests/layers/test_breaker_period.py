@@ -105,7 +105,9 @@ async def test_trial_mark_does_not_reach_the_next_candidate(clock: FakeClock) ->
 
 
 async def test_trial_that_ends_without_a_chunk_counts_as_its_outcome(clock: FakeClock) -> None:
-    """A trial over a stream that yields nothing is still recorded (here: a success)."""
+    """A trial over a stream that yields nothing is still recorded: a stream that ends
+    before its first chunk broke the provider contract (``ProtocolError``), as the
+    router and the retry layer see it, so the trial failed and the breaker re-opens."""
 
     class Empty:
         name = "empty"
@@ -116,5 +118,6 @@ async def test_trial_that_ends_without_a_chunk_counts_as_its_outcome(clock: Fake
 
     breaker = CircuitBreaker(Empty(), BreakerConfig(fail_max=1, jitter=0.0), clock=clock)
     breaker.apply_shared("open", retry_in=0.0)
-    assert [c async for c in breaker.stream_complete(REQ)] == []
-    assert breaker.state == "closed"
+    with pytest.raises(errors.ProtocolError, match="before its first chunk"):
+        _ = [c async for c in breaker.stream_complete(REQ)]
+    assert breaker.state == "open"

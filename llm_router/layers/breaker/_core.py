@@ -16,7 +16,7 @@ from llm_router.layers._wrap import Wrapper
 from llm_router.layers.breaker._adapter import STATES, Listener, counts, feed, retry_after
 from llm_router.layers.breaker._period import OpenPeriod
 from llm_router.layers.breaker._shared import SharedBreakerState, SharedTrial
-from llm_router.layers.commit import close, pull_trial
+from llm_router.layers.commit import Opened, open_stream, open_trial, streamed
 from llm_router.observe import BreakerChanged, BreakerState, Hook
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
@@ -151,32 +151,35 @@ class CircuitBreaker(Wrapper):
             retry_at=self.retry_at,
         )
 
-    async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+    def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream from ``inner`` when the breaker admits it; record the outcome once."""
+        return streamed(self.open_stream, request)
+
+    async def open_stream(self, request: ChatRequest) -> Opened:
+        """Open ``inner``'s stream when the breaker admits it (the half-open trial as
+        one attempt); its outcome is recorded once, when it ends."""
         token = self._admit()
         trials = self._trials if token is not None else None
         if trials is not None:
             await self._claim(trials, token)
-        failure: BaseException | None = None
-        success = False
         try:
-            stream = self._inner.stream_complete(request)
-            try:
-                if token is not None:  # the trial: one attempt (DESIGN §4.1)
-                    first = await pull_trial(stream)
-                    if first is not None:
-                        yield first
-                async for chunk in stream:
-                    yield chunk
-            finally:
-                await close(stream)
-            success = True
+            if token is None:
+                opened = await open_stream(self._inner, request, self.name)
+            else:  # the trial: one attempt (DESIGN §4.1)
+                opened = await open_trial(self._inner, request, self.name)
         except BaseException as exc:
-            if counts(exc):
-                failure = exc
+            self._ended(token, trials, exc)
             raise
+        opened.ends.append(_End(self, token, trials))
+        return opened
+
+    def _ended(
+        self, token: object | None, trials: SharedTrial | None, exc: BaseException | None
+    ) -> None:
+        """One stream ended (``exc`` ``None``: read to its end): record it, free the trial."""
+        try:
+            self._record(token, exc is None, exc if exc is not None and counts(exc) else None)
         finally:
-            self._record(token, success, failure)
             if trials is not None:
                 trials.release_trial(token)
 
@@ -253,3 +256,17 @@ class CircuitBreaker(Wrapper):
         if self._shared is not None:
             self._shared.detach(self)
             self._shared = self._trials = None
+
+
+class _End:
+    """The breaker's :data:`~llm_router.layers.commit.End` for one opened stream."""
+
+    __slots__ = ("breaker", "token", "trials")
+
+    def __init__(
+        self, breaker: CircuitBreaker, token: object | None, trials: SharedTrial | None
+    ) -> None:
+        self.breaker, self.token, self.trials = breaker, token, trials
+
+    def __call__(self, exc: BaseException | None) -> None:
+        self.breaker._ended(self.token, self.trials, exc)

@@ -4,17 +4,15 @@ loop, since nothing was shown of it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from llm_router.errors import AllProvidersFailed, Attempt, StreamInterrupted
-from llm_router.layers.commit import close
+from llm_router.layers.commit import Opened
 from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._walk import Run
 from llm_router.types import ChatRequest, StreamChunk
 
-Opener = Callable[
-    [Run, ChatRequest], Awaitable[tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]]
-]
+Opener = Callable[[Run, ChatRequest], Awaitable[tuple[Candidate, Opened]]]
 
 
 async def buffer_whole(
@@ -34,21 +32,26 @@ async def buffer_whole(
     broken: list[Attempt] = []
     for _ in range(restarts + 1):
         try:
-            cand, stream, first = await open_(run, base)
+            cand, opened = await open_(run, base)
         except AllProvidersFailed as exc:
             if not broken:
                 raise
             raise AllProvidersFailed([*broken, *exc.attempts], route=exc.route) from exc
-        whole = [first]
+        whole = [opened.first]
+        ended: BaseException | None = None
         try:
-            async for chunk in stream:
+            async for chunk in opened.rest:
                 whole.append(chunk)
             return whole
         except StreamInterrupted as exc:
+            ended = exc
             broken.append(Attempt(cand.deployment, exc.cause))
             i = run.order.index(cand)
             run.order = (*run.order[i + 1 :], *run.order[:i], cand)
+        except BaseException as exc:
+            ended = exc
+            raise
         finally:
-            await close(stream)
+            await opened.finish(ended)
             stopped(run.request_id, cand)
     raise AllProvidersFailed(broken, route=run.resolution.route.name)

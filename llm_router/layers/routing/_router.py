@@ -19,7 +19,7 @@ from llm_router.errors import (
     ProviderError,
     StreamInterrupted,
 )
-from llm_router.layers.commit import close, pull_first
+from llm_router.layers.commit import Opened, open_stream
 from llm_router.layers.routing import _explain
 from llm_router.layers.routing._buffered import buffer_whole
 from llm_router.layers.routing._explain import Explanation
@@ -45,7 +45,7 @@ from llm_router.observe import (
 )
 from llm_router.types import ChatRequest, Clock, Provider, StreamChunk
 
-_Opened = tuple[Candidate, AsyncIterator[StreamChunk], StreamChunk]
+_Opened = tuple[Candidate, Opened]
 _RESCUE = RescueConfig()
 
 
@@ -203,18 +203,22 @@ class Router(AsyncClosing):
                     yield chunk
                 outcome = "success"
                 return
-            cand, stream, first = await self._open(run, base)
+            cand, opened = await self._open(run, base)
             ttft = self._clock() - start
+            first = last = opened.first
+            ended: BaseException | None = None
             try:
-                try:
+                try:  # after the commit point the innermost stream is read directly
                     chunks = 1
-                    last = first
                     yield first
-                    async for last in stream:
+                    async for last in opened.rest:
                         chunks += 1
                         yield last
+                except BaseException as exc:
+                    ended = exc
+                    raise
                 finally:
-                    await close(stream)
+                    await opened.finish(ended)
                     self._stopped(run.request_id, cand)
             except StreamInterrupted as broke:
                 config = res.route.rescue or self.rescue
@@ -259,13 +263,11 @@ class Router(AsyncClosing):
             if left <= 0:
                 raise deadline_error(cand, attempts) from (attempts[-1].error if attempts else None)
             self._started(run.request_id, cand)
-            stream = cand.provider.stream_complete(request)
             scope = asyncio.timeout(left)
             try:
                 async with scope:
-                    first = await pull_first(stream, cand.deployment)
+                    opened = await open_stream(cand.provider, request, cand.deployment)
             except BaseException as exc:
-                await close(stream)
                 self._stopped(run.request_id, cand)
                 if isinstance(exc, TimeoutError) and scope.expired():
                     raise deadline_error(cand, attempts) from exc
@@ -276,7 +278,7 @@ class Router(AsyncClosing):
                     window_floor = max(window_floor or 0, cand.context_window)
                 run.fell_back(i, exc.reason, self.hook)
                 continue
-            return cand, stream, first
+            return cand, opened
         raise AllProvidersFailed(attempts, route=run.resolution.route.name)
 
     def _started(self, request_id: str, cand: Candidate) -> None:
