@@ -160,6 +160,12 @@ def is_secret_key(key: str) -> bool:
     return _key_kind(key) == _SECRET
 
 
+def is_plain_key(key: str) -> bool:
+    """Whether a field named ``key`` is neither a credential nor message content (its
+    value is kept, scrubbed of anything that looks like a key)."""
+    return _key_kind(key) == _PLAIN
+
+
 _short: dict[str, str] = {}  # memo for short strings (names, ids); cleared on change
 _SHORT, _MAX_SHORT = 64, 4096
 

@@ -33,6 +33,7 @@ from llm_router.observe import (
     set_default_hook,
 )
 from llm_router.observe._chain import capture_stdlib, chain
+from llm_router.observe._direct import Direct
 from llm_router.redact import redact_text, register_env_secrets
 
 LOGGER_NAME = "llm_router"
@@ -41,6 +42,13 @@ LOGGER_NAME = "llm_router"
 # (which has no request id of its own) happens inside that request's stream. Set on
 # RouteSelected, which logs nothing itself: its fields are in the stream's end line.
 _routing: ContextVar[str | None] = ContextVar("llm_router_routing_request", default=None)
+# The stream-end line's short cut through the chain configure_logging installed.
+_direct: list[Direct | None] = [None]
+_STRINGS = (
+    "request_id", "provider", "model", "upstream_model", "task", "route", "candidates",
+    "outcome", "error", "error_message",
+)  # fmt: skip
+_STRINGS_OK = _STRINGS[:-2]
 
 
 def configure_logging(
@@ -77,12 +85,14 @@ def configure_logging(
     register_env_secrets()
     processors = chain(json, include_content, out)
     capture_stdlib(out, numeric, processors)
+    factory = structlog.WriteLoggerFactory(file=out)  # PrintLogger, minus print()
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.WriteLoggerFactory(file=out),  # PrintLogger, minus print()
+        logger_factory=factory,
         cache_logger_on_first_use=False,
     )
+    _direct[0] = Direct(processors, numeric, factory)
     if log_streams:
         set_default_hook(Logs())
 
@@ -226,11 +236,16 @@ class Logs:
             "fallbacks": record.fallbacks,
         }
         if record.outcome == "success":
-            self.log.info("stream.completed", **fields)
-            return
-        fields["error"] = record.error
-        fields["error_message"] = (
-            None if record.error_message is None else redact_text(record.error_message)
-        )
-        method = self.log.info if record.outcome == "cancelled" else self.log.error
-        method("stream.failed", **fields)
+            name, level = "stream.completed", "info"
+        else:
+            name, level = "stream.failed", "info" if record.outcome == "cancelled" else "error"
+            fields["error"] = record.error
+            fields["error_message"] = (
+                None if record.error_message is None else redact_text(record.error_message)
+            )
+        direct = _direct[0]
+        if self._given is None and direct is not None and direct.current():
+            strings = _STRINGS_OK if record.outcome == "success" else _STRINGS
+            direct.write(level, name, fields, strings)  # the same line, the same chain
+        else:
+            getattr(self.log, level)(name, **fields)
