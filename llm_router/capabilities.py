@@ -68,6 +68,18 @@ class Capabilities:
             raise ConfigurationError(f"unknown capabilities: {', '.join(unknown)}")
         return replace(self, **changes)
 
+    @property
+    def admits_all(self) -> bool:
+        """Whether no request can lack anything here (nothing refused, no limit), so
+        its :class:`Needs` need not be read."""
+        return (
+            self.tools
+            and self.vision
+            and self.json_schema
+            and self.context_window is None
+            and self.max_output_tokens is None
+        )
+
     def lacks(self, needs: Needs) -> Lack | None:
         """The first capability this deployment is missing to serve ``needs``, or ``None``."""
         if needs.tools and not self.tools:

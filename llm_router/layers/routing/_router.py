@@ -250,10 +250,12 @@ class Router(AsyncClosing):
         attempts: list[Attempt] = []
         window_floor: int | None = None
         assert base.deadline_at is not None
-        needs = Needs.of(base)  # what a candidate must be able to serve (§4.6)
+        needs: Needs | None = None  # what a candidate must be able to serve (§4.6)
         for i, cand in enumerate(run.order):
             run.current = cand
             request = base if cand.model is None else base.replace(model=cand.model)
+            if needs is None and not cand.capabilities.admits_all:
+                needs = Needs.of(base)  # read once, for the first candidate that limits
             skip = skip_reason(cand, window_floor, needs, request)
             if skip is not None:
                 attempts.append(Attempt(cand.deployment, skip))
