@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,9 +36,9 @@ class Terminal:
         self.socket = socket
 
     def tmux(self, *args: str) -> str:
-        out = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
-        )
+        out = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise AssertionError(f"tmux {args[0]} failed ({out.returncode}): {out.stderr}")
         return out.stdout
 
     def screen(self) -> str:
@@ -68,7 +69,9 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
         shlex.quote(a)
         for a in [sys.executable, "-m", "llm_router.cli.main", "chat", "--policy", str(policy)]
     )
-    term = Terminal(f"llm-router-test-{os.getpid()}")
+    # A server of its own per test: reusing one name right after kill-server can meet
+    # the old server still exiting ("duplicate session" / "server exited unexpectedly").
+    term = Terminal(f"llm-router-test-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     term.tmux(
         "new-session", "-d", "-s", "chat", "-x", "160", "-y", "50", "-c", str(ROOT),
         f"{command}; echo EXIT=$?; sleep 30",
