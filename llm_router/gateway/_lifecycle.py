@@ -227,20 +227,20 @@ async def _relay(
     stream: AsyncIterator[StreamChunk],
 ) -> None:
     """Send the committed stream: its events, then the closing ones — or an error event."""
-    encode, write = events.encode, writer.write
+    encode, push = events.encode, writer.push
     try:
-        await write(events.opening(first))
+        await writer.write(events.opening(first))
         async for chunk in stream:
             data = encode(chunk)
-            if data:
-                await write(data)
+            if data and push(data):  # high water: wait for the transport
+                await writer.close()
     except ConnectionResetError:
         raise
     except Exception as exc:
-        await write(door.error_event(_record_failure(exchange, exc)))
+        push(door.error_event(_record_failure(exchange, exc)))
         await writer.close()
         return
-    await write(events.closing(first))
+    push(events.closing(first))
     await writer.close()
     exchange.finish("completed")  # the end is out: whatever the client does now
 

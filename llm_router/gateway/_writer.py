@@ -73,18 +73,24 @@ class EventWriter:
     async def write(self, data: bytes) -> None:
         """Write ``data``: at once if it is the first event, else queued for the next
         loop turn; waits only when ``high_water`` bytes are queued."""
-        if self._error is not None:
-            raise self._error
         if self._first:
+            if self._error is not None:
+                raise self._error
             self._first = False
             await self._response.write(data)
-            return
+        elif self.push(data):
+            await self._settle()
+
+    def push(self, data: bytes) -> bool:
+        """Queue a later event for the next loop turn without suspending (the per-event
+        path); ``True`` when ``high_water`` bytes are queued: then await :meth:`close`."""
+        if self._error is not None:
+            raise self._error
         self._pending.append(data)
         self._size += len(data)
         if self._flush_handle is None and self._busy is None:
             self._flush_handle = self._loop.call_soon(self._flush)
-        if self._size >= self._high:
-            await self._settle()
+        return self._size >= self._high
 
     async def close(self) -> None:
         """Write everything queued."""

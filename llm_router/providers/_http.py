@@ -243,6 +243,10 @@ class HTTPStreamProvider:
             sse = self.wire == "sse"
             parser: Any = SSEParser(provider=self.name) if sse else NDJSONParser(provider=self.name)
             decoder = self.decoder_for(request, model)
+            # A decoder may decode some raw events without parsing them (OpenAI's text
+            # deltas, providers/_openai_text.py) and learn how from the parsed ones.
+            fast = getattr(decoder, "decode_text", None)
+            learn = getattr(decoder, "learn", None)
             content = resp.content
             ended = False  # the finish signal (and any trailer) is in: yield the final chunk
             while not ended:
@@ -269,17 +273,22 @@ class HTTPStreamProvider:
                             break
                     else:
                         raw, event = item, ""
-                    try:
-                        obj = loads(raw)
-                    except (ValueError, RecursionError) as exc:
-                        stripped = raw.strip()
-                        if not stripped:
-                            continue  # an empty ``data:`` event carries nothing: a keep-alive
-                        if sse and stripped == "[DONE]":  # Azure's docs: "data: [DONE] "
-                            ended = True
-                            break
-                        raise invalid_json(exc, event, self.name, model) from None
-                    for chunk in decoder.decode(event, obj):
+                    chunks = None if fast is None else fast(raw)
+                    if chunks is None:
+                        try:
+                            obj = loads(raw)
+                        except (ValueError, RecursionError) as exc:
+                            stripped = raw.strip()
+                            if not stripped:
+                                continue  # an empty ``data:`` event: a keep-alive
+                            if sse and stripped == "[DONE]":  # Azure's docs: "data: [DONE] "
+                                ended = True
+                                break
+                            raise invalid_json(exc, event, self.name, model) from None
+                        chunks = decoder.decode(event, obj)
+                        if learn is not None and chunks:
+                            learn(raw, obj)
+                    for chunk in chunks:
                         if not sent:
                             wd.commit()
                             ttft = loop.time() - start

@@ -15,6 +15,7 @@ from llm_router.providers._decoder import (
     text,
     wrong,
 )
+from llm_router.providers._openai_text import TextTemplate, learn, plain_text
 from llm_router.types import FinishReason, StreamChunk, ToolCallDelta, Usage
 
 _FINISH: dict[str, FinishReason] = {
@@ -120,6 +121,8 @@ class OpenAIDecoder:
         "model",
         "provider",
         "raw_finish",
+        "template",
+        "tries",
         "upstream",
         "usage",
         "want_usage",
@@ -138,29 +141,18 @@ class OpenAIDecoder:
         self.raw_finish: str | None = None
         self.usage: Usage | None = None
         self.upstream: str | None = None
+        self.template: TextTemplate | None = None
+        self.tries = 2
 
     def decode(self, event: str, data: Any) -> list[StreamChunk]:
         """Chunks for one parsed event; a wrong-shaped event is a ``ProtocolError``."""
         try:
             if type(data) is not dict:
                 raise wrong("the event", data, "an object")
+            piece = plain_text(data)  # the common chunk: one choice, a text-only delta
+            if piece is not None:
+                return [StreamChunk(piece, self.provider, self.model)]
             choices = data.get("choices")
-            if type(choices) is list and len(choices) == 1 and type(choices[0]) is dict:
-                # Fast path for the common chunk: one choice whose delta is only text (the
-                # general code below gives the same chunk, with more lookups and checks).
-                choice = choices[0]
-                delta = choice.get("delta")
-                if type(delta) is dict and len(delta) == 1:
-                    piece = delta.get("content")
-                    if (
-                        type(piece) is str
-                        and piece
-                        and choice.get("finish_reason") is None
-                        and not choice.get("index")
-                        and data.get("usage") is None
-                        and data.get("error") is None
-                    ):
-                        return [StreamChunk(piece, self.provider, self.model)]
             if data.get("error") is not None:
                 raise error_from_event(data["error"], self.provider, self.model)
             if self.upstream is None:  # the first chunk (role delta) names it
@@ -172,6 +164,17 @@ class OpenAIDecoder:
             return self._choices(array(choices, "choices"))
         except SHAPE_ERRORS as exc:
             raise protocol_error(exc, self.provider, self.model) from exc
+
+    def decode_text(self, raw: str) -> list[StreamChunk] | None:
+        """A raw text delta's chunk, unparsed (:mod:`._openai_text`); ``None``: parse it."""
+        piece = None if self.template is None else self.template.text(raw)
+        return None if piece is None else [StreamChunk(piece, self.provider, self.model)]
+
+    def learn(self, raw: str, data: Any) -> None:
+        """Learn the text-delta envelope from a parsed event (two tries per stream)."""
+        if self.tries and plain_text(data) is not None:
+            self.tries -= 1
+            self.template = learn(raw, data) or self.template
 
     def _choices(self, choices: list[Any]) -> list[StreamChunk]:
         out: list[StreamChunk] = []

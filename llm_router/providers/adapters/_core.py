@@ -195,4 +195,3 @@ def first_line(exc: BaseException, default: str) -> str:
     """The first line of ``str(exc)`` (bounded later by the error class), or ``default``."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else default
-
