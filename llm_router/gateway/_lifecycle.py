@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
@@ -45,6 +45,7 @@ from llm_router.gateway.access import CLIENT_GONE_STATUS, EXCHANGE, Exchange, Ou
 from llm_router.gateway.body import BodyUnread, RequestInvalid, body_refused, read_body
 from llm_router.gateway.errors import SHUTDOWN, ErrorInfo, error_info
 from llm_router.gateway.state import GatewayState
+from llm_router.layers.routing import Resolution
 from llm_router.types import ChatRequest, StreamChunk
 
 TASK_HEADER = "x-llm-router-task"
@@ -159,7 +160,9 @@ async def answer(
         if peer_gone(request):  # before the first upstream attempt
             exchange.finish("client_gone")
             return web.Response(status=CLIENT_GONE_STATUS)
-        headers = door.headers(exchange.request_id, resolution.task)
+        # The headers are made once the answer is in: a deferred task label is
+        # detected while the upstream prepares it (DESIGN §4.2).
+        headers = _Headers(door, exchange.request_id, resolution)
         if parsed.stream:
             opened = router.stream_resolved(parsed.request, resolution)
             return await _stream(request, state, door, opened, parsed, headers)
@@ -168,13 +171,25 @@ async def answer(
         return await _complete(request, state, door, buffered, headers)
 
 
+class _Headers:
+    """A request's response headers, made when first needed."""
+
+    __slots__ = ("door", "request_id", "resolution")
+
+    def __init__(self, door: FrontDoor[Any], request_id: str, resolution: Resolution) -> None:
+        self.door, self.request_id, self.resolution = door, request_id, resolution
+
+    def __call__(self) -> dict[str, str]:
+        return self.door.headers(self.request_id, self.resolution.task)
+
+
 async def _stream(
     request: web.Request,
     state: GatewayState,
     door: FrontDoor[P],
     routed: AsyncIterator[StreamChunk],
     parsed: P,
-    headers: dict[str, str],
+    headers: _Headers,
 ) -> web.StreamResponse:
     exchange = request[EXCHANGE]
     response: web.StreamResponse | None = None
@@ -188,7 +203,7 @@ async def _stream(
             if first is None:
                 return door.error(request, EMPTY, "failed")
             response = EventStreamResponse(  # the headers leave with the first event
-                headers={**SSE_HEADERS, **headers, PROVIDER_HEADER: first.provider}
+                headers={**SSE_HEADERS, **headers(), PROVIDER_HEADER: first.provider}
             )
             await response.prepare(request)
             events = door.events(parsed)
@@ -256,7 +271,7 @@ async def _complete(
     state: GatewayState,
     door: FrontDoor[P],
     routed: AsyncIterator[StreamChunk],
-    headers: dict[str, str],
+    headers: _Headers,
 ) -> web.Response:
     acc = Accumulator()
     start = time.monotonic()
@@ -270,7 +285,7 @@ async def _complete(
         if not _own_shutdown(state):
             raise
         return door.error(request, SHUTDOWN, "cut")
-    return door.body(request, acc, time.monotonic() - start, headers)
+    return door.body(request, acc, time.monotonic() - start, headers())
 
 
 def _record_failure(exchange: Exchange, exc: Exception) -> ErrorInfo:

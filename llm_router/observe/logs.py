@@ -30,6 +30,7 @@ from llm_router.observe import (
     Retried,
     RouteSelected,
     StreamEnded,
+    StreamStarted,
     set_default_hook,
 )
 from llm_router.observe._chain import capture_stdlib, chain
@@ -128,6 +129,7 @@ class Logs:
         self._bound: tuple[tuple[Any, Any, Any], Any] = ((None, None, None), None)
         self._on: dict[type[Any], Callable[[Any], None]] = {
             RouteSelected: self._route_selected,
+            StreamStarted: self._route_selected,
             Retried: self._retried,
             FellBack: self._fell_back,
             Rescued: self._rescued,
@@ -161,9 +163,10 @@ class Logs:
         if on is not None:
             on(event)
 
-    def _route_selected(self, event: RouteSelected) -> None:
-        """Remember the request being routed in this context (for breaker transitions);
-        the route and its candidates are logged with the stream's end."""
+    def _route_selected(self, event: RouteSelected | StreamStarted) -> None:
+        """Remember the request being routed in this context (for breaker transitions,
+        from the first candidate's start on); the route and its candidates are logged
+        with the stream's end."""
         _routing.set(event.request_id)
 
     def _retried(self, event: Retried) -> None:

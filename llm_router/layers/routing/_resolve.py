@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from llm_router.errors import BadRequest, ConfigurationError
@@ -64,24 +63,78 @@ class UnknownModel(BadRequest):
         )
 
 
-@dataclass(frozen=True, slots=True)
 class Resolution:
-    """Where a request goes: its task label (a closed set), the route, and the
+    r"""Where a request goes: its task label (a closed set), the route, and the
     detection when the detector ran (``None`` when ``model`` named a task, a route or
     a deployment: then the label is not detected, and ``signals`` says where it came
     from — ``named:task``, ``explicit`` (the request's task hint) or
-    ``named:default`` (``chat``))."""
+    ``named:default`` (``chat``)).
 
-    task: TaskName
-    route: Route
-    detection: DetectionLike | None
-    signals: tuple[str, ...] = ()
+    A resolution may be **deferred** (:meth:`deferred`): the route is known without the
+    task (``auto`` on a router whose routes are not named after tasks), so the label is
+    detected only when read (:attr:`task`, :attr:`detection`) or :meth:`settle`\ d; the
+    router settles it while the upstream prepares its answer, off the path to the first
+    token (docs/DESIGN.md §4.2).
+    """
+
+    __slots__ = ("_detection", "_pending", "_task", "route", "signals")
+
+    def __init__(
+        self,
+        task: TaskName,
+        route: Route,
+        detection: DetectionLike | None,
+        signals: tuple[str, ...] = (),
+    ) -> None:
+        self._task = task
+        self.route = route
+        self._detection = detection
+        self.signals = signals
+        self._pending: tuple[ChatRequest, Detector] | None = None
+
+    @classmethod
+    def deferred(cls, route: Route, request: ChatRequest, detector: Detector) -> Resolution:
+        """``route``, with the task of ``request`` detected by ``detector`` when read."""
+        res = cls("chat", route, None)
+        res._pending = (request, detector)
+        return res
+
+    @property
+    def settled(self) -> bool:
+        """Whether the task label is known (always, unless deferred and not yet read)."""
+        return self._pending is None
+
+    def settle(self) -> None:
+        """Detect the task now if it is still pending (idempotent)."""
+        pending = self._pending
+        if pending is not None:
+            request, detector = pending
+            detection = detector(request)
+            self._task, self._detection, self._pending = label(detection.task), detection, None
+
+    @property
+    def task(self) -> TaskName:
+        """The task label."""
+        if self._pending is not None:
+            self.settle()
+        return self._task
+
+    @property
+    def detection(self) -> DetectionLike | None:
+        """The detector's result, if it ran."""
+        if self._pending is not None:
+            self.settle()
+        return self._detection
 
     @property
     def reasons(self) -> tuple[str, ...]:
         """The detector's signals, or how the label was decided without it."""
         detection = self.detection
         return tuple(detection.signals) if detection is not None else self.signals
+
+    def __repr__(self) -> str:
+        task = self._task if self._pending is None else "(pending)"
+        return f"Resolution(task={task!r}, route={self.route.name!r}, signals={self.signals!r})"
 
 
 def label(task: str) -> TaskName:
@@ -106,14 +159,20 @@ class Resolver:
         self.routes = routes
         self.singles = singles
         self._detector = detector
+        # No route is named after a task: ``auto`` always takes ``default``, and its
+        # label can be detected later, off the path to the first token.
+        self._task_free = not any(task in routes for task in TASK_NAMES)
 
     def resolve(self, request: ChatRequest) -> Resolution:
         """Route name → that route; ``None``/``auto`` → the detected task's route or
         ``default``; a task name → its route or ``default``; a deployment or provider
         name → that one alone; anything else → :class:`UnknownModel`. The detector runs
-        only for ``None``/``auto``, where the route depends on it (see :func:`named`)."""
+        only for ``None``/``auto`` (see :func:`named`); when no route is named after a
+        task the route does not depend on it, and the resolution is deferred."""
         model = request.model
         if model is None or model == AUTO:
+            if self._task_free:
+                return Resolution.deferred(self.routes[DEFAULT_ROUTE], request, self._detector())
             detection = self._detector()(request)
             task = label(detection.task)
             return Resolution(task, self.routes.get(task) or self.routes[DEFAULT_ROUTE], detection)

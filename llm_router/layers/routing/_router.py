@@ -183,10 +183,15 @@ class Router(AsyncClosing):
             order = weighted_order(order, self._rng)
         start = self._clock()
         run = Run(request.request_id, res, order, start)
-        if hook is not None:  # without a hook no event is built
-            hook(TaskDetected(run.request_id, res.task, res.reasons))
-            deployments = tuple([c.deployment for c in order])
-            hook(RouteSelected(run.request_id, res.task, res.route.name, deployments))
+        # A deferred label (docs/DESIGN.md §4.2) is detected while the upstream prepares
+        # its answer (the callback runs at the first wait of the opening) and announced
+        # once the opening is decided; a known one is announced at once.
+        announce = hook is not None
+        if not res.settled:
+            if announce:  # without a hook nothing wants the label unless it is read
+                asyncio.get_running_loop().call_soon(res.settle)
+        elif announce:
+            announce = _announce(hook, run)
         outcome: Outcome = "cancelled"
         failure: BaseException | None = None
         first: StreamChunk | None = None
@@ -197,13 +202,21 @@ class Router(AsyncClosing):
             deadline_at = start + (request.deadline_s or self.deadline_s)
             base = request.replace(deadline_at=deadline_at, model=None)
             if buffered:
-                whole = await buffer_whole(run, base, self._open, self._stopped)
+                try:
+                    whole = await buffer_whole(run, base, self._open, self._stopped)
+                finally:
+                    if announce:
+                        announce = _announce(hook, run)
                 first, last, chunks, ttft = whole[0], whole[-1], len(whole), self._clock() - start
                 for chunk in whole:
                     yield chunk
                 outcome = "success"
                 return
-            cand, opened = await self._open(run, base)
+            try:
+                cand, opened = await self._open(run, base)
+            finally:
+                if announce:
+                    announce = _announce(hook, run)
             ttft = self._clock() - start
             first = last = opened.first
             ended: BaseException | None = None
@@ -292,3 +305,13 @@ class Router(AsyncClosing):
         self._inflight[cand.deployment] -= 1
         if self.hook is not None:
             self.hook(StreamStopped(request_id, cand.deployment))
+
+
+def _announce(hook: Hook | None, run: Run) -> bool:
+    """Report the stream's task and route to ``hook``; ``False`` (now announced)."""
+    if hook is not None:
+        res = run.resolution
+        hook(TaskDetected(run.request_id, res.task, res.reasons))
+        deployments = tuple([c.deployment for c in run.order])
+        hook(RouteSelected(run.request_id, res.task, res.route.name, deployments))
+    return False
