@@ -35,11 +35,13 @@ class Counting:
         self.calls = 0
         self.watch = watch
         self.after_open: list[bool] = []
+        self.done = asyncio.Event()
 
     def __call__(self, request: ChatRequest) -> Detection:
         self.calls += 1
         if self.watch is not None:
             self.after_open.append(self.watch.opened.is_set())
+        self.done.set()
         return Detection("translation")
 
 
@@ -74,7 +76,7 @@ async def test_the_label_is_detected_while_the_upstream_prepares_its_answer() ->
     assert not router.resolve(req()).settled  # the route does not depend on the task
     stream = router.stream_complete(req())
     first = asyncio.create_task(anext(stream))
-    await up.opened.wait()
+    await asyncio.wait_for(detector.done.wait(), 1.0)
     assert detector.after_open == [True]  # the request went out first
     assert not first.done()  # the upstream is still preparing its answer
     up.release.set()

@@ -189,7 +189,7 @@ class Router(AsyncClosing):
         announce = hook is not None
         if not res.settled:
             if announce:  # without a hook nothing wants the label unless it is read
-                asyncio.get_running_loop().call_soon(res.settle)
+                _settle_soon(res)
         elif announce:
             announce = _announce(hook, run)
         outcome: Outcome = "cancelled"
@@ -315,3 +315,18 @@ def _announce(hook: Hook | None, run: Run) -> bool:
         deployments = tuple([c.deployment for c in run.order])
         hook(RouteSelected(run.request_id, res.task, res.route.name, deployments))
     return False
+
+
+def _settle_soon(res: Resolution) -> None:
+    """Detect ``res``'s label once the request is out and the upstream is working on it.
+
+    It runs :data:`SETTLE_AFTER` seconds from now, when the request has long been
+    written (aiohttp writes a body from a task of its own, a loop turn or more after
+    the opening first waits) and the upstream is preparing its first token, which
+    takes an LLM far longer. If the answer comes first, the label is detected when
+    the gateway's header or the stream's record reads it."""
+    asyncio.get_running_loop().call_later(SETTLE_AFTER, res.settle)
+
+
+SETTLE_AFTER = 0.002
+"""Seconds after a stream starts opening when a deferred task label is detected."""
