@@ -32,13 +32,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from aiohttp import web
 
 from llm_router._aio import closing
 from llm_router.accumulate import Accumulator
 from llm_router.errors import LLMRouterError
+from llm_router.gateway._door import (
+    EMPTY,
+    PROVIDER_HEADER,
+    SSE_HEADERS,
+    TASK_HEADER,
+    FrontDoor,
+    P,
+    StreamEvents,
+)
 from llm_router.gateway._protocol import peer_gone
 from llm_router.gateway._writer import EventStreamResponse, EventWriter
 from llm_router.gateway.access import CLIENT_GONE_STATUS, EXCHANGE, Exchange, Outcome
@@ -46,89 +55,9 @@ from llm_router.gateway.body import BodyUnread, RequestInvalid, body_refused, re
 from llm_router.gateway.errors import SHUTDOWN, ErrorInfo, error_info
 from llm_router.gateway.state import GatewayState
 from llm_router.layers.routing import Resolution
-from llm_router.types import ChatRequest, StreamChunk
+from llm_router.types import StreamChunk
 
-TASK_HEADER = "x-llm-router-task"
-"""The request header that names the task (skips detection) and the response header
-that says which task the request was routed as."""
-PROVIDER_HEADER = "x-llm-router-provider"
-"""The response header naming the deployment that answered."""
-SSE_HEADERS = {
-    "Content-Type": "text/event-stream; charset=utf-8",
-    "Cache-Control": "no-cache",
-    "X-Accel-Buffering": "no",
-}
-EMPTY = ErrorInfo(502, "the upstream ended without an answer", "upstream_error", "empty_stream")
-"""A stream that ended before its first chunk."""
-
-
-class Parsed(Protocol):
-    """A validated request as a front door's parser returns it."""
-
-    @property
-    def request(self) -> ChatRequest:
-        """The request to route."""
-        ...
-
-    @property
-    def stream(self) -> bool:
-        """Whether the client asked for a streamed answer."""
-        ...
-
-
-P = TypeVar("P", bound=Parsed)
-
-
-class StreamEvents(Protocol):
-    """Encodes one stream's chunks as the door's SSE events."""
-
-    def opening(self, first: StreamChunk) -> bytes:
-        """The events that open the stream, ``first`` (the committed chunk) included."""
-        ...
-
-    def encode(self, chunk: StreamChunk) -> bytes:
-        """The events for one later chunk (may be empty)."""
-        ...
-
-    def closing(self, first: StreamChunk) -> bytes:
-        """The events that end a complete stream."""
-        ...
-
-
-class FrontDoor(Protocol[P]):
-    """What one API's front door says; :func:`answer` does the rest."""
-
-    def refused(self, request: web.Request) -> ErrorInfo | None:
-        """An error for what the headers alone show to be wrong (``None``: go on)."""
-        ...
-
-    def parse(self, body: bytes, *, task: str | None, request_id: str) -> P:
-        """The validated request (raises ``RequestInvalid``)."""
-        ...
-
-    def error(
-        self, request: web.Request, info: ErrorInfo, outcome: Outcome = "rejected"
-    ) -> web.Response:
-        """``info`` as this API's error response, recorded as the request's outcome."""
-        ...
-
-    def error_event(self, info: ErrorInfo) -> bytes:
-        """``info`` as the last event of a stream."""
-        ...
-
-    def headers(self, request_id: str, task: str) -> dict[str, str]:
-        """The response headers of an answer (the provider's is added)."""
-        ...
-
-    def events(self, parsed: P) -> StreamEvents:
-        """A fresh encoder for one stream's events."""
-        ...
-
-    def body(
-        self, request: web.Request, acc: Accumulator, duration_s: float, headers: dict[str, str]
-    ) -> web.Response:
-        """The response to a non-streaming request, from the whole answer."""
-        ...
+__all__ = ["EMPTY", "PROVIDER_HEADER", "TASK_HEADER", "FrontDoor", "StreamEvents", "answer"]
 
 
 async def answer(
