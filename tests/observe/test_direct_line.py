@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,18 +16,10 @@ from llm_router.observe import StreamEnded
 from llm_router.observe.logs import Logs, bind_request_id, configure_logging, get_logger
 from llm_router.redact import is_plain_key
 from tests.observe.helpers import record
+from tests.observe.test_logs import _reset_structlog  # noqa: F401 - the same autouse fixture
 
 KEY = "sk-proj-" + "Z" * 40
 STAMP = re.compile(r'"timestamp": "[^"]+"')
-
-
-@pytest.fixture(autouse=True)
-def _reset_structlog() -> Iterator[None]:
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    yield
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
 
 
 RECORDS = {
