@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, MutableMapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from structlog.contextvars import merge_contextvars
@@ -36,7 +36,7 @@ class Direct:
     def __init__(self, processors: Sequence[Processor], min_level: int, factory: Any) -> None:
         _merge, _exceptions, redactor, _level, stamp, render = processors
         self.processors = processors
-        self._redactor: Redactor = redactor  # type: ignore[assignment]
+        self._redactor = cast(Redactor, redactor)
         self._stamp, self._render = stamp, render
         self._writer = factory()
         self._levels = {name: n >= min_level for name, n in _LEVELS.items()}

@@ -25,11 +25,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from llm_router.wire.payload import loads
 
-_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_scanstring = cast(Callable[[str, int, bool], tuple[str, int]], vars(json.decoder)["scanstring"])
 _CONTENT_KEY = re.compile(r'"content"[ \t\n\r]*:[ \t\n\r]*"')
 _PROBE = ("p\\u0022q\\n", 'p"q\n')  # a string token and its value, used once per template
 
