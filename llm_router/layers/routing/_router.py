@@ -184,8 +184,8 @@ class Router(AsyncClosing):
         start = self._clock()
         run = Run(request.request_id, res, order, start)
         # A deferred label (docs/DESIGN.md §4.2) is detected while the upstream prepares
-        # its answer (the callback runs at the first wait of the opening) and announced
-        # once the opening is decided; a known one is announced at once.
+        # its answer (:func:`_settle_soon`) and announced once the opening is decided;
+        # a known one is announced at once.
         announce = hook is not None
         if not res.settled:
             if announce:  # without a hook nothing wants the label unless it is read
