@@ -69,6 +69,11 @@ class KeepAliveLiar:
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self._release = asyncio.Event()
+        self.together = 1
+        """First requests answered only once this many have arrived (so that that many
+        connections are open at once, whatever the client's timing)."""
+        self._firsts = 0
+        self._all_in = asyncio.Event()
 
     async def start(self) -> None:
         """Listen on a free loopback port."""
@@ -100,6 +105,11 @@ class KeepAliveLiar:
                 if self.mode == "hold_second" and n == 2:
                     await self._release.wait()
                     return
+                if n == 1:
+                    self._firsts += 1
+                    if self._firsts >= self.together:
+                        self._all_in.set()
+                    await self._all_in.wait()
                 writer.write(RESPONSE)
                 await writer.drain()
                 self.answered += 1
@@ -214,8 +224,9 @@ async def test_the_resend_never_takes_another_pooled_connection(liar: KeepAliveL
     request that fails on the first is resent on a fresh connection, not on the second
     (which would fail too); the idle one is closed instead."""
     oa = provider(liar.url)
+    liar.together = 2  # both first requests in before either is answered: two connections
     await asyncio.gather(complete(oa, REQ), complete(oa, REQ))
-    assert liar.connections == 2
+    assert (liar.requests, liar.connections) == (2, 2)
     assert (await complete(oa, REQ)).text == "hi"
     assert (liar.requests, liar.answered, liar.connections) == (4, 3, 3)
 
