@@ -86,6 +86,19 @@ class SSEParser:
             self._skip_lf = False
             if text[:1] == "\n":
                 text = text[1:]
+        elif (  # one whole ``data:`` event, alone in the read: what a paced stream sends
+            text[:6] == "data: "
+            and text[-2:] == "\n\n"
+            and text.find("\n") == len(text) - 2
+            and not self._pending
+            and not self._data
+            and not self._event
+            and "\r" not in text
+            and len(text) - 2 <= self._max_line
+            and len(text) - 7 <= self._max_event
+        ):  # the general path below gives the same event, and raises past a limit
+            retry, self._retry = self._retry, None
+            return [_new_event(SSEEvent, (text[6:-2], "message", self._last_id, retry))]
         if "\r" in text:
             if text[-1] == "\r":
                 self._skip_lf = True

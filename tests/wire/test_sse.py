@@ -165,3 +165,32 @@ def test_long_line_in_small_pieces_is_linear() -> None:
     body = b"data: " + b"x" * (512 * 1024) + b"\n\n"
     events = feed_all(split_pieces(body, 16))
     assert len(events[0].data) == 512 * 1024
+
+
+def _one_event_per_read(body: bytes) -> list[bytes]:
+    """``body`` cut after every blank line: each read holds one whole event, as a paced
+    upstream sends them (the parser's fast path)."""
+    pieces = [p + b"\n\n" for p in body.split(b"\n\n")]
+    pieces[-1] = pieces[-1][:-2]
+    return [p for p in pieces if p]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [*(c.values[0] for c in CASES), *(p.read_bytes() for p in SSE_FILES)],
+)
+def test_one_event_per_read_gives_the_same_events(body: bytes) -> None:
+    """An event alone in its read (the fast path) parses as it does inside a bigger read."""
+    assert feed_all(_one_event_per_read(body)) == feed_all([body])
+
+
+def test_one_event_per_read_keeps_limits_id_and_retry() -> None:
+    """The fast path still applies the limits and carries the last id and a pending retry."""
+    parser = SSEParser(max_line=20, max_event=20)
+    assert parser.feed(b"id: 9\n\n") == []
+    assert parser.feed(b"retry: 5\n") == []
+    assert parser.feed(b"data: a\n\n") == [SSEEvent("a", id="9", retry=5)]
+    assert parser.feed(b"data: b\n\n") == [SSEEvent("b", id="9")]
+    assert parser.feed(b"data: " + b"x" * 14 + b"\n\n") == [SSEEvent("x" * 14, id="9")]
+    with pytest.raises(ProtocolError, match="line longer than 20"):
+        parser.feed(b"data: " + b"x" * 15 + b"\n\n")
