@@ -66,6 +66,9 @@ class Compiled:
     """The leading ``\\b`` was stripped from the regex; check it at the match start."""
     extra: re.Pattern[str] | None
     """The alternatives that do not start with ``\\b``, when some do (searched too)."""
+    lines: bool = False
+    """Every alternative starts with ``^``: only line starts are tried
+    (:func:`._gate.search_lines`)."""
 
 
 def compile_rules(rules: Iterable[Rule], *, custom: bool) -> list[Compiled]:
@@ -87,6 +90,9 @@ def compile_rules(rules: Iterable[Rule], *, custom: bool) -> list[Compiled]:
         task = _TASKS[rule.task]  # Rule validated the name
         gate = _gate.derive(rule.pattern, flags, words=rule.scope == "ask")
         original = "(?-i:" in rule.pattern
+        lines = bounded is None and all(
+            a.startswith("^") for a in _needles.alternatives(rule.pattern)
+        )
         compiled.append(
             Compiled(
                 f"{task}:{name}",
@@ -98,19 +104,76 @@ def compile_rules(rules: Iterable[Rule], *, custom: bool) -> list[Compiled]:
                 original,
                 bounded is not None,
                 extra,
+                lines,
             )
         )
     return compiled
 
 
+MAX_NEEDLES = 20
+"""A whole-turn rule whose first clause lists more substrings than this runs first."""
+
+
 class Group:
-    """The compiled rules of one scope, with the index of their gates."""
+    """The compiled rules of one scope, with the index of their gates.
 
-    __slots__ = ("index", "rules")
+    ``whole``: the rules read whole turns (thousands of characters), where a gate costs
+    one substring search per needle. A rule whose regex starts with a plain,
+    case-sensitive character (``\\n[ \\t]*def``, ```` ``` ````) is found faster by
+    the regex engine's own literal search, and one with many needles is cheaper to run
+    than to check: for those (``regex_first``) the regex runs first and the gate is
+    checked only after a match. A rule fires when its gate passes *and* its regex
+    matches, in either order; the gate is always checked, since it decides too.
+    """
 
-    def __init__(self, rules: list[Compiled]) -> None:
+    __slots__ = ("index", "regex_first", "rules")
+
+    def __init__(self, rules: list[Compiled], *, whole: bool = False) -> None:
         self.rules = rules
         self.index = _index.build([rule.gate for rule in rules])
+        self.regex_first = tuple(whole and _regex_first(rule) for rule in rules)
+
+
+def _regex_first(rule: Compiled) -> bool:
+    """Whether ``rule`` costs less to run than to gate on a long text."""
+    gate = rule.gate
+    if gate is None or (gate.clauses and len(gate.clauses[0].substrings) > MAX_NEEDLES):
+        return True
+    if rule.extra is not None or rule.regex.flags & re.IGNORECASE:
+        return False
+    items = _needles.parser.parse(rule.regex.pattern, rule.regex.flags).data
+    return bool(items) and str(items[0][0]) == "LITERAL"
+
+
+def fired(group: Group, original: str, view: _gate.View) -> list[Compiled]:
+    """The rules of ``group`` that fire on a text (``original``, prepared as ``view``),
+    in rule order: those whose gate passes and whose regex matches."""
+    rules, first = group.rules, group.regex_first
+    out: list[Compiled] = []
+    if not any(first):
+        for position in _index.admitted(group.index, view):
+            if _matches(rules[position], original, view):
+                out.append(rules[position])
+        return out
+    # Whole turns: cheap regexes run before their gate, the others after it.
+    for rule, regex_first in zip(rules, first, strict=True):
+        if regex_first:
+            fired = _matches(rule, original, view) and _gate.passes(rule.gate, view)
+        else:
+            fired = _gate.passes(rule.gate, view) and _matches(rule, original, view)
+        if fired:
+            out.append(rule)
+    return out
+
+
+def _matches(rule: Compiled, original: str, view: _gate.View) -> bool:
+    """Whether ``rule``'s regex matches (the lower-cased text unless it needs the original)."""
+    zone = original if rule.original else view.lowered
+    if rule.lines:
+        return _gate.search_lines(rule.regex, zone)
+    return _gate.search(rule.regex, zone, rule.boundary) or (
+        rule.extra is not None and rule.extra.search(zone) is not None
+    )
 
 
 @functools.cache

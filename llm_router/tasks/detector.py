@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 
-from llm_router.tasks import _compiled, _features, _gate, _index, _instruction, _text
+from llm_router.tasks import _compiled, _features, _gate, _instruction, _text
 from llm_router.tasks._compiled import default_rules
 from llm_router.tasks.learned import LinearModel, load_model
 from llm_router.tasks.model import TEXT_TASKS, Detection, DetectorConfig, TextTask
@@ -94,7 +94,7 @@ class TaskDetector:
         rules = [*_compiled.builtin(), *_compiled.compile_rules(self.config.rules, custom=True)]
         self._ask = _compiled.Group([r for r in rules if r.scope == "ask"])
         self._tail = _compiled.Group([r for r in rules if r.scope == "tail"])
-        self._body = _compiled.Group([r for r in rules if r.scope == "body"])
+        self._body = _compiled.Group([r for r in rules if r.scope == "body"], whole=True)
         self._enabled = [t for t in TEXT_TASKS if t not in self.config.disabled]
         self._model: LinearModel | None = load_model() if MODEL_WEIGHT else None
 
@@ -121,13 +121,13 @@ class TaskDetector:
         task, score, signals = self._classify(request)
         return Detection(task, score, (*notes, *signals))
 
-    def _rules(self, text: str, tally: _Tally, prefix: str, body: bool) -> float:
-        """Add the rule votes of ``text`` to ``tally``; return how strongly it asks.
+    def _rules(self, text: str, ask: str, tally: _Tally, prefix: str, body: bool) -> float:
+        """Add the rule votes of ``text`` (whose instruction is ``ask``) to ``tally``;
+        return how strongly it asks.
 
         The strength is the largest total of instruction-rule weights of one label
         (``chat`` included: "what do you think?" is an instruction too).
         """
-        ask = _instruction.instruction(text)
         groups = [(self._ask, ask, _gate.view(ask))]
         if body:
             tail = _text.tail_zone(text)
@@ -137,31 +137,25 @@ class TaskDetector:
         own = dict.fromkeys(TEXT_TASKS, 0.0)
         closed_qa = quantity = False
         for group, original, view in groups:
-            rules = group.rules
-            for position in _index.admitted(group.index, view):
-                rule = rules[position]
-                zone = original if rule.original else view.lowered
-                if _gate.search(rule.regex, zone, rule.boundary) or (
-                    rule.extra is not None and rule.extra.search(zone) is not None
-                ):
-                    tally.add(rule.task, rule.weight, prefix + rule.signal)
-                    if rule.scope != "body":
-                        own[rule.task] += rule.weight
-                    closed_qa = closed_qa or rule.signal == "chat:closed_qa"
-                    quantity = quantity or rule.signal in _QUANTITY_SIGNALS
+            for rule in _compiled.fired(group, original, view):
+                tally.add(rule.task, rule.weight, prefix + rule.signal)
+                if rule.scope != "body":
+                    own[rule.task] += rule.weight
+                closed_qa = closed_qa or rule.signal == "chat:closed_qa"
+                quantity = quantity or rule.signal in _QUANTITY_SIGNALS
         quantity = quantity or (ask != text and _text.asks_quantity(text))
         if quantity and not closed_qa and _text.count_numbers(_text.ask_zone(text)) >= 2:
             tally.add("reasoning", WORD_PROBLEM_WEIGHT, prefix + "reasoning:word_problem")
             own["reasoning"] += WORD_PROBLEM_WEIGHT
         return max(own.values())
 
-    def _learned(self, text: str, tally: _Tally, weight: float, prefix: str) -> float:
-        """Add ``weight`` times the learned component's probabilities for ``text``.
+    def _learned(self, ask: str, tally: _Tally, weight: float, prefix: str) -> float:
+        """Add ``weight`` times the learned component's probabilities for the
+        instruction ``ask``.
 
         Returns the top probability, or 0 when the top label is ``chat`` (the model's
         "chat" mostly means "no cue", not a request of its own).
         """
-        ask = _instruction.instruction(text)
         if self._model is None or not _features.has_words(ask):
             return 0.0
         probabilities = self._model.probabilities(ask, TEMPERATURE)
@@ -177,8 +171,9 @@ class TaskDetector:
         """Add ``weight`` to the label ``text`` asks for on its own (a system prompt, the
         turn a follow-up refers to), with its signals under ``prefix``."""
         sub = _Tally()
-        if self._rules(text, sub, prefix, body) < MODEL_GATE:
-            self._learned(text, sub, MODEL_WEIGHT, prefix)
+        ask = _instruction.instruction(text)
+        if self._rules(text, ask, sub, prefix, body) < MODEL_GATE:
+            self._learned(ask, sub, MODEL_WEIGHT, prefix)
         label = self._best(sub.scores)
         tally.signals.extend(sub.signals)
         tally.add(label, weight, prefix + label)
@@ -186,12 +181,13 @@ class TaskDetector:
     def _classify(self, request: ChatRequest) -> tuple[TextTask, float, tuple[str, ...]]:
         tally = _Tally()
         last = request.last_user_text()
-        own = self._rules(last, tally, "", body=True)
+        ask = _instruction.instruction(last)
+        own = self._rules(last, ask, tally, "", body=True)
         system = request.system_text()
         asks = own >= ASKS or _text.addressed(last)
         if own < MODEL_GATE:
             weight = MODEL_WEIGHT * (USER_MODEL_DAMP if system and not asks else 1.0)
-            own += weight * self._learned(last, tally, weight, "")
+            own += weight * self._learned(ask, tally, weight, "")
         if system:
             self._vote(system, tally, "system:", SYSTEM_VOTE[asks], body=False)
         previous = _text.previous_user_text(request)
