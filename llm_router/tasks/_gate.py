@@ -9,8 +9,15 @@ Per request the text is tokenised once into a set of 3- to 6-letter word prefixe
 rule's regex runs only if every clause of its gate holds. A clause holds if one of
 its word prefixes is present — and, where the regex is case-sensitive, the whole
 literal behind that prefix is a substring — or one of its plain substrings is.
-The checks are necessary conditions, never sufficient ones, so they cannot change
-any result — only its cost. A rule without derivable needles always runs.
+The checks are meant as necessary conditions, never sufficient ones, so that they
+change only the cost of a result. A rule without derivable needles always runs.
+
+Known exception (found while pinning the detector's outputs): a derived literal can be
+narrower than its regex. ``code:syntax`` matches ``"\n    import math"``, but its gate
+expects ``"\n import"`` with at most one space or tab, so that text does not fire the
+rule. The detector's measured accuracy includes this behaviour and
+``tests/tasks/test_detector_equivalence.py`` pins it. A faster path must still check
+every gate, and widening the gates is a change of results, to be measured as one.
 """
 
 from __future__ import annotations
