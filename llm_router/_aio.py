@@ -1,14 +1,26 @@
-"""Small asyncio helpers shared by the layers: :func:`closing` (an inner stream) and
-:class:`AsyncClosing` (``async with`` for whatever is released by ``aclose()``)."""
+"""Small asyncio helpers shared by the layers: :func:`closing` (an inner stream),
+:class:`AsyncClosing` (``async with`` for whatever is released by ``aclose()``) and
+:data:`UPSTREAM_READS` (a consumer told when a stream waits for its upstream)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Self, TypeVar
 
 T = TypeVar("T")
+
+UPSTREAM_READS: ContextVar[Callable[[bool], None] | None] = ContextVar(
+    "llm_router_upstream_reads", default=None
+)
+"""Set by a consumer that batches its output (the gateway's event writer): a provider
+stream read in that context calls it with ``True`` just before each read from its
+upstream, and with ``False`` once when it ends. The consumer then flushes what it has
+queued exactly when the stream is about to wait, and knows the stream will tell it
+again; after ``False`` (or from a provider that never calls it) the consumer must
+flush on its own. The callback never raises and never suspends."""
 
 
 @asynccontextmanager

@@ -36,7 +36,7 @@ from typing import Any
 
 from aiohttp import web
 
-from llm_router._aio import closing
+from llm_router._aio import UPSTREAM_READS, closing
 from llm_router.accumulate import Accumulator
 from llm_router.errors import LLMRouterError
 from llm_router.gateway._door import (
@@ -172,6 +172,7 @@ async def _relay(
 ) -> None:
     """Send the committed stream: its events, then the closing ones — or an error event."""
     encode, push = events.encode, writer.push
+    told = UPSTREAM_READS.set(writer.reading)  # flushed before each upstream read
     try:
         await writer.write(events.opening(first))
         async for chunk in stream:
@@ -184,6 +185,8 @@ async def _relay(
         push(door.error_event(_record_failure(exchange, exc)))
         await writer.close()
         return
+    finally:
+        UPSTREAM_READS.reset(told)
     push(events.closing(first))
     await writer.close()
     exchange.finish("completed")  # the end is out: whatever the client does now

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, ClassVar, Literal
 
 import aiohttp
 from yarl import URL
 
 from llm_router import errors
+from llm_router._aio import UPSTREAM_READS
 from llm_router.accumulate import interrupted
 from llm_router.capabilities import Capabilities
 from llm_router.config import Timeouts
@@ -234,6 +235,7 @@ class HTTPStreamProvider:
         ttft: float | None = None
         resp: aiohttp.ClientResponse | None = None
         wd: Watchdog | None = None
+        told: Callable[[bool], None] | None = None  # the consumer told of upstream reads
         clean = False
         try:
             first_at = start + self.timeouts.first_token
@@ -250,6 +252,10 @@ class HTTPStreamProvider:
             content = resp.content
             ended = False  # the finish signal (and any trailer) is in: yield the final chunk
             while not ended:
+                reads = UPSTREAM_READS.get()
+                if reads is not None:  # a batching consumer flushes now (_aio.UPSTREAM_READS)
+                    told = reads
+                    reads(True)
                 wd.since = loop.time()
                 try:
                     data = await content.readany()
@@ -308,6 +314,9 @@ class HTTPStreamProvider:
                 ttft = loop.time() - start
             sent.append(final)
             yield final
+            if told is not None:  # no chunk follows: the consumer flushes on its own again
+                told(False)
+                told = None
             clean = await drain(content, wd, loop, self.trailer_grace)
         except errors.ProviderError as exc:
             if not sent:
@@ -317,6 +326,8 @@ class HTTPStreamProvider:
                 sent, exc, provider=self.name, model=model, ttft_s=ttft, duration_s=duration
             ) from exc
         finally:
+            if told is not None:
+                told(False)
             if wd is not None:
                 wd.cancel()
             if resp is not None:

@@ -1,6 +1,7 @@
 """EventWriter: the first event leaves at once, bursts leave in one write, a lone event
-leaves at the next loop turn, backpressure bounds the queue, and write errors reach the
-handler; plus the encoder's fast path."""
+leaves at the next loop turn (or before the provider's next upstream read, when it
+tells), backpressure bounds the queue, and write errors reach the handler; plus the
+encoder's fast path."""
 
 from __future__ import annotations
 
@@ -110,6 +111,42 @@ async def test_abort_drops_the_queue_and_stops_a_held_up_write() -> None:
     w.abort()
     await asyncio.sleep(0)
     assert rec.writes == [b"data: first\n\n", b"data: a\n\n"]
+
+
+async def test_a_provider_that_tells_of_its_reads_is_flushed_by_them_alone() -> None:
+    """While told (``reading(True)``) queued events wait for the next ``reading`` call,
+    not for a loop turn; ``reading(False)`` flushes and hands the flush back."""
+    rec = Recorder()
+    w = writer_for(rec)
+    await w.write(b"first")
+    w.reading(True)  # nothing queued: nothing written
+    assert rec.writes == [b"first"]
+    w.push(b"a")
+    w.push(b"b")
+    for _ in range(3):
+        await asyncio.sleep(0)  # loop turns pass: the provider will say when
+    assert rec.writes == [b"first"]
+    w.reading(True)  # about to read again: the burst leaves as one write, at once
+    assert rec.writes == [b"first", b"ab"]
+    w.push(b"c")
+    w.reading(False)  # the stream ended: flushed now
+    assert rec.writes[-1] == b"c"
+    w.push(b"d")
+    await asyncio.sleep(0)  # and from now on at the next loop turn again
+    assert rec.writes[-1] == b"d"
+
+
+async def test_reading_never_raises_and_keeps_the_error_for_the_handler() -> None:
+    rec = Recorder()
+    w = writer_for(rec)
+    await w.write(b"first")
+    w.reading(True)
+    rec.fail = ConnectionResetError("client gone")
+    w.push(b"a")
+    w.reading(True)  # the write fails inside the provider's read: nothing raised there
+    w.reading(False)
+    with pytest.raises(ConnectionResetError):
+        await w.close()
 
 
 TEXTS = ["hi", " ", 'q " and \\ s', "é ü 中文", "emoji 😀", "line\nbreak\ttab", "\u2028\x00"]

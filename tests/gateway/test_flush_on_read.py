@@ -1,0 +1,187 @@
+"""The gateway writes what one upstream read brought before the provider reads again.
+
+The HTTP providers tell a batching consumer (``_aio.UPSTREAM_READS``) just before each
+upstream read and once when they end; the gateway's event writer flushes then, with no
+loop turn in between, and flushes on its own (at the next loop turn) for a provider
+that does not tell. The upstreams here move in lockstep with the client: the next
+word is sent only once the client has received the previous one, so an event held
+back anywhere on the way deadlocks the test (its timeout fails it) instead of passing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from llm_router._aio import UPSTREAM_READS
+from llm_router.errors import StreamInterrupted
+from llm_router.providers.openai import OpenAIProvider
+from llm_router.testing._loopback import serve_loopback
+from llm_router.types import ChatRequest, StreamChunk
+from tests.gateway.conftest import MakeClient, chat_body
+
+WORDS = ("one ", "two ", "three ", "four ", "five")
+
+
+def _event(delta: dict[str, Any], finish: str | None = None) -> bytes:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    body = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    return f"data: {json.dumps({**body, 'choices': [choice]})}\n\n".encode()
+
+
+class Lockstep:
+    """Who has seen which word: ``seen[i]`` is set when the client has word ``i``."""
+
+    def __init__(self, cut_after: int | None = None) -> None:
+        self.seen = [asyncio.Event() for _ in WORDS]
+        self.cut_after = cut_after
+
+    def saw(self, text: str) -> None:
+        """Mark every word the client's text so far has."""
+        for i in range(len(WORDS)):
+            if "".join(WORDS[: i + 1]) in text:
+                self.seen[i].set()
+
+    async def upstream(self, request: web.Request) -> web.StreamResponse:
+        """An OpenAI upstream that sends each word once the client has the previous."""
+        await request.read()
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        await resp.write(_event({"role": "assistant", "content": ""}))
+        for i, word in enumerate(WORDS):
+            await resp.write(_event({"content": word}))
+            await self.seen[i].wait()
+            if i + 1 == self.cut_after:
+                assert request.transport is not None
+                request.transport.close()  # the gateway rescues the stream
+                return resp
+        await resp.write(_event({}, "stop") + b"data: [DONE]\n\n")
+        return resp
+
+
+class SilentProvider:
+    """A provider that never tells of its reads, in lockstep with the client."""
+
+    name = "silent"
+
+    def __init__(self, lockstep: Lockstep) -> None:
+        self.lockstep = lockstep
+
+    async def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        """The words, each after the client saw the one before."""
+        for i, word in enumerate(WORDS):
+            if i:
+                await self.lockstep.seen[i - 1].wait()
+            yield StreamChunk(word, self.name, "m")
+        yield StreamChunk("", self.name, "m", finish_reason="stop")
+
+
+async def _read(client: Any, lockstep: Lockstep) -> str:
+    """Stream one answer through the gateway, marking each word as it arrives."""
+    text = ""
+    async with asyncio.timeout(5):  # a held-back event deadlocks: this fails it
+        resp = await client.post("/v1/chat/completions", json=chat_body(stream=True))
+        assert resp.status == 200
+        async for line in resp.content:
+            if line.startswith(b"data: {"):
+                delta = json.loads(line[6:])["choices"][0]["delta"]
+                text += delta.get("content") or ""
+                lockstep.saw(text)
+    return text
+
+
+async def test_each_event_leaves_before_the_provider_reads_again(
+    make_client: MakeClient,
+) -> None:
+    lockstep = Lockstep()
+    runner, url = await serve_loopback(lockstep.upstream)
+    try:
+        async with aiohttp.ClientSession() as s:
+            provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
+            client = await make_client({"default": [provider]})
+            assert await _read(client, lockstep) == "".join(WORDS)
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_provider_that_does_not_tell_is_flushed_at_the_next_loop_turn(
+    make_client: MakeClient,
+) -> None:
+    lockstep = Lockstep()
+    client = await make_client({"default": [SilentProvider(lockstep)]})
+    assert await _read(client, lockstep) == "".join(WORDS)
+
+
+async def test_a_rescue_onto_a_provider_that_does_not_tell_is_still_flushed(
+    make_client: MakeClient,
+) -> None:
+    """The HTTP provider breaks after two words and says it has ended; the rescue
+    replays on a provider that never tells, whose new words must still leave."""
+    lockstep = Lockstep(cut_after=2)
+    runner, url = await serve_loopback(lockstep.upstream)
+    try:
+        async with aiohttp.ClientSession() as s:
+            provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
+            client = await make_client({"default": [provider, SilentProvider(lockstep)]})
+            assert await _read(client, lockstep) == "".join(WORDS)
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_provider_tells_before_each_read_and_once_at_its_end() -> None:
+    """True before every upstream read; False once, right after the final chunk (before
+    the trailer is drained) or when the stream breaks."""
+    lockstep = Lockstep()
+    for lock in lockstep.seen:
+        lock.set()  # no lockstep here: the upstream sends at once
+    runner, url = await serve_loopback(lockstep.upstream)
+    log: list[Any] = []
+    token = UPSTREAM_READS.set(log.append)
+    try:
+        async with aiohttp.ClientSession() as s:
+            provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
+            request = ChatRequest(messages=[{"role": "user", "content": "hi"}])
+            async for chunk in provider.stream_complete(request):
+                log.append(chunk.text or chunk.finish_reason)
+    finally:
+        UPSTREAM_READS.reset(token)
+        await runner.cleanup()
+    assert log[0] is True  # told before the first read after the request
+    assert log.count(False) == 1 and log[-1] is False and log[-2] == "stop"
+    words = [x for x in log if isinstance(x, str) and x != "stop"]
+    assert "".join(words) == "".join(WORDS)
+
+
+async def test_a_broken_stream_tells_its_end_before_the_error_arrives() -> None:
+    async def cut(request: web.Request) -> web.StreamResponse:
+        await request.read()
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        await resp.write(_event({"content": "one "}))
+        assert request.transport is not None
+        request.transport.close()
+        return resp
+
+    runner, url = await serve_loopback(cut)
+    log: list[Any] = []
+    token = UPSTREAM_READS.set(log.append)
+    try:
+        async with aiohttp.ClientSession() as s:
+            provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
+            request = ChatRequest(messages=[{"role": "user", "content": "hi"}])
+            try:
+                async for chunk in provider.stream_complete(request):
+                    log.append(chunk.text)
+            except StreamInterrupted:
+                log.append("interrupted")
+    finally:
+        UPSTREAM_READS.reset(token)
+        await runner.cleanup()
+    assert "one " in log
+    assert log[-2:] == [False, "interrupted"]
+    assert log.count(False) == 1
