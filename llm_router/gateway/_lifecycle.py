@@ -136,7 +136,7 @@ async def _stream(
             )
             await response.prepare(request)
             events = door.events(parsed)
-            writer = EventWriter(response)
+            writer = EventWriter(response, request=request)
             await _relay(exchange, door, writer, events, first, stream)
             await response.write_eof()
             return response

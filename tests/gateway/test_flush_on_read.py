@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from llm_router._aio import UPSTREAM_READS
 from llm_router.errors import StreamInterrupted
+from llm_router.gateway import _writer
+from llm_router.gateway._writer import EventWriter
 from llm_router.providers.openai import OpenAIProvider
 from llm_router.testing._loopback import serve_loopback
 from llm_router.types import ChatRequest, StreamChunk
@@ -185,3 +189,121 @@ async def test_a_broken_stream_tells_its_end_before_the_error_arrives() -> None:
     assert "one " in log
     assert log[-2:] == [False, "interrupted"]
     assert log.count(False) == 1
+
+
+async def test_a_client_that_reads_slowly_pauses_the_direct_writes_and_loses_nothing(
+    make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks written straight to the transport: a client with a tiny receive window
+    (and small socket buffers on the way) fills it, the transport pauses, the writer
+    waits for it to drain, and the client then reads every event in order, then
+    ``[DONE]``."""
+    words = [f"w{i:04d}" + "x" * 1000 + " " for i in range(2000)]  # about 2 MB
+
+    async def upstream(request: web.Request) -> web.StreamResponse:
+        await request.read()
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        for word in words:
+            await resp.write(_event({"content": word}))
+        await resp.write(_event({}, "stop") + b"data: [DONE]\n\n")
+        return resp
+
+    paused = asyncio.Event()
+    drain = EventWriter._drain
+
+    async def watched(self: EventWriter) -> None:
+        paused.set()
+        await drain(self)
+
+    monkeypatch.setattr(EventWriter, "_drain", watched)
+    direct = _writer._direct
+
+    def small_send_buffer(response: Any, request: Any) -> Any:
+        # without autotuning the kernel cannot absorb the whole answer for the client
+        request.transport.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_SNDBUF, 4096
+        )
+        return direct(response, request)
+
+    monkeypatch.setattr(_writer, "_direct", small_send_buffer)
+    runner, url = await serve_loopback(upstream)
+    try:
+        async with aiohttp.ClientSession() as s:
+            provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
+            client = await make_client({"default": [provider]})
+            body = await _read_slowly(client.make_url("/v1/chat/completions"), paused)
+    finally:
+        await runner.cleanup()
+    texts = [
+        json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+        for line in body.split(b"\n")
+        if line.startswith(b"data: {")
+    ]
+    assert "".join(texts) == "".join(words)
+    assert body.rstrip().endswith(b"data: [DONE]")
+
+
+async def _read_slowly(url: Any, paused: asyncio.Event) -> bytes:
+    """POST on a socket with a tiny receive buffer; read nothing until ``paused``."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, (url.host, url.port))
+    body = json.dumps(chat_body(stream=True)).encode()
+    head = (
+        f"POST {url.path} HTTP/1.1\r\nHost: {url.host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    reader, writer = await asyncio.open_connection(sock=sock)
+    writer.write(head.encode() + body)
+    async with asyncio.timeout(20):
+        await paused.wait()  # the gateway's transport is full: now read it all
+        raw = await reader.read(-1)
+    writer.close()
+    headers, _, chunked = raw.partition(b"\r\n\r\n")
+    assert headers.startswith(b"HTTP/1.1 200")
+    out = bytearray()
+    while True:  # undo the chunked framing
+        size_line, _, rest = chunked.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            return bytes(out)
+        out += rest[:size]
+        chunked = rest[size + 2 :]
+
+
+async def test_an_http_1_0_client_gets_the_events_unframed(make_client: MakeClient) -> None:
+    """No chunked encoding without HTTP/1.1: the writer leaves framing to aiohttp."""
+    lockstep = Lockstep()
+    for lock in lockstep.seen:
+        lock.set()
+    runner, url = await serve_loopback(lockstep.upstream)
+    try:
+        async with aiohttp.ClientSession() as s:
+            provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
+            client = await make_client({"default": [provider]})
+            target = client.make_url("/v1/chat/completions")
+            reader, writer = await asyncio.open_connection(target.host, target.port)
+            body = json.dumps(chat_body(stream=True)).encode()
+            writer.write(
+                f"POST {target.path} HTTP/1.0\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            async with asyncio.timeout(5):
+                raw = await reader.read(-1)
+            writer.close()
+    finally:
+        await runner.cleanup()
+    headers, _, events = raw.partition(b"\r\n\r\n")
+    assert headers.startswith(b"HTTP/1.0 200") and b"chunked" not in headers.lower()
+    assert events.startswith(b"data: {")  # no chunk size line in front
+    texts = [
+        json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+        for line in events.split(b"\n")
+        if line.startswith(b"data: {")
+    ]
+    assert "".join(texts) == "".join(WORDS)
+    assert events.rstrip().endswith(b"data: [DONE]")
