@@ -38,7 +38,7 @@ stays bounded.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -182,7 +182,8 @@ class EventWriter:
                 return
             transport.write(b"%x\r\n%b\r\n" % (len(data), data))  # one HTTP/1.1 chunk
             if protocol.writing_paused:
-                self._busy = self._loop.create_task(self._drain())
+                assert self._request is not None  # _direct() needs it
+                self._busy = self._loop.create_task(self._wait(self._request.writer.drain))
             return
         coro = self._response.write(data)
         try:
@@ -192,24 +193,14 @@ class EventWriter:
         except Exception as exc:  # mostly ConnectionResetError: the client went away
             self._error = exc  # raised in the handler by its next write() or close()
             return
-        self._busy = self._loop.create_task(self._finish(coro, waiting))
+        self._busy = self._loop.create_task(self._wait(lambda: _resumed(coro, waiting)))
 
-    async def _finish(self, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
-        """Finish a write that suspended on the future ``waiting`` (the transport is
-        paused), as a task would have, then flush what queued meanwhile."""
+    async def _wait(self, held: Callable[[], Awaitable[None]]) -> None:
+        """Wait for what ``held()`` gives (a write the paused transport held up, or the
+        transport's drain), then flush what queued meanwhile. (A callable, so nothing
+        is left unawaited when the task is cancelled before it starts.)"""
         try:
-            while True:
-                if waiting is None:  # a bare yield: one loop turn
-                    await asyncio.sleep(0)
-                else:
-                    await asyncio.wait((waiting,))
-                try:
-                    waiting = coro.send(None)
-                except StopIteration:
-                    break
-        except asyncio.CancelledError:
-            coro.close()
-            raise
+            await held()
         except Exception as exc:
             self._error = exc
         finally:
@@ -217,17 +208,23 @@ class EventWriter:
         if self._pending:
             self._flush()
 
-    async def _drain(self) -> None:
-        """Wait until the paused transport takes data again, then flush what queued."""
-        assert self._request is not None
-        try:
-            await self._request.writer.drain()
-        except Exception as exc:
-            self._error = exc
-        finally:
-            self._busy = None
-        if self._pending:
-            self._flush()
+
+async def _resumed(coro: Coroutine[Any, Any, None], waiting: Any) -> None:
+    """Finish ``coro``, started by hand, which suspended on the future ``waiting`` (the
+    transport is paused), as a task would have."""
+    try:
+        while True:
+            if waiting is None:  # a bare yield: one loop turn
+                await asyncio.sleep(0)
+            else:
+                await asyncio.wait((waiting,))
+            try:
+                waiting = coro.send(None)
+            except StopIteration:
+                return
+    except asyncio.CancelledError:
+        coro.close()
+        raise
 
 
 def _direct(

@@ -210,13 +210,13 @@ async def test_a_client_that_reads_slowly_pauses_the_direct_writes_and_loses_not
         return resp
 
     paused = asyncio.Event()
-    drain = EventWriter._drain
+    wait = EventWriter._wait
 
-    async def watched(self: EventWriter) -> None:
+    async def watched(self: EventWriter, held: Any) -> None:
         paused.set()
-        await drain(self)
+        await wait(self, held)
 
-    monkeypatch.setattr(EventWriter, "_drain", watched)
+    monkeypatch.setattr(EventWriter, "_wait", watched)
     direct = _writer._direct
 
     def small_send_buffer(response: Any, request: Any) -> Any:
