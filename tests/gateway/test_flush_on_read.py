@@ -85,6 +85,16 @@ class SilentProvider:
         yield StreamChunk("", self.name, "m", finish_reason="stop")
 
 
+def _answer(body: bytes) -> str:
+    """The text of an SSE body of chunk events, which must end with ``[DONE]``."""
+    assert body.rstrip().endswith(b"data: [DONE]")
+    return "".join(
+        json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+        for line in body.split(b"\n")
+        if line.startswith(b"data: {")
+    )
+
+
 async def _read(client: Any, lockstep: Lockstep) -> str:
     """Stream one answer through the gateway, marking each word as it arrives."""
     text = ""
@@ -137,24 +147,35 @@ async def test_a_rescue_onto_a_provider_that_does_not_tell_is_still_flushed(
         await runner.cleanup()
 
 
-async def test_the_provider_tells_before_each_read_and_once_at_its_end() -> None:
-    """True before every upstream read; False once, right after the final chunk (before
-    the trailer is drained) or when the stream breaks."""
-    lockstep = Lockstep()
-    for lock in lockstep.seen:
-        lock.set()  # no lockstep here: the upstream sends at once
-    runner, url = await serve_loopback(lockstep.upstream)
+async def _told(upstream: Any) -> list[Any]:
+    """Stream from ``upstream`` through an OpenAI provider with a recording consumer
+    set: what it was told (``True``/``False``) among the chunks' texts (or finish
+    reasons), and ``"interrupted"`` if the stream broke."""
+    runner, url = await serve_loopback(upstream)
     log: list[Any] = []
     token = UPSTREAM_READS.set(log.append)
     try:
         async with aiohttp.ClientSession() as s:
             provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
             request = ChatRequest(messages=[{"role": "user", "content": "hi"}])
-            async for chunk in provider.stream_complete(request):
-                log.append(chunk.text or chunk.finish_reason)
+            try:
+                async for chunk in provider.stream_complete(request):
+                    log.append(chunk.text or chunk.finish_reason)
+            except StreamInterrupted:
+                log.append("interrupted")
     finally:
         UPSTREAM_READS.reset(token)
         await runner.cleanup()
+    return log
+
+
+async def test_the_provider_tells_before_each_read_and_once_at_its_end() -> None:
+    """True before every upstream read; False once, right after the final chunk (before
+    the trailer is drained) or when the stream breaks."""
+    lockstep = Lockstep()
+    for lock in lockstep.seen:
+        lock.set()  # no lockstep here: the upstream sends at once
+    log = await _told(lockstep.upstream)
     assert log[0] is True  # told before the first read after the request
     assert log.count(False) == 1 and log[-1] is False and log[-2] == "stop"
     words = [x for x in log if isinstance(x, str) and x != "stop"]
@@ -171,21 +192,7 @@ async def test_a_broken_stream_tells_its_end_before_the_error_arrives() -> None:
         request.transport.close()
         return resp
 
-    runner, url = await serve_loopback(cut)
-    log: list[Any] = []
-    token = UPSTREAM_READS.set(log.append)
-    try:
-        async with aiohttp.ClientSession() as s:
-            provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
-            request = ChatRequest(messages=[{"role": "user", "content": "hi"}])
-            try:
-                async for chunk in provider.stream_complete(request):
-                    log.append(chunk.text)
-            except StreamInterrupted:
-                log.append("interrupted")
-    finally:
-        UPSTREAM_READS.reset(token)
-        await runner.cleanup()
+    log = await _told(cut)
     assert "one " in log
     assert log[-2:] == [False, "interrupted"]
     assert log.count(False) == 1
@@ -235,13 +242,7 @@ async def test_a_client_that_reads_slowly_pauses_the_direct_writes_and_loses_not
             body = await _read_slowly(client.make_url("/v1/chat/completions"), paused)
     finally:
         await runner.cleanup()
-    texts = [
-        json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
-        for line in body.split(b"\n")
-        if line.startswith(b"data: {")
-    ]
-    assert "".join(texts) == "".join(words)
-    assert body.rstrip().endswith(b"data: [DONE]")
+    assert _answer(body) == "".join(words)
 
 
 async def _read_slowly(url: Any, paused: asyncio.Event) -> bytes:
@@ -300,10 +301,4 @@ async def test_an_http_1_0_client_gets_the_events_unframed(make_client: MakeClie
     headers, _, events = raw.partition(b"\r\n\r\n")
     assert headers.startswith(b"HTTP/1.0 200") and b"chunked" not in headers.lower()
     assert events.startswith(b"data: {")  # no chunk size line in front
-    texts = [
-        json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
-        for line in events.split(b"\n")
-        if line.startswith(b"data: {")
-    ]
-    assert "".join(texts) == "".join(WORDS)
-    assert events.rstrip().endswith(b"data: [DONE]")
+    assert _answer(events) == "".join(WORDS)
