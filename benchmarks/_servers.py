@@ -105,16 +105,25 @@ class Server:
 
 class Gateway(Server):
     """``llm-router serve`` on a one-provider policy, ``workers`` processes (one by
-    default: the figures are per process; under callgrind only one can be counted).
-    Ready once every worker answers."""
+    default: the figures are per process; under callgrind only one can be counted),
+    from the working tree or from ``tree``. Ready once every worker answers."""
 
     def __init__(
-        self, base: str, *, counter: ServerCounter | None = None, workers: int = 1
+        self,
+        base: str,
+        *,
+        counter: ServerCounter | None = None,
+        workers: int = 1,
+        tree: Path | None = None,
     ) -> None:
         self.dir = tempfile.TemporaryDirectory()
         policy = Path(self.dir.name) / "bench.yaml"
         policy.write_text(POLICY.format(base=base, port=0))
-        cmd = [sys.executable, "-m", "llm_router.cli.main", "serve", "--policy", str(policy)]
+        # ``tree``: run the llm_router of another source tree (``_tree.py``), for A/B runs
+        head = (
+            ["-m", "llm_router.cli.main"] if tree is None else [str(HERE / "_tree.py"), str(tree)]
+        )
+        cmd = [sys.executable, *head, "serve", "--policy", str(policy)]
         cmd += ["--port", "{port}", "--workers", str(workers)]
         super().__init__(cmd, "/readyz", counter=counter)
         _wait_workers(f"http://127.0.0.1:{self.port}/v1/router/status", workers)
