@@ -172,7 +172,7 @@ async def _relay(
 ) -> None:
     """Send the committed stream: its events, then the closing ones — or an error event."""
     encode, push = events.encode, writer.push
-    told = UPSTREAM_READS.set(writer.reading)  # flushed before each upstream read
+    token = UPSTREAM_READS.set(writer.reading)  # flushed before each upstream read
     try:
         await writer.write(events.opening(first))
         async for chunk in stream:
@@ -186,7 +186,7 @@ async def _relay(
         await writer.close()
         return
     finally:
-        UPSTREAM_READS.reset(told)
+        UPSTREAM_READS.reset(token)
     push(events.closing(first))
     await writer.close()
     exchange.finish("completed")  # the end is out: whatever the client does now
