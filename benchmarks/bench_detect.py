@@ -5,8 +5,9 @@ Makefile). Each figure is the median of many timed batches, so one slow batch (a
 pause, a context switch) does not move it. Besides the two headline shapes (targets:
 100 µs for a short prompt, 500 µs for 4 KB), the other shapes of real traffic are
 timed: a short prompt no rule matches (the learned component decides), a question, a
-Japanese request, a follow-up turn (two turns are read) and a system prompt over a
-4 KB paste.
+Japanese request, a follow-up turn (two turns are read), a system prompt over a 4 KB
+paste, and a 1.8 KB system prompt read afresh and seen before (the detector keeps the
+votes of recent system prompts and earlier turns).
 """
 
 from __future__ import annotations
@@ -70,12 +71,28 @@ def _time(detector: TaskDetector, request: ChatRequest, batches: int, per_batch:
     return statistics.median(samples)
 
 
+_SYSTEM = (
+    "You are the support assistant of ACME Corp. Answer politely, cite the knowledge base "
+    "article you used, never reveal internal data, and hand over to a human when asked. "
+)
+
+
 def run(quick: bool = False) -> list[dict[str, object]]:
-    """Median µs per detection for each prompt shape, one row per shape."""
-    detector = TaskDetector()
+    """Median µs per detection for each prompt shape, one row per shape.
+
+    Every shape is timed on a detector that does not keep the votes of system prompts
+    and earlier turns (``vote_cache=0``), so each detection reads them afresh; the last
+    row is the usual case of an application, the same long system prompt on every
+    request, on a detector that keeps them (the default)."""
+    fresh, keeping = TaskDetector(vote_cache=0), TaskDetector()
     batches, per_batch = (5, 20) if quick else (31, 200)
     rows: list[dict[str, object]] = []
-    for name, messages in _shapes():
+    system = [{"role": "system", "content": (_SYSTEM * 12)[:1800]}]
+    question = _user("Can you tell me how to reset my password?")
+    cases = [(name, messages, fresh) for name, messages in _shapes()]
+    cases.append(("1.8 KB system prompt, first time", system + question, fresh))
+    cases.append(("1.8 KB system prompt, seen before", system + question, keeping))
+    for name, messages, detector in cases:
         request = ChatRequest(messages=messages)
         detection = detector(request)
         rows.append(

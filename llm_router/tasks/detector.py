@@ -67,6 +67,9 @@ USER_MODEL_DAMP = 0.5
 when a system prompt is there to say what to do with it."""
 
 
+VOTE_CACHE_CHARS = 32_768
+"""Longest system prompt or earlier turn whose vote is cached (memory stays bounded)."""
+
 _QUANTITY_SIGNALS = frozenset({"reasoning:quantity_question", "reasoning:quantity_i18n"})
 """Rules asking for a quantity: with two numbers or more, the turn is a word problem."""
 
@@ -89,8 +92,12 @@ class _Tally:
 class TaskDetector:
     """Detects a request's task; build once (it compiles every rule) and call per request."""
 
-    def __init__(self, config: DetectorConfig | None = None) -> None:
+    def __init__(self, config: DetectorConfig | None = None, *, vote_cache: int = 256) -> None:
         self.config = config if config is not None else DetectorConfig()
+        # ``vote_cache``: system prompts and earlier turns read lately (0: none)
+        self._voted = (
+            functools.lru_cache(vote_cache)(self._own_vote) if vote_cache else self._own_vote
+        )
         rules = [*_compiled.builtin(), *_compiled.compile_rules(self.config.rules, custom=True)]
         self._ask = _compiled.Group([r for r in rules if r.scope == "ask"])
         self._tail = _compiled.Group([r for r in rules if r.scope == "tail"])
@@ -170,13 +177,19 @@ class TaskDetector:
     def _vote(self, text: str, tally: _Tally, prefix: str, weight: float, body: bool) -> None:
         """Add ``weight`` to the label ``text`` asks for on its own (a system prompt, the
         turn a follow-up refers to), with its signals under ``prefix``."""
+        own = self._voted if len(text) <= VOTE_CACHE_CHARS else self._own_vote
+        label, signals = own(text, prefix, body)
+        tally.signals.extend(signals)
+        tally.add(label, weight, prefix + label)
+
+    def _own_vote(self, text: str, prefix: str, body: bool) -> tuple[TextTask, tuple[str, ...]]:
+        """The label ``text`` asks for on its own and its signals: a function of the
+        arguments alone, so the same system prompt is read once (``_voted``)."""
         sub = _Tally()
         ask = _instruction.instruction(text)
         if self._rules(text, ask, sub, prefix, body) < MODEL_GATE:
             self._learned(ask, sub, MODEL_WEIGHT, prefix)
-        label = self._best(sub.scores)
-        tally.signals.extend(sub.signals)
-        tally.add(label, weight, prefix + label)
+        return self._best(sub.scores), tuple(sub.signals)
 
     def _classify(self, request: ChatRequest) -> tuple[TextTask, float, tuple[str, ...]]:
         tally = _Tally()
