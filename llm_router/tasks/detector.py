@@ -67,8 +67,9 @@ USER_MODEL_DAMP = 0.5
 when a system prompt is there to say what to do with it."""
 
 
-VOTE_CACHE_CHARS = 32_768
-"""Longest system prompt or earlier turn whose vote is cached (memory stays bounded)."""
+VOTE_CACHE_CHARS = 16_384
+"""Longest system prompt or earlier turn whose vote is kept: with the default 256
+entries the kept texts stay under 4 MiB (ASCII; 16 MiB at worst)."""
 
 _QUANTITY_SIGNALS = frozenset({"reasoning:quantity_question", "reasoning:quantity_i18n"})
 """Rules asking for a quantity: with two numbers or more, the turn is a word problem."""
