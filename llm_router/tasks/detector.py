@@ -95,10 +95,9 @@ class TaskDetector:
 
     def __init__(self, config: DetectorConfig | None = None, *, vote_cache: int = 256) -> None:
         self.config = config if config is not None else DetectorConfig()
-        # ``vote_cache``: system prompts and earlier turns read lately (0: none)
-        self._voted = (
-            functools.lru_cache(vote_cache)(self._own_vote) if vote_cache else self._own_vote
-        )
+        # ``vote_cache``: the votes of system prompts and earlier turns read lately (0: none)
+        self._keep = vote_cache
+        self._votes: dict[tuple[str, str, bool], tuple[TextTask, tuple[str, ...]]] = {}
         rules = [*_compiled.builtin(), *_compiled.compile_rules(self.config.rules, custom=True)]
         self._ask = _compiled.Group([r for r in rules if r.scope == "ask"])
         self._tail = _compiled.Group([r for r in rules if r.scope == "tail"])
@@ -178,14 +177,19 @@ class TaskDetector:
     def _vote(self, text: str, tally: _Tally, prefix: str, weight: float, body: bool) -> None:
         """Add ``weight`` to the label ``text`` asks for on its own (a system prompt, the
         turn a follow-up refers to), with its signals under ``prefix``."""
-        own = self._voted if len(text) <= VOTE_CACHE_CHARS else self._own_vote
-        label, signals = own(text, prefix, body)
+        key = (text, prefix, body)
+        kept = self._votes.pop(key, None)  # the most recently used go last
+        label, signals = kept or self._own_vote(text, prefix, body)
+        if self._keep and len(text) <= VOTE_CACHE_CHARS:
+            self._votes[key] = label, signals
+            if len(self._votes) > self._keep:
+                del self._votes[next(iter(self._votes))]  # the least recently used
         tally.signals.extend(signals)
         tally.add(label, weight, prefix + label)
 
     def _own_vote(self, text: str, prefix: str, body: bool) -> tuple[TextTask, tuple[str, ...]]:
         """The label ``text`` asks for on its own and its signals: a function of the
-        arguments alone, so the same system prompt is read once (``_voted``)."""
+        arguments alone, so :meth:`_vote` keeps it (a plain dict: no reference cycle)."""
         sub = _Tally()
         ask = _instruction.instruction(text)
         if self._rules(text, ask, sub, prefix, body) < MODEL_GATE:
