@@ -33,6 +33,7 @@ import functools
 
 from llm_router.tasks import _compiled, _features, _gate, _instruction, _text
 from llm_router.tasks._compiled import default_rules
+from llm_router.tasks._kept import Kept
 from llm_router.tasks.learned import LinearModel, load_model
 from llm_router.tasks.model import TEXT_TASKS, Detection, DetectorConfig, TextTask
 from llm_router.tasks.overrides import OVERRIDES
@@ -96,8 +97,8 @@ class TaskDetector:
     def __init__(self, config: DetectorConfig | None = None, *, vote_cache: int = 256) -> None:
         self.config = config if config is not None else DetectorConfig()
         # ``vote_cache``: the votes of system prompts and earlier turns read lately (0: none)
-        self._keep = vote_cache
-        self._votes: dict[tuple[str, str, bool], tuple[TextTask, tuple[str, ...]]] = {}
+        self._votes: Kept[tuple[str, str, bool], tuple[TextTask, tuple[str, ...]]]
+        self._votes = Kept(vote_cache)
         rules = [*_compiled.builtin(), *_compiled.compile_rules(self.config.rules, custom=True)]
         self._ask = _compiled.Group([r for r in rules if r.scope == "ask"])
         self._tail = _compiled.Group([r for r in rules if r.scope == "tail"])
@@ -178,18 +179,18 @@ class TaskDetector:
         """Add ``weight`` to the label ``text`` asks for on its own (a system prompt, the
         turn a follow-up refers to), with its signals under ``prefix``."""
         key = (text, prefix, body)
-        kept = self._votes.pop(key, None)  # the most recently used go last
-        label, signals = kept or self._own_vote(text, prefix, body)
-        if self._keep and len(text) <= VOTE_CACHE_CHARS:
-            self._votes[key] = label, signals
-            if len(self._votes) > self._keep:
-                del self._votes[next(iter(self._votes))]  # the least recently used
+        vote = self._votes.get(key)
+        if vote is None:
+            vote = self._own_vote(text, prefix, body)
+            if len(text) <= VOTE_CACHE_CHARS:
+                self._votes.put(key, vote)
+        label, signals = vote
         tally.signals.extend(signals)
         tally.add(label, weight, prefix + label)
 
     def _own_vote(self, text: str, prefix: str, body: bool) -> tuple[TextTask, tuple[str, ...]]:
         """The label ``text`` asks for on its own and its signals: a function of the
-        arguments alone, so :meth:`_vote` keeps it (a plain dict: no reference cycle)."""
+        arguments alone, so :meth:`_vote` keeps it (:class:`._kept.Kept`)."""
         sub = _Tally()
         ask = _instruction.instruction(text)
         if self._rules(text, ask, sub, prefix, body) < MODEL_GATE:
