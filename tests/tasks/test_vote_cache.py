@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from llm_router.tasks import TaskDetector
+from llm_router.tasks._kept import Kept
 from llm_router.tasks.detector import VOTE_CACHE_CHARS
 from llm_router.types import ChatRequest
 
@@ -59,3 +60,16 @@ def test_kept_votes_change_no_detection() -> None:
 
 def test_a_small_cache_that_evicts_changes_no_detection() -> None:
     _same(TaskDetector(vote_cache=3))
+
+
+def test_kept_drops_the_least_recently_used_and_size_zero_keeps_nothing() -> None:
+    kept: Kept[str, int] = Kept(2)
+    kept.put("a", 1)
+    kept.put("b", 2)
+    assert kept.get("a") == 1  # now the most recently used
+    kept.put("c", 3)
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == (1, None, 3)
+    assert len(kept) == 2
+    nothing: Kept[str, int] = Kept(0)
+    nothing.put("a", 1)
+    assert nothing.get("a") is None and len(nothing) == 0
