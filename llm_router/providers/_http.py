@@ -252,10 +252,10 @@ class HTTPStreamProvider:
             content = resp.content
             ended = False  # the finish signal (and any trailer) is in: yield the final chunk
             while not ended:
-                reads = UPSTREAM_READS.get()
-                if reads is not None:  # a batching consumer flushes now (_aio.UPSTREAM_READS)
-                    told = reads
-                    reads(True)
+                if told is None:  # a batching consumer, once it has started reading us
+                    told = UPSTREAM_READS.get()
+                if told is not None:  # it flushes now (_aio.UPSTREAM_READS)
+                    told(True)
                 wd.since = loop.time()
                 try:
                     data = await content.readany()
