@@ -158,6 +158,38 @@ async def test_continue_trims_a_continuation_that_repeats_the_delivered_text(
     assert text(out) == ANSWER
 
 
+async def test_continue_asks_only_for_what_is_left_of_max_tokens(upstream: Upstream) -> None:
+    """The caller's ``max_tokens`` caps the whole answer, not each stream: after three
+    delivered words (16 characters, 4 tokens by the estimate) a continuation may add 6
+    tokens, not 10 more."""
+    upstream.script(broken(3), full(WORDS[3:]))
+    request = REQUEST.replace(max_tokens=10)
+    out = await collect(router(provider(upstream, "a", prefill=True)), request)
+    assert text(out) == ANSWER
+    assert [r.json["max_tokens"] for r in upstream.requests] == [10, 6]
+
+
+async def test_without_a_max_tokens_the_continuation_has_none(upstream: Upstream) -> None:
+    upstream.script(broken(3), full(WORDS[3:]))
+    out = await collect(router(provider(upstream, "a", prefill=True)))
+    assert text(out) == ANSWER
+    assert ["max_tokens" in r.json for r in upstream.requests] == [False, False]
+
+
+async def test_output_that_used_max_tokens_up_is_replayed_not_continued(
+    upstream: Upstream,
+) -> None:
+    """Cut after as many tokens as the caller allowed: a continuation could add nothing
+    (and ``max_tokens: 0`` is refused), so the replay, capped like the original, runs."""
+    upstream.script(broken(3), full())
+    request = REQUEST.replace(max_tokens=4)
+    out = await collect(router(provider(upstream, "a", prefill=True)), request)
+    assert text(out) == ANSWER
+    sent = [r.json for r in upstream.requests]
+    assert sent[1]["messages"] == sent[0]["messages"]  # a replay: no prefill
+    assert [s["max_tokens"] for s in sent] == [4, 4]
+
+
 async def test_a_refused_prefill_moves_on_to_replay_and_never_masks_the_cause(
     upstream: Upstream, second: Upstream
 ) -> None:

@@ -121,3 +121,19 @@ def test_continue_releases_at_once_when_no_overlap_is_possible() -> None:
     seam = ContinueSeam("Some delivered text")
     assert [c.text for c in seam.feed(chunk("Zebra"))] == ["Zebra"]
     assert seam.passed and seam.trimmed == 0
+
+
+@pytest.mark.parametrize(
+    ("chunks", "tokens"),
+    [
+        pytest.param([chunk("a"), chunk("b"), chunk("c")], 3, id="one-token-chunks"),
+        pytest.param([chunk("The quick brown fox jumps")], 7, id="one-chunk-of-many-tokens"),
+        pytest.param([chunk(""), chunk("hi")], 1, id="empty-chunks-are-not-output"),
+        pytest.param(
+            [StreamChunk("", "p", "m", thinking="x" * 12), chunk("ok")], 4, id="thinking-counts"
+        ),
+        pytest.param([chunk("", ToolCallDelta(0, "id", "f", '{"q": "fox"}'))], 3, id="arguments"),
+    ],
+)
+def test_delivered_tokens_estimate_errs_high(chunks: list[StreamChunk], tokens: int) -> None:
+    assert Delivered(chunks).tokens() == tokens

@@ -61,14 +61,18 @@ def plan(
     failed: Candidate,
     cause: ProviderError,
     delivered: Delivered,
+    base_max_tokens: int | None = None,
 ) -> list[tuple[RescueStrategy, Candidate]]:
-    """The rescue options for a failure of ``failed``, in the order they are tried."""
+    """The rescue options for a failure of ``failed``, in the order they are tried
+    (``continue`` only while the caller's ``base_max_tokens`` is not used up)."""
     others = [c for c in order if c is not failed]
     options: list[tuple[RescueStrategy, Candidate]] = []
     for strategy in config.strategies:
         if strategy == "continue":
             if delivered.calls or not delivered.text:
                 continue  # a prefill carries text only
+            if _budget_left(base_max_tokens, delivered) == 0:
+                continue  # the delivered output used the caller's max_tokens up
             options += [("continue", c) for c in (failed, *others) if c.prefill]
         else:
             stalled = isinstance(cause, _STALLS)
@@ -87,7 +91,16 @@ def _request(
         # tokenises badly elsewhere: it is left out and restored by the seam
         prefill = Message(role="assistant", content=delivered.text.rstrip())
         request = request.replace(messages=(*request.messages, prefill))
+        left = _budget_left(base.max_tokens, delivered)
+        if left is not None:  # the caller's cap is for the whole answer, not per stream
+            request = request.replace(max_tokens=left)
     return request
+
+
+def _budget_left(max_tokens: int | None, delivered: Delivered) -> int | None:
+    """What is left of the caller's ``max_tokens`` after the delivered output (by
+    :meth:`Delivered.tokens`), at least 0; ``None`` when the caller set no cap."""
+    return None if max_tokens is None else max(0, max_tokens - delivered.tokens())
 
 
 class Rescue:
@@ -139,7 +152,10 @@ class Rescue:
         budget, cause = self.config.max, exc.cause
         while True:
             progressed = False
-            for strategy, cand in plan(self.config, self.order, failed, cause, self.delivered):
+            options = plan(
+                self.config, self.order, failed, cause, self.delivered, self.base.max_tokens
+            )
+            for strategy, cand in options:
                 left = self._left()
                 if budget <= 0 or left <= 0:
                     break

@@ -31,19 +31,25 @@ class _Call:
 
 
 class Delivered:
-    """The output the caller has received so far, kept per tool-call index."""
+    """The output the caller has received so far, kept per tool-call index, and how
+    much of it there was (``pieces``: chunks that carried output; ``thinking_chars``)."""
 
-    __slots__ = ("calls", "text")
+    __slots__ = ("calls", "pieces", "text", "thinking_chars")
 
     def __init__(self, chunks: Iterable[StreamChunk] = ()) -> None:
         self.text = ""
         self.calls: dict[int, _Call] = {}
+        self.pieces = 0
+        self.thinking_chars = 0
         self.add_all(chunks)
 
     def add_all(self, chunks: Iterable[StreamChunk]) -> None:
         """Add the chunks delivered in order."""
         texts = [self.text]
         for chunk in chunks:
+            if chunk.text or chunk.thinking or chunk.tool_calls:
+                self.pieces += 1
+                self.thinking_chars += len(chunk.thinking)
             if chunk.text:
                 texts.append(chunk.text)
             for delta in chunk.tool_calls:
@@ -63,6 +69,13 @@ class Delivered:
     def empty(self) -> bool:
         """Nothing was delivered."""
         return not self.text and not self.calls
+
+    def tokens(self) -> int:
+        """An estimate of the output tokens delivered, erring high: the larger of the
+        chunks that carried output (an OpenAI-compatible server sends about one token
+        per chunk; Anthropic and Gemini send several) and the characters over four."""
+        chars = len(self.text) + self.thinking_chars + sum(len(c.args) for c in self.calls.values())
+        return max(self.pieces, -(-chars // 4))
 
 
 def _strip(chunk: StreamChunk, text: str, calls: tuple[ToolCallDelta, ...]) -> StreamChunk:
