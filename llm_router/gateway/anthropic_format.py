@@ -54,10 +54,26 @@ def stop_reason(finish: str | None, raw: str | None) -> str:
 
 
 def usage_body(usage: Usage | None) -> dict[str, int]:
-    """Anthropic's ``usage`` object (zeros when the upstream reported none)."""
+    """Anthropic's ``usage`` object (zeros when the upstream reported none).
+
+    Anthropic counts the prompt in three parts, billed at three rates: ``input_tokens``
+    (neither read from nor written to the cache), ``cache_read_input_tokens`` and
+    ``cache_creation_input_tokens``. :class:`Usage` counts the whole prompt, so the
+    cached parts are taken out of ``input_tokens`` and reported apart, whichever
+    provider answered; a client adding the three gets the whole prompt back.
+    """
     if usage is None:
         return {"input_tokens": 0, "output_tokens": 0}
-    return {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
+    read, written = usage.cached_input_tokens, usage.cache_write_input_tokens
+    if read is None and written is None:
+        return {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
+    read, written = read or 0, written or 0
+    return {
+        "input_tokens": max(0, usage.input_tokens - read - written),
+        "cache_creation_input_tokens": written,
+        "cache_read_input_tokens": read,
+        "output_tokens": usage.output_tokens,
+    }
 
 
 def tool_input(arguments: str) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import anthropic
 import openai
 import pytest
 from structlog.testing import capture_logs
@@ -136,3 +137,47 @@ async def test_anthropic_cache_writes_are_reported_apart(
         "total_tokens": 14,
         "prompt_tokens_details": {"cached_tokens": 6, "cache_write_tokens": 2},
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "cache"),
+    [
+        ("openai", {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 6}),
+        ("anthropic", {"cache_creation_input_tokens": 2, "cache_read_input_tokens": 6}),
+        ("gemini", {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 6}),
+    ],
+)
+async def test_the_messages_api_reports_cached_input_apart_like_anthropic(
+    kind: str,
+    cache: dict[str, int],
+    make_client: MakeClient,
+    upstream: Upstream,
+    session: aiohttp.ClientSession,
+) -> None:
+    """At ``/v1/messages`` ``input_tokens`` is Anthropic's: the prompt minus what was
+    read from or written to the cache, which are reported apart (so a client pricing
+    the three parts is not billed the cached tokens at the full rate), whichever
+    provider answered; streaming and not. (Seen against llama.cpp's llama-server: its
+    own ``/v1/messages`` says ``input_tokens: 1, cache_read_input_tokens: 76``.)"""
+    provider, reply, _, _ = cases(upstream, session)[kind]
+    upstream.script(reply, reply)
+    router: Router = build_router(
+        {"default": [provider]}, retry=None, breaker=None, detector=detector, hook=Logs()
+    )
+    client = await make_client(router)
+    messages: Any = [{"role": "user", "content": "hi"}]
+    async with anthropic.AsyncAnthropic(
+        base_url=str(client.make_url("")), api_key="k", max_retries=0
+    ) as sdk_client:
+        done = await sdk_client.messages.create(model="default", max_tokens=50, messages=messages)
+        async with sdk_client.messages.stream(
+            model="default", max_tokens=50, messages=messages
+        ) as stream:
+            streamed = await stream.get_final_message()
+    for usage in (done.usage, streamed.usage):
+        read, written = cache["cache_read_input_tokens"], cache["cache_creation_input_tokens"]
+        assert (usage.cache_read_input_tokens, usage.cache_creation_input_tokens) == (
+            read,
+            written,
+        )
+        assert usage.input_tokens + read + written == 9  # the whole prompt
