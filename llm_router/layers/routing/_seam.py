@@ -71,9 +71,10 @@ class Delivered:
         return not self.text and not self.calls
 
     def tokens(self) -> int:
-        """An estimate of the output tokens delivered, erring high: the larger of the
-        chunks that carried output (an OpenAI-compatible server sends about one token
-        per chunk; Anthropic and Gemini send several) and the characters over four."""
+        """An estimate of the output tokens delivered: the larger of the chunks that
+        carried output (an OpenAI-compatible server sends one token or more per chunk,
+        so this is not above the real count) and the characters over four (for
+        Anthropic and Gemini, which send several tokens per chunk)."""
         chars = len(self.text) + self.thinking_chars + sum(len(c.args) for c in self.calls.values())
         return max(self.pieces, -(-chars // 4))
 
