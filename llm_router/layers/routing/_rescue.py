@@ -26,22 +26,14 @@ from dataclasses import dataclass
 from llm_router.accumulate import interrupted
 from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig, RescueStrategy
-from llm_router.errors import (
-    DeadlineExceeded,
-    FirstTokenTimeout,
-    IdleTimeout,
-    LLMRouterError,
-    ProviderError,
-    StreamInterrupted,
-)
+from llm_router.errors import LLMRouterError, ProviderError, StreamInterrupted
 from llm_router.layers.commit import close, pull_first
+from llm_router.layers.routing._plan import plan, rescue_request
 from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._seam import ContinueSeam, Delivered, Diverged, ReplaySeam
 from llm_router.layers.routing._walk import cannot_serve
 from llm_router.observe import Hook, Rescued, RescueOutcome
-from llm_router.types import ChatRequest, Clock, Message, StreamChunk
-
-_STALLS = (IdleTimeout, FirstTokenTimeout, DeadlineExceeded)
+from llm_router.types import ChatRequest, Clock, StreamChunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,54 +45,6 @@ class RescueAttempt:
     strategy: RescueStrategy
     outcome: RescueOutcome
     error: str | None = None
-
-
-def plan(
-    config: RescueConfig,
-    order: Sequence[Candidate],
-    failed: Candidate,
-    cause: ProviderError,
-    delivered: Delivered,
-    base_max_tokens: int | None = None,
-) -> list[tuple[RescueStrategy, Candidate]]:
-    """The rescue options for a failure of ``failed``, in the order they are tried
-    (``continue`` only while the caller's ``base_max_tokens`` is not used up)."""
-    others = [c for c in order if c is not failed]
-    options: list[tuple[RescueStrategy, Candidate]] = []
-    for strategy in config.strategies:
-        if strategy == "continue":
-            if delivered.calls or not delivered.text:
-                continue  # a prefill carries text only
-            if _budget_left(base_max_tokens, delivered) == 0:
-                continue  # the delivered output used the caller's max_tokens up
-            options += [("continue", c) for c in (failed, *others) if c.prefill]
-        else:
-            stalled = isinstance(cause, _STALLS)
-            options += [
-                ("replay", c) for c in ((*others, failed) if stalled else (failed, *others))
-            ]
-    return options
-
-
-def _request(
-    base: ChatRequest, cand: Candidate, strategy: str, delivered: Delivered
-) -> ChatRequest:
-    request = base if cand.model is None else base.replace(model=cand.model)
-    if strategy == "continue":
-        # trailing whitespace in a prefill is refused by some APIs (Anthropic) and
-        # tokenises badly elsewhere: it is left out and restored by the seam
-        prefill = Message(role="assistant", content=delivered.text.rstrip())
-        request = request.replace(messages=(*request.messages, prefill))
-        left = _budget_left(base.max_tokens, delivered)
-        if left is not None:  # the caller's cap is for the whole answer, not per stream
-            request = request.replace(max_tokens=left)
-    return request
-
-
-def _budget_left(max_tokens: int | None, delivered: Delivered) -> int | None:
-    """What is left of the caller's ``max_tokens`` after the delivered output (by
-    :meth:`Delivered.tokens`), at least 0; ``None`` when the caller set no cap."""
-    return None if max_tokens is None else max(0, max_tokens - delivered.tokens())
 
 
 class Rescue:
@@ -191,7 +135,9 @@ class Rescue:
         else:
             text = self.delivered.text
             seam = ContinueSeam(text, gap=text[len(text.rstrip()) :])
-        stream = cand.provider.stream_complete(_request(self.base, cand, strategy, self.delivered))
+        stream = cand.provider.stream_complete(
+            rescue_request(self.base, cand, strategy, self.delivered)
+        )
         try:
             async with asyncio.timeout(None if left == float("inf") else left):
                 first = await _until_seam(stream, seam, cand.deployment)

@@ -1,0 +1,72 @@
+"""What a rescue tries (docs/DESIGN.md §4.5): the options for a broken stream, in order,
+and the request each one sends. :mod:`._rescue` runs them.
+
+``continue`` needs delivered text (a prefill carries text only), a deployment that
+accepts a prefill, and something left of the caller's ``max_tokens``: the cap is for
+the whole answer, so a continuation asks only for the rest (:meth:`Delivered.tokens`
+estimates what was delivered). ``replay`` goes to the deployment that failed first
+after a cut or reset (a deterministic model reproduces its own prefix), to the others
+first after a stall (it would cost its timeout again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from llm_router.config import RescueConfig, RescueStrategy
+from llm_router.errors import DeadlineExceeded, FirstTokenTimeout, IdleTimeout, ProviderError
+from llm_router.layers.routing._routes import Candidate
+from llm_router.layers.routing._seam import Delivered
+from llm_router.types import ChatRequest, Message
+
+_STALLS = (IdleTimeout, FirstTokenTimeout, DeadlineExceeded)
+
+
+def plan(
+    config: RescueConfig,
+    order: Sequence[Candidate],
+    failed: Candidate,
+    cause: ProviderError,
+    delivered: Delivered,
+    base_max_tokens: int | None = None,
+) -> list[tuple[RescueStrategy, Candidate]]:
+    """The rescue options for a failure of ``failed``, in the order they are tried
+    (``continue`` only while the caller's ``base_max_tokens`` is not used up)."""
+    others = [c for c in order if c is not failed]
+    options: list[tuple[RescueStrategy, Candidate]] = []
+    for strategy in config.strategies:
+        if strategy == "continue":
+            if delivered.calls or not delivered.text:
+                continue  # a prefill carries text only
+            if _budget_left(base_max_tokens, delivered) == 0:
+                continue  # the delivered output used the caller's max_tokens up
+            options += [("continue", c) for c in (failed, *others) if c.prefill]
+        else:
+            stalled = isinstance(cause, _STALLS)
+            options += [
+                ("replay", c) for c in ((*others, failed) if stalled else (failed, *others))
+            ]
+    return options
+
+
+def rescue_request(
+    base: ChatRequest, cand: Candidate, strategy: str, delivered: Delivered
+) -> ChatRequest:
+    """What a rescue stream on ``cand`` sends: ``base`` on ``cand``'s model, and for
+    ``continue`` the delivered text as a prefill, within what is left of the cap."""
+    request = base if cand.model is None else base.replace(model=cand.model)
+    if strategy == "continue":
+        # trailing whitespace in a prefill is refused by some APIs (Anthropic) and
+        # tokenises badly elsewhere: it is left out and restored by the seam
+        prefill = Message(role="assistant", content=delivered.text.rstrip())
+        request = request.replace(messages=(*request.messages, prefill))
+        left = _budget_left(base.max_tokens, delivered)
+        if left is not None:  # the caller's cap is for the whole answer, not per stream
+            request = request.replace(max_tokens=left)
+    return request
+
+
+def _budget_left(max_tokens: int | None, delivered: Delivered) -> int | None:
+    """What is left of the caller's ``max_tokens`` after the delivered output (by
+    :meth:`Delivered.tokens`), at least 0; ``None`` when the caller set no cap."""
+    return None if max_tokens is None else max(0, max_tokens - delivered.tokens())
