@@ -158,6 +158,19 @@ async def test_continue_trims_a_continuation_that_repeats_the_delivered_text(
     assert text(out) == ANSWER
 
 
+async def test_continue_trims_the_prefill_echoed_as_llama_server_does(upstream: Upstream) -> None:
+    """llama.cpp's server sends the prefill back in its first delta, with the next token
+    (seen against llama-server). The prefill left the delivered newline out, and the
+    model goes on the same line: the echo is trimmed, and the space it opens with too."""
+    upstream.script(
+        Reply(body=words(["Sure.", "\n"])),  # cut before a finish
+        full(["Sure. Here", " it is."]),
+    )
+    out = await collect(router(provider(upstream, "a", prefill=True)))
+    assert text(out) == "Sure.\nHere it is."
+    assert upstream.requests[1].json["messages"][-1] == {"role": "assistant", "content": "Sure."}
+
+
 async def test_continue_asks_only_for_what_is_left_of_max_tokens(upstream: Upstream) -> None:
     """The caller's ``max_tokens`` caps the whole answer, not each stream: after three
     delivered words (16 characters, 4 tokens by the estimate) a continuation may add 6

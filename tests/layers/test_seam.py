@@ -3,9 +3,19 @@ prefilled continuation with its overlap trimmed."""
 
 from __future__ import annotations
 
+import random
+from typing import Any
+
 import pytest
 
-from llm_router.layers.routing._seam import ContinueSeam, Delivered, Diverged, ReplaySeam
+from llm_router.layers.routing._seam import (
+    ContinueSeam,
+    Delivered,
+    Diverged,
+    ReplaySeam,
+    _agreeing,
+    _lengths,
+)
 from llm_router.types import StreamChunk, ToolCallDelta
 
 
@@ -89,7 +99,7 @@ def test_replay_with_new_text_before_the_delivered_tool_call_diverges() -> None:
         seam.feed(chunk("Hi. And more"))
 
 
-def continue_out(delivered: str, pieces: list[str], **kw: int) -> str:
+def continue_out(delivered: str, pieces: list[str], **kw: Any) -> str:
     seam = ContinueSeam(delivered, **kw)
     out: list[StreamChunk] = []
     for i, piece in enumerate(pieces):
@@ -115,6 +125,61 @@ def test_continue_trims_a_repeated_tail() -> None:
 def test_continue_keeps_a_short_coincidental_match() -> None:
     # "ha" + "ha!" is a laugh, not a repeat: overlaps under min_overlap stay
     assert continue_out("Well, ha", ["ha!"]) == "ha!"
+
+
+@pytest.mark.parametrize(
+    ("delivered", "pieces", "out"),
+    [
+        # llama-server's first delta is the prefill it was sent, then its next token:
+        # the prefill left the newline out, and the model carries on the same line
+        pytest.param("Sure.\n", ["Sure. Here", " it is."], "Here it is.", id="echo-then-space"),
+        pytest.param("Sure.\n", ["Sure.", "\nHere"], "Here", id="echo-then-the-gap-again"),
+        pytest.param("Sure.\n", ["Sure.\n\nHere"], "\nHere", id="echo-with-the-gap"),
+        pytest.param("Hello world ", ["Hello world!", " Bye."], "! Bye.", id="echo-then-no-gap"),
+        pytest.param("Sure.\n", [" Here", " it is."], "Here it is.", id="no-echo"),
+    ],
+)
+def test_continue_trims_an_echo_of_the_prefill_as_sent(
+    delivered: str, pieces: list[str], out: str
+) -> None:
+    """The prefill is the delivered text without its trailing whitespace (the gap): a
+    server that echoes it is trimmed like one that repeats the delivered text, and the
+    gap is not doubled after it."""
+    gap = delivered[len(delivered.rstrip()) :]
+    assert continue_out(delivered, pieces, gap=gap) == out
+
+
+@pytest.mark.parametrize(
+    ("pieces", "out"),
+    [
+        pytest.param(["Next"], "Next", id="no-echo"),
+        pytest.param(
+            ["word " * 19_999 + "word next", " one."], "next one.", id="echo-in-one-delta"
+        ),
+        pytest.param(["word " * 10_000, "word " * 9_999 + "word!"], "!", id="echo-in-two"),
+    ],
+)
+def test_a_long_answer_and_an_echo_of_it(pieces: list[str], out: str) -> None:
+    """100,000 delivered characters (the seam finds repeats with ``find``, not by
+    copying each of the 100,000 suffixes)."""
+    assert continue_out("word " * 20_000, pieces, gap=" ") == out
+
+
+def test_agreeing_suffixes_are_those_of_the_definition() -> None:
+    """:func:`_agreeing` against its definition, on random texts over two letters (so
+    that repeats abound) and every minimum overlap."""
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice("ab") for _ in range(rng.randint(0, 14)))
+        head = "".join(rng.choice("ab") for _ in range(rng.randint(1, 14)))
+        lengths = _lengths(text, rng.randint(1, 9))
+        expected = {
+            k
+            for k in lengths
+            if (text[-k:].startswith(head) if len(head) < k else head.startswith(text[-k:]))
+        }
+        found = _agreeing(text, lengths, head)
+        assert sorted(found) == sorted(expected), (text, head, lengths)
 
 
 def test_continue_releases_at_once_when_no_overlap_is_possible() -> None:

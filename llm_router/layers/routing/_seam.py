@@ -165,24 +165,30 @@ class ReplaySeam:
 class ContinueSeam:
     """Pass on a prefilled continuation, trimming an overlap with the delivered text.
 
-    Some servers answer a prefill with text that repeats the end of it (or all of it).
-    The continuation's first characters are held back while they could still be such
-    a repeat: a suffix of the delivered text at least ``min_overlap`` characters long
-    (or the whole text when shorter). The longest repeat found is dropped. ``gap`` is
-    the delivered text's trailing whitespace when the prefill left it out: whitespace
-    opening the continuation is dropped up to that length, so it is not doubled.
+    Some servers answer a prefill with text that repeats the end of it, or all of it
+    (llama.cpp's ``llama-server`` sends the whole prefill back in its first delta). The
+    continuation's first characters are held back while they could still be such a
+    repeat: a suffix, at least ``min_overlap`` characters long (or whole when shorter),
+    of the delivered text or of the prefill as sent. The longest repeat found is
+    dropped. ``gap`` is the delivered text's trailing whitespace, which the prefill
+    left out: after a repeat of the prefill, or when nothing was repeated, whitespace
+    opening the rest is dropped up to that length, so it is not doubled.
     """
 
-    __slots__ = ("_buffer", "_candidates", "_delivered", "_gap", "_held", "passed", "trimmed")
+    __slots__ = ("_buffer", "_candidates", "_gap", "_held", "_min", "_texts", "passed", "trimmed")
 
     def __init__(self, delivered_text: str, *, min_overlap: int = 8, gap: str = "") -> None:
-        self._delivered = delivered_text
         self._gap = gap
         self._buffer = ""
         self._held: list[StreamChunk] = []
-        shortest = min(len(delivered_text), min_overlap)
-        self._candidates = list(range(len(delivered_text), max(shortest, 1) - 1, -1))
-        self.passed = not self._candidates and not gap
+        prefill = delivered_text[: len(delivered_text) - len(gap)]
+        self._texts = (delivered_text, prefill) if gap else (delivered_text,)
+        # (source, k): the continuation may open with the last k characters of the
+        # delivered text (source 0) or of the prefill as sent (source 1, before ``gap``);
+        # ``None`` until the first text arrives (then every length is a candidate)
+        self._candidates: list[tuple[int, int]] | None = None
+        self._min = min_overlap
+        self.passed = not any(_lengths(t, min_overlap) for t in self._texts) and not gap
         self.trimmed = 0
 
     def feed(self, chunk: StreamChunk) -> list[StreamChunk]:
@@ -191,14 +197,20 @@ class ContinueSeam:
             return [chunk]
         self._held.append(chunk)
         if chunk.text:
-            self._buffer += chunk.text
-            buf, text = self._buffer, self._delivered
-            self._candidates = [
-                k
-                for k in self._candidates
-                if (text[-k:].startswith(buf) if len(buf) < k else buf.startswith(text[-k:]))
-            ]
-        pending = any(k > len(self._buffer) for k in self._candidates)
+            done, new = len(self._buffer), chunk.text
+            self._buffer += new
+            if self._candidates is None:
+                self._candidates = [
+                    (i, k)
+                    for i, t in enumerate(self._texts)
+                    for k in _agreeing(t, _lengths(t, self._min), new)
+                ]
+            else:  # the survivors so far agree up to ``done``: check what is new
+                self._candidates = [
+                    (i, k) for i, k in self._candidates if _goes_on(self._texts[i], k, done, new)
+                ]
+        candidates = self._candidates
+        pending = candidates is None or any(k > len(self._buffer) for _, k in candidates)
         if pending and not chunk.tool_calls and chunk.finish_reason is None:
             return []
         return self.flush()
@@ -208,11 +220,11 @@ class ContinueSeam:
         if self.passed:
             return []
         self.passed = True
-        done = [k for k in self._candidates if k <= len(self._buffer)]
-        trim = max(done, default=0)
-        if not trim and self._gap:
-            head = self._buffer[: len(self._gap)]
-            trim = len(head) - len(head.lstrip())
+        done = [(k, i) for i, k in self._candidates or () if k <= len(self._buffer)]
+        trim, source = max(done, default=(0, 1))  # the longest repeat
+        if source == 1 and self._gap:  # a repeat of the prefill, or none
+            head = self._buffer[trim : trim + len(self._gap)]
+            trim += len(head) - len(head.lstrip())
         self.trimmed = trim
         out: list[StreamChunk] = []
         for chunk in self._held:
@@ -224,3 +236,55 @@ class ContinueSeam:
                 out.append(dataclasses.replace(chunk, text=chunk.text[cut:]))
         self._held = []
         return out
+
+
+def _lengths(text: str, min_overlap: int) -> range:
+    """The lengths of ``text``'s suffixes that count as a repeat, longest first: from
+    the whole down to ``min_overlap`` characters (the whole alone when shorter)."""
+    return range(len(text), max(min(len(text), min_overlap), 1) - 1, -1)
+
+
+def _goes_on(text: str, k: int, done: int, new: str) -> bool:
+    """Whether ``text[-k:]``, which agrees with the first ``done`` characters of the
+    continuation, agrees with ``new``, the next ones, as far as both go."""
+    if k <= done:
+        return True
+    at = len(text) - k + done
+    if k - done >= len(new):
+        return text.startswith(new, at)  # no copy: ``new`` lies within the suffix
+    return new.startswith(text[at:])  # the suffix ends within ``new``: a short copy
+
+
+def _agreeing(text: str, lengths: range, head: str) -> list[int]:
+    """The ``lengths`` k (a range from ``len(text)`` down) whose suffix ``text[-k:]``
+    and ``head`` agree as far as both go, at most :data:`_MOST` of each kind, longest
+    first (the longest repeat is the one a seam trims).
+
+    Found with ``find``, never by copying every suffix (quadratic in a long answer):
+    a suffix longer than ``head`` agrees where ``head`` occurs in ``text``; a suffix no
+    longer than ``head`` ends with the shortest one, which then occurs in ``head``
+    where that suffix would end, and only there is it compared."""
+    if not lengths:
+        return []
+    n, m = len(text), len(head)
+    longest, shortest = lengths.start, lengths.stop + 1
+    out: list[int] = []
+    at = text.find(head, n - longest)
+    while at != -1 and n - at > m and len(out) < _MOST:
+        if n - at >= shortest:
+            out.append(n - at)
+        at = text.find(head, at + 1)
+    anchor, found = text[n - shortest :], 0
+    end = min(m, longest)
+    at = head.rfind(anchor, 0, end)
+    while at != -1 and found < _MOST:
+        if head.startswith(text[n - at - shortest :]):
+            out.append(at + shortest)
+            found += 1
+        at = head.rfind(anchor, 0, at + shortest - 1)
+    return out
+
+
+_MOST = 256
+"""Candidates of each kind kept from a continuation's first text: only a text that
+repeats itself hundreds of times has more (then the longest are kept)."""
