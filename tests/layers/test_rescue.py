@@ -304,6 +304,37 @@ async def test_a_rescue_that_breaks_again_is_rescued_from_the_new_point(
     assert len(upstream.requests) == 3
 
 
+@pytest.mark.parametrize("fault", ["cut", "reset", "malformed"])
+async def test_a_replay_that_breaks_before_the_seam_is_tried_again_within_max(
+    upstream: Upstream, fault: str
+) -> None:
+    """One deployment, so one replay option: a replay cut before it has reproduced the
+    delivered text does not end the rescue while ``max`` allows another stream (seen
+    against llmock's random stream faults: with one candidate ``max`` was never used)."""
+    upstream.script(broken(3, RESET), broken(2, *FAULTS[fault]), full())
+    out = await collect(router(provider(upstream, "a")))
+    assert text(out) == ANSWER
+    assert len(upstream.requests) == 3
+
+
+async def test_replays_that_keep_breaking_stop_at_max(upstream: Upstream) -> None:
+    upstream.script(broken(3, RESET), broken(2, RESET), broken(1, RESET), full())
+    with pytest.raises(StreamInterrupted) as info:
+        await collect(router(provider(upstream, "a"), rescue=RescueConfig(max=2)))
+    assert [(a.strategy, a.outcome) for a in info.value.rescues] == [("replay", "failed")] * 2
+    assert len(upstream.requests) == 3  # the broken stream and two replays, no more
+
+
+async def test_a_diverging_replay_is_not_tried_again(upstream: Upstream) -> None:
+    """A deployment that answers differently would do it again: one replay, however
+    large ``max``."""
+    upstream.script(broken(3, RESET), full(["The ", "slow ", "fox."]), full())
+    with pytest.raises(StreamInterrupted) as info:
+        await collect(router(provider(upstream, "a"), rescue=RescueConfig(max=5)))
+    assert [(a.strategy, a.outcome) for a in info.value.rescues] == [("replay", "diverged")]
+    assert len(upstream.requests) == 2
+
+
 async def test_rescue_off_surfaces_the_interruption(upstream: Upstream) -> None:
     upstream.script(broken(3, RESET), full())
     with pytest.raises(StreamInterrupted) as info:

@@ -19,7 +19,8 @@ from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._seam import Delivered
 from llm_router.types import ChatRequest, Message
 
-_STALLS = (IdleTimeout, FirstTokenTimeout, DeadlineExceeded)
+STALLS = (IdleTimeout, FirstTokenTimeout, DeadlineExceeded)
+"""The failures of a deployment that went silent (a replay tries the others first)."""
 
 
 def plan(
@@ -42,7 +43,7 @@ def plan(
                 continue  # the delivered output used the caller's max_tokens up
             options += [("continue", c) for c in (failed, *others) if c.prefill]
         else:
-            stalled = isinstance(cause, _STALLS)
+            stalled = isinstance(cause, STALLS)
             options += [
                 ("replay", c) for c in ((*others, failed) if stalled else (failed, *others))
             ]

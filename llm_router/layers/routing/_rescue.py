@@ -28,7 +28,7 @@ from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig, RescueStrategy
 from llm_router.errors import LLMRouterError, ProviderError, StreamInterrupted
 from llm_router.layers.commit import close, pull_first
-from llm_router.layers.routing._plan import plan, rescue_request
+from llm_router.layers.routing._plan import STALLS, plan, rescue_request
 from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._seam import ContinueSeam, Delivered, Diverged, ReplaySeam
 from llm_router.layers.routing._walk import cannot_serve
@@ -69,6 +69,7 @@ class Rescue:
         self.sent: list[StreamChunk] = []
         self.delivered = Delivered()
         self._refused = 0
+        self._broke = False  # the last option tried broke after its stream began
 
     def _note(self, failed: Candidate, attempt: RescueAttempt, extra_chars: int = 0) -> None:
         self.attempts.append(attempt)
@@ -94,11 +95,14 @@ class Rescue:
         self.sent = list(exc.chunks)
         self.delivered.add_all(self.sent)
         budget, cause = self.config.max, exc.cause
+        options: list[tuple[RescueStrategy, Candidate]] | None = None
         while True:
             progressed = False
-            options = plan(
-                self.config, self.order, failed, cause, self.delivered, self.base.max_tokens
-            )
+            broken: list[tuple[RescueStrategy, Candidate]] = []  # worth another stream
+            if options is None:
+                options = plan(
+                    self.config, self.order, failed, cause, self.delivered, self.base.max_tokens
+                )
             for strategy, cand in options:
                 left = self._left()
                 if budget <= 0 or left <= 0:
@@ -107,6 +111,8 @@ class Rescue:
                 outcome = await self._try(failed, cand, strategy, left)
                 if outcome is None:
                     budget += self._refused  # refused without I/O: costs nothing
+                    if self._broke:
+                        broken.append((strategy, cand))
                     continue
                 stream, seam, first = outcome
                 try:
@@ -118,7 +124,13 @@ class Rescue:
                     break
                 finally:
                     await close(stream)
-            if not progressed:
+            # Delivered more and broke: plan afresh from there. Else the options whose
+            # stream broke on its way to the seam (a cut, a reset, a malformed event:
+            # the next stream may well get through) go again while ``max`` allows;
+            # one that failed to open has had its retries, one that diverged or
+            # stalled would do it again.
+            options = None if progressed else broken
+            if not progressed and not (broken and budget > 0):
                 raise self._give_up(original, started)
 
     def _left(self) -> float:
@@ -143,6 +155,9 @@ class Rescue:
                 first = await _until_seam(stream, seam, cand.deployment)
         except (Diverged, LLMRouterError, TimeoutError) as error:
             self._refused = int(getattr(error, "refused", False) is True)
+            self._broke = isinstance(error, StreamInterrupted) and not isinstance(
+                error.cause, STALLS
+            )
             await close(stream)
             self._note(failed, _failed_attempt(cand, strategy, error))
             return None
