@@ -145,6 +145,12 @@ class OpenAIProvider(HTTPStreamProvider):
                 headers["Authorization"] = f"Bearer {self._api_key}"
         if self.include_usage:
             body["stream_options"] = {"include_usage": True}
+        if self.prefill and request.messages and request.messages[-1].role == "assistant":
+            # A prefill: vLLM and SGLang continue a final assistant message only when
+            # told so (else they open a new turn after it); llama.cpp takes the same
+            # two fields, and one that refuses them answers 400 (rescue moves on)
+            body["continue_final_message"] = True
+            body["add_generation_prompt"] = False
         body.update(openai_options(request))
         headers.update(self.extra_headers)
         return url, headers, body

@@ -28,6 +28,7 @@ from llm_router.types import StreamChunk
 from tests.providers.conftest import RESET, Hold, Reply, Step, Upstream, sse, started
 
 WORDS = ["The ", "quick ", "brown ", "fox ", "jumps ", "over ", "the ", "dog."]
+PREFILL_FLAGS = {"continue_final_message": True, "add_generation_prompt": False}
 ANSWER = "".join(WORDS)
 REQUEST = ChatRequest(messages=[{"role": "user", "content": "Tell me about the fox."}])
 
@@ -140,6 +141,9 @@ async def test_continue_with_a_prefill_completes_the_answer(upstream: Upstream, 
     sent = upstream.requests[1].json["messages"]
     # trailing whitespace is left out of the prefill (Anthropic refuses it)
     assert sent[-1] == {"role": "assistant", "content": "".join(WORDS[:3]).rstrip()}
+    # vLLM continues a final assistant message only when told so (llama.cpp takes it too)
+    flags = [{k: r.json.get(k) for k in PREFILL_FLAGS} for r in upstream.requests]
+    assert flags == [dict.fromkeys(PREFILL_FLAGS), {**PREFILL_FLAGS}]
 
 
 async def test_continue_does_not_double_the_whitespace_left_out_of_the_prefill(

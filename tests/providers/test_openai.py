@@ -586,3 +586,23 @@ def test_repr_has_no_key() -> None:
     """The key never appears in repr."""
     provider = OpenAIProvider(model="m", api_key="sk-very-secret")
     assert "sk-very-secret" not in repr(provider) and "OpenAIProvider" in repr(provider)
+
+
+@pytest.mark.parametrize(
+    ("prefill", "last", "flagged"),
+    [(True, "assistant", True), (True, "user", False), (False, "assistant", False)],
+)
+def test_a_prefill_tells_the_server_to_continue_the_final_message(
+    prefill: bool, last: str, flagged: bool
+) -> None:
+    """vLLM and SGLang open a new turn after a final assistant message unless told to
+    continue it (``continue_final_message``, without ``add_generation_prompt``);
+    llama.cpp's server takes the same fields. Only a deployment declared to accept a
+    prefill gets them (OpenAI's own API refuses unknown fields)."""
+    provider = OpenAIProvider(base_url="http://x/v1", api_key="k", model="m", prefill=prefill)
+    messages: Any = [{"role": "user", "content": "Tell me"}, {"role": last, "content": "The"}]
+    _, _, body = provider.build_request(ChatRequest(messages=messages), "m")
+    flags = {k: body[k] for k in ("continue_final_message", "add_generation_prompt") if k in body}
+    assert flags == (
+        {"continue_final_message": True, "add_generation_prompt": False} if flagged else {}
+    )
