@@ -51,7 +51,7 @@ def plan(
 
 
 def rescue_request(
-    base: ChatRequest, cand: Candidate, strategy: str, delivered: Delivered
+    base: ChatRequest, cand: Candidate, strategy: RescueStrategy, delivered: Delivered
 ) -> ChatRequest:
     """What a rescue stream on ``cand`` sends: ``base`` on ``cand``'s model, and for
     ``continue`` the delivered text as a prefill, within what is left of the cap."""

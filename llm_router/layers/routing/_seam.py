@@ -5,8 +5,10 @@ deltas per index). :class:`ReplaySeam` reads a replayed stream silently, checks 
 reproduces :class:`Delivered` exactly, and once it has, passes on only what follows
 (tool-call ids mapped to the delivered ones). :class:`ContinueSeam` passes on a
 continuation made with the delivered text as an assistant prefill, trimming an overlap
-where the continuation repeats the tail of that text. Both run only on the rare rescue
-path, never on a healthy stream.
+where the continuation repeats the tail of that text or of the prefill as sent (a server
+that echoes the prefill). :meth:`Delivered.tokens` estimates the delivered output for
+what is left of ``max_tokens``. All run only on the rare rescue path, never on a healthy
+stream.
 """
 
 from __future__ import annotations
