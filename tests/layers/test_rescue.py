@@ -207,6 +207,41 @@ async def test_output_that_used_max_tokens_up_is_replayed_not_continued(
     assert [s["max_tokens"] for s in sent] == [4, 4]
 
 
+JSON_WORDS = ['{"name": ', '"Ada", ', '"city": ', '"Oslo"}']
+SCHEMA = {"type": "json_schema", "json_schema": {"name": "p", "schema": {"type": "object"}}}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"response_format": SCHEMA},
+        {"response_format": {"type": "json_object"}},
+        {"guided_json": {"type": "object"}},  # vLLM's own option, through ChatRequest.extra
+        {"grammar": "root ::= object"},  # llama.cpp's
+    ],
+    ids=["json_schema", "json_object", "guided_json", "grammar"],
+)
+async def test_an_answer_under_a_schema_or_grammar_is_replayed_never_continued(
+    upstream: Upstream, extra: dict[str, Any]
+) -> None:
+    """vLLM and SGLang apply a schema to the new tokens alone: after a prefill they start
+    a new document, which a continue would glue to the delivered half of this one. The
+    replay, checked byte for byte, is what rescues it: no prefill is ever sent."""
+    upstream.script(Reply(body=words(JSON_WORDS[:2])), full(JSON_WORDS))
+    request = REQUEST.replace(extra=extra)
+    out = await collect(router(provider(upstream, "a", prefill=True)), request)
+    assert json.loads(text(out)) == {"name": "Ada", "city": "Oslo"}
+    assert [len(r.json["messages"]) for r in upstream.requests] == [1, 1]
+
+
+async def test_a_plain_text_format_still_continues(upstream: Upstream) -> None:
+    upstream.script(broken(3), full(WORDS[3:]))
+    request = REQUEST.replace(extra={"response_format": {"type": "text"}})
+    out = await collect(router(provider(upstream, "a", prefill=True)), request)
+    assert text(out) == ANSWER
+    assert upstream.requests[1].json["messages"][-1]["role"] == "assistant"
+
+
 async def test_a_refused_prefill_moves_on_to_replay_and_never_masks_the_cause(
     upstream: Upstream, second: Upstream
 ) -> None:

@@ -28,7 +28,7 @@ from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig, RescueStrategy
 from llm_router.errors import LLMRouterError, ProviderError, StreamInterrupted
 from llm_router.layers.commit import close, pull_first
-from llm_router.layers.routing._plan import STALLS, plan, rescue_request
+from llm_router.layers.routing._plan import STALLS, constrained, plan, rescue_request
 from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._seam import ContinueSeam, Delivered, Diverged, ReplaySeam
 from llm_router.layers.routing._walk import cannot_serve
@@ -101,7 +101,13 @@ class Rescue:
             broken: list[tuple[RescueStrategy, Candidate]] = []  # worth another stream
             if options is None:
                 options = plan(
-                    self.config, self.order, failed, cause, self.delivered, self.base.max_tokens
+                    self.config,
+                    self.order,
+                    failed,
+                    cause,
+                    self.delivered,
+                    self.base.max_tokens,
+                    constrained(self.base),
                 )
             for strategy, cand in options:
                 left = self._left()
