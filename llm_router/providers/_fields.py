@@ -117,7 +117,12 @@ ANTHROPIC: Mapping[str, Treatment] = {
 """Anthropic Messages (``_anthropic_request.py``, ``_anthropic_options.py``)."""
 
 GEMINI: Mapping[str, Treatment] = {
-    "messages": Treatment(T, "system → `systemInstruction`; `contents` with `parts`"),
+    "messages": Treatment(
+        T,
+        "system → `systemInstruction`; `contents` with `parts`; a turn's first "
+        "`functionCall` gets `thoughtSignature` `skip_thought_signature_validator` "
+        "(Gemini 3 refuses unsigned calls)",
+    ),
     "max_tokens": Treatment(T, "`generationConfig.maxOutputTokens`"),
     "temperature": Treatment(T, "`generationConfig.temperature`"),
     "top_p": Treatment(T, "`generationConfig.topP`"),

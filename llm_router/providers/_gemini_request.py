@@ -4,6 +4,14 @@ System messages become ``systemInstruction``; user and assistant turns become
 ``contents`` with roles ``user`` / ``model``; data-URL images become ``inlineData``
 parts; assistant ``tool_calls`` become ``functionCall`` parts and ``tool`` messages
 ``functionResponse`` parts (the function name is recovered from the call's id).
+
+Gemini 3 models answer 400 ("Function call is missing a thought_signature") to a
+history whose function calls lack the ``thoughtSignature`` they were given. A router
+cannot always have it: the call may come from another provider after a failover, or
+from a client that knows only OpenAI's shape. So the first ``functionCall`` part of
+each assistant turn carries :data:`SKIP_SIGNATURE`, the value Google documents for
+calls it did not sign ("thought signatures" in the Gemini API docs), which other
+Gemini models accept too.
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ from llm_router.providers._anthropic_request import parse_arguments, split_data_
 from llm_router.providers._fields import GEMINI
 from llm_router.providers._translate import effort, refusal, response_format, split_extra
 from llm_router.types import ChatRequest, Message
+
+SKIP_SIGNATURE = "skip_thought_signature_validator"
+"""The ``thoughtSignature`` Google documents for function calls it did not sign."""
 
 _MODES = {"auto": "AUTO", "required": "ANY", "any": "ANY", "none": "NONE"}
 
@@ -74,13 +85,16 @@ def translate_contents(
             role, parts = "user", [_function_response(message, names)]
         elif message.role == "assistant":
             role, parts = "model", _parts(message)
-            for call in message.tool_calls or ():
+            for n, call in enumerate(message.tool_calls or ()):
                 function = call.get("function")
                 function = function if isinstance(function, Mapping) else {}
                 name = str(function.get("name", ""))
                 names[str(call.get("id", ""))] = name
                 args = parse_arguments(function.get("arguments"), provider=provider)
-                parts.append({"functionCall": {"name": name, "args": args}})
+                part: dict[str, Any] = {"functionCall": {"name": name, "args": args}}
+                if n == 0:  # a step's signature goes on its first call (parallel calls)
+                    part["thoughtSignature"] = SKIP_SIGNATURE
+                parts.append(part)
         elif message.role == "user":
             role, parts = "user", _parts(message)
         else:

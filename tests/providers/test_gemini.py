@@ -207,7 +207,12 @@ def test_body_translates_images_tool_calls_and_results() -> None:
     assert user["parts"][1] == {"inlineData": {"mimeType": "image/jpeg", "data": "/9j/"}}
     assert model == {
         "role": "model",
-        "parts": [{"functionCall": {"name": "lookup", "args": {"q": 1}}}],
+        "parts": [
+            {
+                "functionCall": {"name": "lookup", "args": {"q": 1}},
+                "thoughtSignature": "skip_thought_signature_validator",
+            }
+        ],
     }
     assert results == {
         "role": "user",
@@ -574,3 +579,35 @@ async def test_key_from_environment_is_sent_and_never_shown(
     assert seen.headers["x-goog-api-key"] == KEY
     assert KEY not in seen.path and KEY not in json.dumps(seen.query)
     assert KEY not in str(info.value) and KEY not in repr(info.value)
+
+
+def test_the_first_call_of_each_assistant_turn_carries_the_documented_skip_signature() -> None:
+    """Gemini 3 refuses a history of function calls without their thoughtSignature (400
+    "Function call is missing a thought_signature"). Calls from another provider or an
+    OpenAI-shaped client have none, so each turn's first call (where Gemini puts a step's
+    signature, parallel calls included) carries the value Google documents for unsigned
+    calls; the others carry nothing."""
+
+    def call(i: int) -> dict[str, Any]:
+        function = {"name": f"f{i}", "arguments": "{}"}
+        return {"id": f"c{i}", "type": "function", "function": function}
+
+    def result(i: int) -> dict[str, Any]:
+        return {"role": "tool", "tool_call_id": f"c{i}", "content": "ok"}
+
+    request = ChatRequest(
+        messages=[
+            {"role": "user", "content": "go"},
+            {"role": "assistant", "content": "Two at once.", "tool_calls": [call(1), call(2)]},
+            result(1),
+            result(2),
+            {"role": "assistant", "content": None, "tool_calls": [call(3)]},
+            result(3),
+        ]
+    )
+    turns = [c for c in build_body(request, provider="gemini")["contents"] if c["role"] == "model"]
+    signatures = [[p.get("thoughtSignature") for p in t["parts"]] for t in turns]
+    assert signatures == [
+        [None, "skip_thought_signature_validator", None],
+        ["skip_thought_signature_validator"],
+    ]
