@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from llm_router.types import FinishReason, ToolCallDelta, Usage
+    from llm_router.types import FinishReason, ThinkingSignature, ToolCallDelta, Usage
 
 
 class _OpenChunk:
@@ -23,6 +23,7 @@ class _OpenChunk:
         "raw_finish_reason",
         "thinking",
         "upstream_model",
+        "signature",
     )
     text: str
     provider: str
@@ -34,3 +35,4 @@ class _OpenChunk:
     raw_finish_reason: str | None
     thinking: str
     upstream_model: str | None
+    signature: ThinkingSignature | None

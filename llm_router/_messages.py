@@ -45,7 +45,11 @@ class Message:
     """One chat message in OpenAI's shape.
 
     ``content`` is text, a tuple of parts (text, ``image_url``) or ``None`` (an
-    assistant turn that only calls tools).
+    assistant turn that only calls tools). ``reasoning`` holds an assistant turn's
+    signed reasoning as its provider wrote it (Anthropic's ``thinking`` blocks with
+    their ``signature``, ``redacted_thinking`` blocks), to be sent back verbatim: a model
+    with extended thinking needs it to go on after a tool call. Only the provider that
+    reads it (Anthropic) sends it; every other leaves it out.
     """
 
     role: str
@@ -53,6 +57,7 @@ class Message:
     name: str | None = None
     tool_calls: tuple[Mapping[str, Any], ...] | None = None
     tool_call_id: str | None = None
+    reasoning: tuple[Mapping[str, Any], ...] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.role, str) or not self.role:
@@ -63,11 +68,13 @@ class Message:
             raise ValueError("message content must be text, a list of parts, or null")
         if self.tool_calls is not None:
             object.__setattr__(self, "tool_calls", _freeze_parts(self.tool_calls))
+        if self.reasoning is not None:
+            object.__setattr__(self, "reasoning", _freeze_parts(self.reasoning))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
         """Build a message from an OpenAI-style dict; unknown keys are an error."""
-        allowed = {"role", "content", "name", "tool_calls", "tool_call_id"}
+        allowed = {"role", "content", "name", "tool_calls", "tool_call_id", "reasoning"}
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown message field(s): {', '.join(sorted(unknown))}")
@@ -79,6 +86,7 @@ class Message:
             name=data.get("name"),
             tool_calls=data.get("tool_calls"),
             tool_call_id=data.get("tool_call_id"),
+            reasoning=data.get("reasoning"),
         )
 
     def text(self) -> str:

@@ -18,6 +18,7 @@ from llm_router.types import (
     FinishReason,
     Provider,
     StreamChunk,
+    ThinkingSignature,
     ToolCall,
     Usage,
 )
@@ -36,7 +37,9 @@ class Accumulator:
     """Collects chunks; :meth:`build` assembles text, tool calls (per index) and usage."""
 
     __slots__ = (
+        "_block",
         "_calls",
+        "_reasoning",
         "_text",
         "_thinking",
         "chunks",
@@ -51,6 +54,8 @@ class Accumulator:
     def __init__(self, provider: str = "", model: str = "") -> None:
         self._text: list[str] = []
         self._thinking: list[str] = []
+        self._block = 0  # where in _thinking the thinking block being signed starts
+        self._reasoning: list[dict[str, str]] = []  # signed blocks, Anthropic's shape
         self._calls: dict[int, _ToolCallBuilder] = {}
         self.chunks = 0
         self.provider = provider
@@ -67,6 +72,8 @@ class Accumulator:
             self._text.append(chunk.text)
         if chunk.thinking:
             self._thinking.append(chunk.thinking)
+        if chunk.signature is not None:
+            self._sign(chunk.signature)
         for delta in chunk.tool_calls:
             call = self._calls.get(delta.index)
             if call is None:
@@ -86,6 +93,15 @@ class Accumulator:
             self.upstream_model = chunk.upstream_model
         self.provider = chunk.provider
         self.model = chunk.model
+
+    def _sign(self, signature: ThinkingSignature) -> None:
+        if signature.redacted:
+            self._reasoning.append({"type": "redacted_thinking", "data": signature.value})
+            return
+        thinking = "".join(self._thinking[self._block :])
+        self._block = len(self._thinking)
+        block = {"type": "thinking", "thinking": thinking, "signature": signature.value}
+        self._reasoning.append(block)
 
     @property
     def text(self) -> str:
@@ -111,6 +127,7 @@ class Accumulator:
             raw_finish_reason=self.raw_finish_reason,
             thinking="".join(self._thinking),
             upstream_model=self.upstream_model,
+            reasoning=tuple(self._reasoning),
         )
 
 

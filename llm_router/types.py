@@ -11,9 +11,9 @@ holds the streamed side (chunks, usage, completions), the aliases and the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeAlias, cast, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, cast, runtime_checkable
 
 from llm_router._chunk import _OpenChunk
 from llm_router._messages import TASK_NAMES as TASK_NAMES
@@ -73,6 +73,17 @@ class ToolCallDelta:
     arguments_delta: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ThinkingSignature:
+    """Anthropic's proof of a thinking block: the ``signature`` that closes the thinking
+    streamed before it (``signature_delta``), or, when ``redacted``, a whole encrypted
+    thinking block (``redacted_thinking``'s ``data``). Opaque; a client sends it back
+    verbatim with the turn it belongs to (:attr:`Message.reasoning`)."""
+
+    value: str
+    redacted: bool = False
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class StreamChunk:
     """One piece of a streamed answer, never empty.
@@ -82,6 +93,8 @@ class StreamChunk:
     request was sent to). The last chunk of a complete stream carries
     ``finish_reason`` (normalised) and ``raw_finish_reason``, ``usage`` if known, and
     ``upstream_model``, the model name the upstream reported, if it named one.
+    ``signature`` closes a thinking block (or is a redacted one): see
+    :class:`ThinkingSignature`.
     """
 
     text: str
@@ -94,6 +107,7 @@ class StreamChunk:
     raw_finish_reason: str | None = None
     thinking: str = ""
     upstream_model: str | None = None
+    signature: ThinkingSignature | None = None
 
     def __init__(
         self,
@@ -107,6 +121,7 @@ class StreamChunk:
         raw_finish_reason: str | None = None,
         thinking: str = "",
         upstream_model: str | None = None,
+        signature: ThinkingSignature | None = None,
     ) -> None:
         # Built once per chunk; a frozen dataclass's own __init__ (object.__setattr__ per
         # field) costs ~3x this. The instance briefly wears its mutable twin class (same
@@ -114,9 +129,8 @@ class StreamChunk:
         # anyone can see it. Subclasses take the generic path.
         if type(self) is not StreamChunk:
             values = (text, provider, model, index, finish_reason, tool_calls, usage)
-            for name, value in zip(
-                _CHUNK_FIELDS, (*values, raw_finish_reason, thinking, upstream_model), strict=True
-            ):
+            rest = (raw_finish_reason, thinking, upstream_model, signature)
+            for name, value in zip(_CHUNK_FIELDS, (*values, *rest), strict=True):
                 _setattr(self, name, value)
             return
         _setattr(self, "__class__", _OpenChunk)
@@ -131,6 +145,7 @@ class StreamChunk:
         c.raw_finish_reason = raw_finish_reason
         c.thinking = thinking
         c.upstream_model = upstream_model
+        c.signature = signature
         c.__class__ = StreamChunk  # type: ignore[assignment]
 
 
@@ -170,6 +185,10 @@ class Completion:
     raw_finish_reason: str | None = None
     thinking: str = ""
     upstream_model: str | None = None
+    reasoning: tuple[Mapping[str, Any], ...] = ()
+    """The signed thinking blocks in Anthropic's shape, in order (``thinking`` with its
+    ``signature``, ``redacted_thinking`` with its ``data``); empty when the upstream
+    signed none. What a client sends back as the turn's :attr:`Message.reasoning`."""
 
 
 @runtime_checkable

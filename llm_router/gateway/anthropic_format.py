@@ -3,8 +3,10 @@ the ``message`` object, and errors as ``{"type": "error", "error": {type, messag
 shaped like Anthropic's so its SDKs (and Anthropic-speaking tools) work unchanged.
 
 A stream's chunks become content blocks: text deltas a ``text`` block, thinking deltas
-a ``thinking`` block, each tool call a ``tool_use`` block whose arguments arrive as
-``input_json_delta`` pieces; a block is closed when the next one starts. The input
+a ``thinking`` block (closed by its ``signature_delta`` when the upstream signed it;
+a redacted one is a ``redacted_thinking`` block), each tool call a ``tool_use`` block
+whose arguments arrive as ``input_json_delta`` pieces; a block is closed when the next
+one starts. The input
 token count is known only at the end (it comes with the upstream's usage), so
 ``message_start`` says 0 and ``message_delta`` carries both counts, which Anthropic's
 SDK takes as the totals.
@@ -18,7 +20,7 @@ from typing import Any
 
 from llm_router.gateway.errors import ErrorInfo
 from llm_router.redact import redact_text
-from llm_router.types import Completion, StreamChunk, Usage
+from llm_router.types import Completion, StreamChunk, ThinkingSignature, Usage
 
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 """Normalised finish reason → Anthropic ``stop_reason`` (``content_filter`` → ``refusal``)."""
@@ -87,8 +89,8 @@ def tool_input(arguments: str) -> Any:
 
 def message_body(completion: Completion, msg_id: str) -> dict[str, Any]:
     """The ``message`` object of a non-streaming answer."""
-    content: list[dict[str, Any]] = []
-    if completion.thinking:
+    content: list[dict[str, Any]] = [dict(block) for block in completion.reasoning]
+    if completion.thinking and not content:  # unsigned (another provider's reasoning)
         content.append({"type": "thinking", "thinking": completion.thinking, "signature": ""})
     if completion.text or not completion.tool_calls:
         content.append({"type": "text", "text": completion.text})
@@ -175,6 +177,8 @@ class MessageEncoder:
                 out += self._switch("thinking", {"type": "thinking", "thinking": ""})
             delta = {"type": "thinking_delta", "thinking": chunk.thinking}
             out += event("content_block_delta", {"index": self._index, "delta": delta})
+        if chunk.signature is not None:
+            out += self._signed(chunk.signature)
         if chunk.text:
             if self._open != "text":
                 out += self._switch("text", {"type": "text", "text": ""})
@@ -195,6 +199,19 @@ class MessageEncoder:
         if chunk.usage is not None:
             self._usage = chunk.usage
         return out
+
+    def _signed(self, signature: ThinkingSignature) -> bytes:
+        """A redacted thinking block whole, or the ``signature_delta`` closing the
+        thinking block (opened empty if the signature came alone)."""
+        if signature.redacted:
+            block = {"type": "redacted_thinking", "data": signature.value}
+            return self._switch("redacted", block) + self._close()
+        out = b""
+        if self._open != "thinking":
+            out += self._switch("thinking", {"type": "thinking", "thinking": ""})
+        delta = {"type": "signature_delta", "signature": signature.value}
+        out += event("content_block_delta", {"index": self._index, "delta": delta})
+        return out + self._close()
 
     def finish(self) -> bytes:
         """The last block's ``content_block_stop``, ``message_delta`` (stop reason, usage)

@@ -5,8 +5,10 @@ here: ``system`` becomes a system message; text and image blocks become content
 parts; an assistant's ``tool_use`` blocks become its ``tool_calls`` and a user's
 ``tool_result`` blocks ``tool`` messages (before the rest of that turn, as Anthropic
 orders them); tools become function tools and ``tool_choice`` its OpenAI twin.
-Thinking blocks of earlier turns are dropped (their signatures only mean something to
-the model that wrote them); ``cache_control`` marks are ignored. ``top_k`` and
+An assistant turn's ``thinking`` (with its ``signature``) and ``redacted_thinking``
+blocks become its ``Message.reasoning``, which only an Anthropic upstream is sent (the
+signatures mean something only to the model that wrote them, and Anthropic needs them
+back after a tool call when thinking is on); ``cache_control`` marks are ignored. ``top_k`` and
 ``thinking`` travel to the upstream in ``extra``. Parsing is strict like Anthropic's:
 an unknown field, a wrong type or a missing ``max_tokens`` is a 400 naming the field.
 """
@@ -36,7 +38,7 @@ _FIELDS = frozenset({
     "top_p", "top_k", "tools", "tool_choice", "metadata", "thinking", "service_tier",
 })  # fmt: skip
 _EXTRA = ("top_k", "thinking", "service_tier")
-_DROPPED_BLOCKS = frozenset({"thinking", "redacted_thinking"})
+_THINKING_BLOCKS = frozenset({"thinking", "redacted_thinking"})
 _TURN_FIELDS = frozenset({"role", "content"})
 
 
@@ -86,6 +88,16 @@ def _tool_result(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     return {"role": "tool", "tool_call_id": call_id, "content": content}
 
 
+def _reasoning(block: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A signed thinking block, kept verbatim (but for ``cache_control``)."""
+    keys = ("thinking", "signature") if block.get("type") == "thinking" else ("data",)
+    for key in keys:
+        if not isinstance(block.get(key), str):
+            at = f"{where}.{key}"
+            raise RequestInvalid(f"{at}: Field required (a string)", param=at)
+    return {"type": block["type"], **{key: block[key] for key in keys}}
+
+
 def _tool_use(block: Mapping[str, Any], where: str) -> dict[str, Any]:
     call_id, name = block.get("id"), block.get("name")
     if not isinstance(call_id, str) or not isinstance(name, str):
@@ -115,6 +127,7 @@ def _turn(i: int, message: Any) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
+    reasoning: list[dict[str, Any]] = []
     for j, block in enumerate(content):
         at = f"{where}.content.{j}"
         kind = block.get("type") if isinstance(block, dict) else None
@@ -128,7 +141,9 @@ def _turn(i: int, message: Any) -> list[dict[str, Any]]:
             results.append(_tool_result(block, at))
         elif kind == "tool_use" and role == "assistant":
             calls.append(_tool_use(block, at))
-        elif kind in _DROPPED_BLOCKS:
+        elif kind in _THINKING_BLOCKS and role == "assistant":
+            reasoning.append(_reasoning(block, at))
+        elif kind in _THINKING_BLOCKS:
             continue
         elif kind == "document" and role == "user":
             parts.append({k: v for k, v in block.items() if k != "cache_control"})
@@ -141,6 +156,8 @@ def _turn(i: int, message: Any) -> list[dict[str, Any]]:
             turn: dict[str, Any] = {"role": "assistant", "content": text or None}
             if calls:
                 turn["tool_calls"] = calls
+            if reasoning:
+                turn["reasoning"] = reasoning
             out.append(turn)
     elif parts:
         only_text = all(p.get("type") == "text" for p in parts)

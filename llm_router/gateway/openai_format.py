@@ -87,6 +87,8 @@ class ChunkEncoder:
             delta["tool_calls"] = calls
         if chunk.usage is not None:
             self.usage = chunk.usage
+        if not delta and chunk.finish_reason is None:
+            return b""  # nothing Chat Completions shows (a thinking signature, bare usage)
         choice = {
             "index": 0,
             "delta": delta,

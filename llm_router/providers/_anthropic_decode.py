@@ -18,6 +18,10 @@ Chunks carry the deployment's model; the model ``message_start`` names goes on t
 closing chunk as ``upstream_model``. With ``json_tool`` (the forced tool that carries a
 ``response_format``, see :mod:`._anthropic_request`), that tool's input streams as the
 answer's text, and a turn that ends by calling it ends as ``stop``.
+
+Thinking arrives as ``thinking`` deltas; the ``signature_delta`` that closes a thinking
+block, and a ``redacted_thinking`` block whole, arrive as a chunk's ``signature``
+(:class:`~llm_router.types.ThinkingSignature`), so a client can send them back.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from llm_router.providers._decoder import (
     text,
     wrong,
 )
-from llm_router.types import StreamChunk, ToolCallDelta, Usage
+from llm_router.types import StreamChunk, ThinkingSignature, ToolCallDelta, Usage
 
 _INPUT_COUNTS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 """The disjoint parts of an Anthropic prompt; their sum is the whole prompt."""
@@ -141,7 +145,11 @@ class AnthropicDecoder:
         )
 
     def _chunk(
-        self, text: str = "", thinking: str = "", tool: ToolCallDelta | None = None
+        self,
+        text: str = "",
+        thinking: str = "",
+        tool: ToolCallDelta | None = None,
+        signature: ThinkingSignature | None = None,
     ) -> list[StreamChunk]:
         return [
             StreamChunk(
@@ -150,6 +158,7 @@ class AnthropicDecoder:
                 model=self._model,
                 tool_calls=() if tool is None else (tool,),
                 thinking=thinking,
+                signature=signature,
             )
         ]
 
@@ -208,6 +217,9 @@ class AnthropicDecoder:
         if kind == "thinking":
             thinking = text(block.get("thinking"), "content_block.thinking")
             return self._chunk(thinking=thinking) if thinking else []
+        if kind == "redacted_thinking":
+            sealed = text(block.get("data"), "content_block.data")
+            return self._chunk(signature=ThinkingSignature(sealed, redacted=True)) if sealed else []
         return []
 
     def _delta(self, data: dict[str, Any]) -> list[StreamChunk]:
@@ -231,7 +243,10 @@ class AnthropicDecoder:
         if kind == "thinking_delta":
             thinking = string(delta.get("thinking"), "thinking_delta.thinking")
             return self._chunk(thinking=thinking) if thinking else []
-        # signature_delta, citations_delta and future delta types are consumed.
+        if kind == "signature_delta":
+            signature = string(delta.get("signature"), "signature_delta.signature")
+            return self._chunk(signature=ThinkingSignature(signature)) if signature else []
+        # citations_delta and future delta types are consumed.
         return []
 
     def _block_stop(self, data: dict[str, Any]) -> list[StreamChunk]:

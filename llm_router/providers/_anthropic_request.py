@@ -1,7 +1,8 @@
 """OpenAI-shaped :class:`ChatRequest` → Anthropic Messages request body.
 
 System and developer messages are lifted into ``system``; image parts become image
-blocks; assistant ``tool_calls`` become ``tool_use`` blocks and ``tool`` messages
+blocks; assistant ``tool_calls`` become ``tool_use`` blocks, after the turn's signed
+thinking (``Message.reasoning``, sent back verbatim), and ``tool`` messages
 ``tool_result`` blocks in a user turn; consecutive turns of one role are merged, since
 Anthropic expects user and assistant turns to alternate.
 """
@@ -89,8 +90,9 @@ def _turn(message: Message, provider: str) -> tuple[str, list[dict[str, Any]]]:
         if text:
             result["content"] = text
         return "user", [result]
-    if message.role == "assistant":
-        blocks = _blocks(message)
+    if message.role == "assistant":  # signed thinking first, as Anthropic wrote it
+        blocks = [dict(block) for block in message.reasoning or ()]
+        blocks += _blocks(message)
         blocks += [_tool_use(c, provider) for c in message.tool_calls or ()]
         return "assistant", blocks
     if message.role == "user":

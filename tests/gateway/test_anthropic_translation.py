@@ -53,6 +53,8 @@ def test_blocks_become_openai_shaped_messages() -> None:
     assert user.content[1]["image_url"]["url"] == "data:image/png;base64,AAA"
     assert assistant.content is None and assistant.tool_calls is not None
     assert assistant.tool_calls[0]["function"] == {"name": "f", "arguments": "{}"}
+    # the signed thinking travels with the turn (only an Anthropic upstream is sent it)
+    assert assistant.reasoning == ({"type": "thinking", "thinking": "hm", "signature": "s"},)
     assert (tool.role, tool.tool_call_id, tool.content) == ("tool", "t1", "Error: boom")
     assert doc.content is not None and doc.content[0]["type"] == "document"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,11 +109,17 @@ def test_decoder_reproduces_sample(name: str) -> None:
     chunks = []
     for event in SSEParser().feed(body):
         chunks += decoder.decode(event.event, json.loads(event.data))
-    assert all(c.text or c.thinking or c.tool_calls for c in chunks)
+    assert all(c.text or c.thinking or c.tool_calls or c.signature for c in chunks)
     assert decoder.finished and not decoder.wants_trailer
     acc = Accumulator()
     for chunk in [*chunks, decoder.final_chunk()]:
         acc.add(chunk)
+    signatures = re.findall(rb'"signature_delta", "signature": "([^"]+)"', body)
+    thinking = expected.get("expected_thinking", "")
+    # each signed thinking block, whole with its signature, to send back verbatim
+    assert acc.build().reasoning == tuple(
+        {"type": "thinking", "thinking": thinking, "signature": s.decode()} for s in signatures
+    )
     check(acc.build(), expected)
 
 

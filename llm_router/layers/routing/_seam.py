@@ -82,7 +82,8 @@ class Delivered:
 
 
 def _strip(chunk: StreamChunk, text: str, calls: tuple[ToolCallDelta, ...]) -> StreamChunk:
-    return dataclasses.replace(chunk, text=text, tool_calls=calls, thinking="")
+    # the replay's thinking (and its signature) is not what the caller saw
+    return dataclasses.replace(chunk, text=text, tool_calls=calls, thinking="", signature=None)
 
 
 class ReplaySeam:
