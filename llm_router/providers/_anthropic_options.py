@@ -13,10 +13,12 @@ rules out a text answer, so the format is dropped.
 OpenAI compatibility layer uses). Anthropic's thinking cannot be combined with a forced
 tool, a ``temperature`` or a ``top_p`` below 0.95: the answer's shape wins, so thinking
 is left out beside a forced tool, and the sampling values are left out beside thinking
-(each logged). The budget counts against ``max_tokens``, as OpenAI's reasoning tokens
-count against ``max_completion_tokens``: with ``max_tokens`` unset the budget is added
-to the default; a ``max_tokens`` too small for the smallest budget (1024) leaves
-thinking out.
+(each logged). Thinking is also left out when the last assistant turn called tools
+without signed thinking to go on from (a client that speaks only OpenAI's shape
+cannot send it back, and Anthropic refuses such a turn with thinking on). The budget
+counts against ``max_tokens``, as OpenAI's reasoning tokens count against
+``max_completion_tokens``: with ``max_tokens`` unset the budget is added to the
+default; a ``max_tokens`` too small for the smallest budget (1024) leaves thinking out.
 """
 
 from __future__ import annotations
@@ -139,6 +141,16 @@ def _named(fmt: ResponseFormat) -> dict[str, Any]:
     return {"type": "tool", "name": fmt.name}
 
 
+def _unsigned_tool_turn(request: ChatRequest) -> bool:
+    """Whether the last assistant turn called tools without signed thinking (from an
+    OpenAI-shaped client, or another provider): with thinking on, Anthropic refuses it
+    ("a final assistant message must start with a thinking block")."""
+    for message in reversed(request.messages):
+        if message.role == "assistant":
+            return bool(message.tool_calls) and not message.reasoning
+    return False
+
+
 def _thinking(body: dict[str, Any], request: ChatRequest, provider: str, *, forced: bool) -> None:
     level = effort(request, provider)
     budget = BUDGETS.get(level or "")
@@ -149,6 +161,10 @@ def _thinking(body: dict[str, Any], request: ChatRequest, provider: str, *, forc
     choice = body.get("tool_choice") or {}
     if forced or choice.get("type") in ("any", "tool"):
         dropped(request, "reasoning_effort", provider, "thinking cannot force a tool")
+        return
+    if _unsigned_tool_turn(request):
+        why = "the tool call it would go on from has no signed thinking"
+        dropped(request, "reasoning_effort", provider, why)
         return
     if request.max_tokens is None:
         body["max_tokens"] += budget

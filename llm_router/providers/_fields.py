@@ -106,7 +106,9 @@ ANTHROPIC: Mapping[str, Treatment] = {
     "frequency_penalty": _DROPPED,
     "logit_bias": Treatment(R, "token ids are OpenAI's"),
     "reasoning_effort": Treatment(
-        T, "`thinking.budget_tokens` (low 1024, medium 8192, high 24576; none, minimal: off)"
+        T,
+        "`thinking.budget_tokens` (low 1024, medium 8192, high 24576; none, minimal: off; "
+        "off after a tool call without its signed thinking)",
     ),
     "service_tier": Treatment(T, "`auto` → `auto`, `default` → `standard_only`; others dropped"),
     "store": _DROPPED,

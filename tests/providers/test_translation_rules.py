@@ -132,6 +132,25 @@ def test_anthropic_thinking_budget_and_max_tokens() -> None:
     assert "thinking" not in anthropic(req(x_reasoning_effort="turbo"))  # unknown: dropped
 
 
+def test_anthropic_thinking_stays_off_after_an_unsigned_tool_call() -> None:
+    """With thinking on, Anthropic refuses a tool-use turn that does not start with its
+    signed thinking: an OpenAI-shaped client has none to send back, so that request goes
+    without thinking; with the turn's signed thinking (``Message.reasoning``) it stays."""
+    call = {"id": "t1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    signed = {"type": "thinking", "thinking": "hm", "signature": "sig"}
+    result = {"role": "tool", "tool_call_id": "t1", "content": "ok"}
+
+    def loop(**turn: Any) -> ChatRequest:
+        assistant = {"role": "assistant", "content": None, "tool_calls": [call], **turn}
+        messages = [{"role": "user", "content": "go"}, assistant, result]
+        return req(tools=[TOOL], x_reasoning_effort="low").replace(messages=messages)
+
+    assert "thinking" not in anthropic(loop())
+    body = anthropic(loop(reasoning=[signed]))
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+    assert body["messages"][1]["content"][0] == signed
+
+
 def test_anthropic_response_tool_choices() -> None:
     """json_object alone → the tool forced by name; beside a forced caller tool the
     format is dropped; tool_choice none → the response tool forced, tools kept."""
