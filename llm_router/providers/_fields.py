@@ -121,9 +121,9 @@ ANTHROPIC: Mapping[str, Treatment] = {
 GEMINI: Mapping[str, Treatment] = {
     "messages": Treatment(
         T,
-        "system → `systemInstruction`; `contents` with `parts`; a turn's first "
-        "`functionCall` gets `thoughtSignature` `skip_thought_signature_validator` "
-        "(Gemini 3 refuses unsigned calls)",
+        "system → `systemInstruction`; `contents` with `parts`; for Gemini 3 and later a "
+        "turn's first `functionCall` gets `thoughtSignature` "
+        "`skip_thought_signature_validator` (they refuse unsigned calls)",
     ),
     "max_tokens": Treatment(T, "`generationConfig.maxOutputTokens`"),
     "temperature": Treatment(T, "`generationConfig.temperature`"),

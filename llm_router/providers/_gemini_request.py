@@ -8,15 +8,17 @@ parts; assistant ``tool_calls`` become ``functionCall`` parts and ``tool`` messa
 Gemini 3 models answer 400 ("Function call is missing a thought_signature") to a
 history whose function calls lack the ``thoughtSignature`` they were given. A router
 cannot always have it: the call may come from another provider after a failover, or
-from a client that knows only OpenAI's shape. So the first ``functionCall`` part of
-each assistant turn carries :data:`SKIP_SIGNATURE`, the value Google documents for
-calls it did not sign ("thought signatures" in the Gemini API docs), which other
-Gemini models accept too.
+from a client that knows only OpenAI's shape. So for a model named ``gemini-N…`` with
+N ≥ 3 (:func:`needs_signature`) the first ``functionCall`` part of each assistant turn
+carries :data:`SKIP_SIGNATURE`, the value Google documents for calls it did not sign
+("thought signatures" in the Gemini API docs); older and unrecognised models get the
+history as before.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +30,15 @@ from llm_router.types import ChatRequest, Message
 
 SKIP_SIGNATURE = "skip_thought_signature_validator"
 """The ``thoughtSignature`` Google documents for function calls it did not sign."""
+
+_GENERATION = re.compile(r"(?:models/)?gemini-(\d+)")
+
+
+def needs_signature(model: str) -> bool:
+    """Whether ``model`` is Gemini 3 or later, which refuses unsigned function calls."""
+    found = _GENERATION.match(model)
+    return found is not None and int(found.group(1)) >= 3
+
 
 _MODES = {"auto": "AUTO", "required": "ANY", "any": "ANY", "none": "NONE"}
 
@@ -72,9 +83,10 @@ def _function_response(message: Message, names: Mapping[str, str]) -> dict[str, 
 
 
 def translate_contents(
-    request: ChatRequest, provider: str
+    request: ChatRequest, provider: str, *, sign: bool = False
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """``(systemInstruction, contents)`` in Gemini's shape."""
+    """``(systemInstruction, contents)`` in Gemini's shape (``sign``: each assistant
+    turn's first function call carries :data:`SKIP_SIGNATURE`)."""
     system = request.system_text()
     names: dict[str, str] = {}
     contents: list[dict[str, Any]] = []
@@ -92,7 +104,7 @@ def translate_contents(
                 names[str(call.get("id", ""))] = name
                 args = parse_arguments(function.get("arguments"), provider=provider)
                 part: dict[str, Any] = {"functionCall": {"name": name, "args": args}}
-                if n == 0:  # a step's signature goes on its first call (parallel calls)
+                if sign and n == 0:  # a step's signature goes on its first call
                     part["thoughtSignature"] = SKIP_SIGNATURE
                 parts.append(part)
         elif message.role == "user":
@@ -177,17 +189,18 @@ def _options(
         config["thinkingConfig"] = {"thinkingBudget": THINKING_BUDGETS[level]}
 
 
-def build_body(request: ChatRequest, *, provider: str) -> dict[str, Any]:
+def build_body(request: ChatRequest, *, provider: str, model: str = "") -> dict[str, Any]:
     """The JSON body of ``:streamGenerateContent`` for ``request``: its core fields and
     OpenAI options as the table says (:data:`~._fields.GEMINI`), then the other keys of
     ``request.extra`` (Gemini's own options); a mapping there (``generationConfig``, …)
     extends ours. An option Gemini cannot honour raises
-    :class:`~llm_router.errors.Unsupported` before any call."""
+    :class:`~llm_router.errors.Unsupported` before any call. ``model`` decides
+    whether unsigned function calls get :data:`SKIP_SIGNATURE`."""
     refused = check(request, provider)
     if refused is not None:
         raise refused
     openai, native = split_extra(request, GEMINI, provider)
-    instruction, contents = translate_contents(request, provider)
+    instruction, contents = translate_contents(request, provider, sign=needs_signature(model))
     body: dict[str, Any] = {"contents": contents}
     if instruction is not None:
         body["systemInstruction"] = instruction

@@ -72,7 +72,7 @@ class GeminiProvider(HTTPStreamProvider):
             "accept": "text/event-stream",
             **self.extra_headers,
         }
-        return url, headers, plain(build_body(request, provider=self.name))
+        return url, headers, plain(build_body(request, provider=self.name, model=model_id))
 
     def unsupported(self, request: ChatRequest) -> errors.Unsupported | None:
         """An option Gemini cannot honour (``logit_bias``, audio output…)."""

@@ -207,12 +207,7 @@ def test_body_translates_images_tool_calls_and_results() -> None:
     assert user["parts"][1] == {"inlineData": {"mimeType": "image/jpeg", "data": "/9j/"}}
     assert model == {
         "role": "model",
-        "parts": [
-            {
-                "functionCall": {"name": "lookup", "args": {"q": 1}},
-                "thoughtSignature": "skip_thought_signature_validator",
-            }
-        ],
+        "parts": [{"functionCall": {"name": "lookup", "args": {"q": 1}}}],
     }
     assert results == {
         "role": "user",
@@ -581,12 +576,13 @@ async def test_key_from_environment_is_sent_and_never_shown(
     assert KEY not in str(info.value) and KEY not in repr(info.value)
 
 
-def test_the_first_call_of_each_assistant_turn_carries_the_documented_skip_signature() -> None:
+def test_gemini_3_gets_the_documented_skip_signature_on_each_turns_first_call() -> None:
     """Gemini 3 refuses a history of function calls without their thoughtSignature (400
     "Function call is missing a thought_signature"). Calls from another provider or an
     OpenAI-shaped client have none, so each turn's first call (where Gemini puts a step's
     signature, parallel calls included) carries the value Google documents for unsigned
-    calls; the others carry nothing."""
+    calls, for Gemini 3 and later only (as Vercel's AI SDK does); older models and names
+    not recognised get the history as before."""
 
     def call(i: int) -> dict[str, Any]:
         function = {"name": f"f{i}", "arguments": "{}"}
@@ -605,9 +601,35 @@ def test_the_first_call_of_each_assistant_turn_carries_the_documented_skip_signa
             result(3),
         ]
     )
-    turns = [c for c in build_body(request, provider="gemini")["contents"] if c["role"] == "model"]
-    signatures = [[p.get("thoughtSignature") for p in t["parts"]] for t in turns]
-    assert signatures == [
-        [None, "skip_thought_signature_validator", None],
-        ["skip_thought_signature_validator"],
-    ]
+
+    def signatures(model: str) -> list[list[str | None]]:
+        contents = build_body(request, provider="gemini", model=model)["contents"]
+        turns = [c for c in contents if c["role"] == "model"]
+        return [[p.get("thoughtSignature") for p in t["parts"]] for t in turns]
+
+    skip = "skip_thought_signature_validator"
+    for model in ("gemini-3-flash-preview", "gemini-3.1-pro", "models/gemini-4-x"):
+        assert signatures(model) == [[None, skip, None], [skip]]
+    for model in ("gemini-2.5-flash", "gemini-1.5-pro", "my-tuned-model"):  # as before
+        assert signatures(model) == [[None, None, None], [None]]
+
+
+async def test_the_provider_signs_unsigned_calls_for_the_gemini_3_it_calls(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    """The deployment's model decides (the URL's model is the one that validates)."""
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    request = ChatRequest(
+        messages=[
+            {"role": "user", "content": "go"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+        ]
+    )
+    for model, signed in (("gemini-3-flash-preview", True), ("gemini-2.5-flash", False)):
+        upstream.script(Reply(body=[text("ok", finish="STOP", usage=USAGE)]))
+        provider = GeminiProvider(base_url=upstream.url, api_key=KEY, model=model, session=session)
+        await complete(provider, request)
+        part = upstream.requests[-1].json["contents"][1]["parts"][0]
+        assert ("thoughtSignature" in part) is signed
+        assert upstream.requests[-1].path.endswith(f"/models/{model}:streamGenerateContent")
