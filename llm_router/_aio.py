@@ -22,6 +22,16 @@ queued exactly when the stream is about to wait, and knows the stream will tell 
 again; after ``False`` (or from a provider that never calls it) the consumer must
 flush on its own. The callback never raises and never suspends."""
 
+CLIENT_GONE: ContextVar[set[Callable[[], None]] | None] = ContextVar(
+    "llm_router_client_gone", default=None
+)
+"""Set by a consumer that hears of its client leaving before its task does (the
+gateway's connection, whose ``connection_lost`` runs loop turns before the cancelled
+handler does): a provider stream read in that context adds a callback closing its
+upstream response while the response is open, and removes it when it ends. The
+consumer calls them, once its task is cancelled, so the upstream connection closes in
+that turn. The callbacks never raise and never suspend."""
+
 
 @asynccontextmanager
 async def closing(stream: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:

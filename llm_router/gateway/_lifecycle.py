@@ -14,8 +14,10 @@ is. Everything else is here, once:
   actually answers. After it, a failure ends the SSE stream with the door's error
   event and no end-of-stream marker.
 - **A client that goes away** cancels the handler (the server runs with
-  ``handler_cancellation=True``), which closes the routed stream and with it the
-  upstream connection; the router records the stream as cancelled (breaker-neutral).
+  ``handler_cancellation=True``), which closes the routed stream; the upstream
+  connection is closed already, in the loop turn that heard the client go (its open
+  responses are registered through :data:`llm_router._aio.CLIENT_GONE`); the router
+  records the stream as cancelled (breaker-neutral).
   A client that closed its connection right after sending the request is noticed
   before the first upstream attempt (:func:`~._protocol.peer_gone`), so no upstream
   is asked for an answer nobody will read.
@@ -31,12 +33,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
 
-from llm_router._aio import UPSTREAM_READS, closing
+from llm_router._aio import CLIENT_GONE, UPSTREAM_READS, closing
 from llm_router.accumulate import Accumulator
 from llm_router.errors import LLMRouterError
 from llm_router.gateway._door import (
@@ -48,7 +50,7 @@ from llm_router.gateway._door import (
     P,
     StreamEvents,
 )
-from llm_router.gateway._protocol import peer_gone
+from llm_router.gateway._protocol import GatewayProtocol, peer_gone
 from llm_router.gateway._writer import EventStreamResponse, EventWriter
 from llm_router.gateway.access import CLIENT_GONE_STATUS, EXCHANGE, Exchange, Outcome
 from llm_router.gateway.body import BodyUnread, RequestInvalid, body_refused, read_body
@@ -92,12 +94,22 @@ async def answer(
         # The headers are made once the answer is in: a deferred task label is
         # detected while the upstream prepares it (DESIGN §4.2).
         headers = _Headers(door, exchange.request_id, resolution)
-        if parsed.stream:
-            opened = router.stream_resolved(parsed.request, resolution)
-            return await _stream(request, state, door, opened, parsed, headers)
-        # nothing is shown before the end: the whole stream is setup (DESIGN §1.2)
-        buffered = router.stream_buffered(parsed.request, resolution)
-        return await _complete(request, state, door, buffered, headers)
+        protocol = request.protocol
+        upstreams: set[Callable[[], None]] = set()  # closed at once if the client goes
+        if isinstance(protocol, GatewayProtocol):
+            protocol.upstreams = upstreams
+        token = CLIENT_GONE.set(upstreams)
+        try:
+            if parsed.stream:
+                opened = router.stream_resolved(parsed.request, resolution)
+                return await _stream(request, state, door, opened, parsed, headers)
+            # nothing is shown before the end: the whole stream is setup (DESIGN §1.2)
+            buffered = router.stream_buffered(parsed.request, resolution)
+            return await _complete(request, state, door, buffered, headers)
+        finally:
+            CLIENT_GONE.reset(token)
+            if isinstance(protocol, GatewayProtocol):
+                protocol.upstreams = None
 
 
 class _Headers:

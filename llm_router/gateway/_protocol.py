@@ -18,7 +18,8 @@ installed by :class:`GatewaySite`) adds what a gateway on a network needs:
 
 :func:`peer_gone` tells whether the client has closed its side, even before the
 event loop has read the close, so that no upstream is asked for an answer nobody
-will read.
+will read; once it has, ``connection_lost`` closes the request's open upstream
+responses (:data:`llm_router._aio.CLIENT_GONE`) in that loop turn.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import asyncio
 import errno
 import json
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import StreamReader, web
@@ -97,6 +99,9 @@ class GatewayProtocol(web.RequestHandler):
 
     def __init__(self, manager: web.Server, *, header_timeout: float, **options: Any) -> None:
         super().__init__(manager, **options)
+        self._cancels = manager.handler_cancellation
+        self.upstreams: set[Callable[[], None]] | None = None
+        """The current request's open upstream responses' closers (``_aio.CLIENT_GONE``)."""
         self._header_timeout = header_timeout
         self._header_timer: asyncio.TimerHandle | None = None
         self._partial = False  # some bytes of the next request have arrived
@@ -118,9 +123,14 @@ class GatewayProtocol(web.RequestHandler):
         super().data_received(data)
 
     def connection_lost(self, exc: BaseException | None) -> None:
-        """Stop the deadline."""
+        """Stop the deadline; close the upstreams now (the cancelled handler would
+        close them two or three loop turns later, each long under load)."""
         self._disarm()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # cancels the handler's task (handler_cancellation)
+        closers, self.upstreams = self.upstreams, None
+        if closers and self._cancels:  # not before: its reads would fail, not be cancelled
+            for close in list(closers):
+                close()
 
     def request_started(self) -> None:
         """The headers are in: the deadline is met."""

@@ -28,7 +28,7 @@ import aiohttp
 from yarl import URL
 
 from llm_router import errors
-from llm_router._aio import UPSTREAM_READS
+from llm_router._aio import CLIENT_GONE, UPSTREAM_READS
 from llm_router.accumulate import interrupted
 from llm_router.capabilities import Capabilities
 from llm_router.config import Timeouts
@@ -236,11 +236,15 @@ class HTTPStreamProvider:
         resp: aiohttp.ClientResponse | None = None
         wd: Watchdog | None = None
         told: Callable[[bool], None] | None = None  # the consumer told of upstream reads
+        gone: set[Callable[[], None]] | None = None  # _aio.CLIENT_GONE
         clean = False
         try:
             first_at = start + self.timeouts.first_token
             total_at = start + self.timeouts.total
             resp = await self._open(request, model, first_at, total_at)
+            gone = CLIENT_GONE.get()
+            if gone is not None:  # a consumer that closes us at once if its client goes
+                gone.add(resp.close)
             wd = Watchdog(loop, resp, first_at, total_at, self.timeouts.idle)
             sse = self.wire == "sse"
             parser: Any = SSEParser(provider=self.name) if sse else NDJSONParser(provider=self.name)
@@ -331,6 +335,8 @@ class HTTPStreamProvider:
             if wd is not None:
                 wd.cancel()
             if resp is not None:
+                if gone is not None:
+                    gone.discard(resp.close)
                 if clean:
                     resp.release()
                 else:
