@@ -104,12 +104,25 @@ def model_ids(router: Router) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+def _model(name: str, kind: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": 0, "owned_by": f"llm-router:{kind}"}
+
+
 async def _models(request: web.Request) -> web.Response:
-    data = [
-        {"id": name, "object": "model", "created": 0, "owned_by": f"llm-router:{kind}"}
-        for name, kind in model_ids(request.app[STATE].router)
-    ]
+    data = [_model(name, kind) for name, kind in model_ids(request.app[STATE].router)]
     return web.json_response({"object": "list", "data": data})
+
+
+async def _one_model(request: web.Request) -> web.Response:
+    """``GET /v1/models/{model}`` (the SDKs' ``models.retrieve``): one model, or 404."""
+    name = request.match_info["model"]
+    for known, kind in model_ids(request.app[STATE].router):
+        if known == name:
+            return web.json_response(_model(name, kind))
+    message = f"the model {clip(name)!r} does not exist (GET /v1/models lists the models)"
+    return shaped_error(
+        request, ErrorInfo(404, message, "invalid_request_error", "model_not_found", "model")
+    )
 
 
 async def _status(request: web.Request) -> web.Response:
@@ -181,6 +194,8 @@ def create_app(
     app.router.add_post(MESSAGES_PATH, _messages)
     app.router.add_get("/v1/models", _models)
     app.router.add_get("/models", _models)
+    app.router.add_get("/v1/models/{model:.+}", _one_model)
+    app.router.add_get("/models/{model:.+}", _one_model)
     app.router.add_get("/v1/router/status", _status)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/healthz", _healthz)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import openai
 import pytest
 
 from llm_router.gateway.app import STATE
@@ -313,6 +314,22 @@ async def test_models_lists_routes_tasks_and_providers(make_client: MakeClient) 
     assert ids[:3] == ["default", "my-alias", "auto"]
     assert {"code", "chat", "fast", "other"} <= set(ids)
     assert all(m["object"] == "model" and "owned_by" in m for m in data["data"])
+
+
+async def test_one_model_is_retrieved_as_the_openai_sdk_asks(make_client: MakeClient) -> None:
+    """``client.models.retrieve`` (``GET /v1/models/{id}``): the model object, or a 404
+    ``model_not_found`` the SDK raises as ``NotFoundError``; ids with a slash too."""
+    client = await make_client({"default": [fast()], "team/alias": [fast("other")]})
+    base = str(client.make_url("/v1"))
+    async with openai.AsyncOpenAI(base_url=base, api_key="k", max_retries=0) as sdk:
+        model = await sdk.models.retrieve("default")
+        assert (model.id, model.owned_by) == ("default", "llm-router:route")
+        assert (await sdk.models.retrieve("team/alias")).id == "team/alias"
+        assert (await sdk.models.retrieve("fast")).owned_by == "llm-router:provider"
+        with pytest.raises(openai.NotFoundError) as caught:
+            await sdk.models.retrieve("nope")
+    assert caught.value.code == "model_not_found"
+    assert (await client.get("/models/auto")).status == 200
 
 
 async def test_probes_metrics_and_status(make_client: MakeClient) -> None:
