@@ -55,15 +55,12 @@ def export(commit: str, into: Path) -> Path:
     return into
 
 
-def one_load(up: Upstream, tree: Path, spec: tuple[int, int, int, int], rounds: int) -> Any:
-    """Interleaved rounds of one load; per target the medians."""
-    chunks, delay, conc, total = spec
-    base = up.base(chunks=chunks, delay_ms=delay)
-    servers: dict[str, Server] = {
-        "A (base)": Gateway(base, tree=tree),
-        "B (working tree)": Gateway(base),
-        "bare relay": Relay(base),
-    }
+def interleave(
+    base: str, servers: dict[str, Server], spec: tuple[int, int, int, int], rounds: int
+) -> Any:
+    """Rounds of ``spec``'s load, straight to ``base`` and through each server in turn
+    (closed after); per target the medians, with the server's CPU per stream."""
+    _, _, conc, total = spec
     runs: dict[str, list[dict[str, float]]] = {"direct": [], **{k: [] for k in servers}}
     try:
         for server in servers.values():
@@ -81,6 +78,17 @@ def one_load(up: Upstream, tree: Path, spec: tuple[int, int, int, int], rounds: 
     return {
         name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()
     }
+
+
+def one_load(up: Upstream, tree: Path, spec: tuple[int, int, int, int], rounds: int) -> Any:
+    """Interleaved rounds of one load; per target the medians."""
+    base = up.base(chunks=spec[0], delay_ms=spec[1])
+    servers: dict[str, Server] = {
+        "A (base)": Gateway(base, tree=tree),
+        "B (working tree)": Gateway(base),
+        "bare relay": Relay(base),
+    }
+    return interleave(base, servers, spec, rounds)
 
 
 def instructions(up: Upstream, tree: Path) -> dict[str, dict[str, float]]:

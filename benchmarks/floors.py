@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,10 +30,9 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _gateway import load
 from _procs import HERE, Upstream, free_port
 from _servers import Gateway, Relay, Server, _wait_ready
-from ab import cpu_s
+from ab import interleave
 
 LOADS = {"one": (5, 10, 1, 100), "paced": (50, 10, 100, 300)}
 """name: (chunks, delay_ms, concurrency, streams per round)"""
@@ -112,24 +110,8 @@ def targets(base: str) -> dict[str, Server]:
 
 def one_load(up: Upstream, spec: tuple[int, int, int, int], rounds: int) -> Any:
     """Interleaved rounds of one load: per target the medians."""
-    chunks, delay, conc, total = spec
-    base = up.base(chunks=chunks, delay_ms=delay)
-    servers = targets(base)
-    runs: dict[str, list[dict[str, float]]] = {"direct": [], **{k: [] for k in servers}}
-    try:
-        for server in servers.values():
-            load(server.url, conc, conc)  # warm-up
-        for _ in range(rounds):
-            runs["direct"].append(load(base + "/chat/completions", conc, total))
-            for name, server in servers.items():
-                before = cpu_s(server.proc.pid)
-                result = load(server.url, conc, total)
-                result["cpu_ms"] = (cpu_s(server.proc.pid) - before) / total * 1e3
-                runs[name].append(result)
-    finally:
-        for server in servers.values():
-            server.close()
-    return {n: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for n, rs in runs.items()}
+    base = up.base(chunks=spec[0], delay_ms=spec[1])
+    return interleave(base, targets(base), spec, rounds)
 
 
 def main() -> None:

@@ -18,6 +18,13 @@ import socket
 from urllib.parse import urlsplit
 
 
+def _nodelay(transport: asyncio.BaseTransport) -> asyncio.Transport:
+    """``transport``, with Nagle's delay off."""
+    assert isinstance(transport, asyncio.Transport)
+    transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return transport
+
+
 class Chunked:
     """Follows ``Transfer-Encoding: chunked`` framing across reads; ``feed`` says
     whether the response's last byte has arrived. The response head is skipped first."""
@@ -72,9 +79,7 @@ class Upstream(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Keep the transport; no Nagle delay."""
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.transport = _nodelay(transport)
 
     def data_received(self, data: bytes) -> None:
         """Write the bytes to the client; at the response's end, back to the pool."""
@@ -108,9 +113,7 @@ class Client(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Keep the transport; no Nagle delay."""
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.transport = _nodelay(transport)
 
     def data_received(self, data: bytes) -> None:
         """Buffer; serve the next whole request."""

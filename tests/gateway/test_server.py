@@ -42,6 +42,19 @@ def policy_file(tmp_path: Path, url: str, text: str = "Fast answer.") -> Path:
     return path
 
 
+async def _leave_while_held(
+    session: aiohttp.ClientSession, server: GatewayServer, upstream: Upstream
+) -> None:
+    """Ask for a stream, leave once the upstream holds it; it sees the close in 100 ms."""
+    call = session.post(f"{server.url}/chat/completions", json=chat_body(stream=True))
+    task = asyncio.create_task(call)
+    await asyncio.wait_for(upstream.holding.wait(), 2.0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.wait_for(upstream.closed.wait(), 0.1)
+
+
 async def test_real_server_cancels_upstream_on_disconnect(tmp_path: Path) -> None:
     """With the server's own runner, a client leaving before the first token closes the
     upstream connection within 100 ms."""
@@ -50,13 +63,7 @@ async def test_real_server_cancels_upstream_on_disconnect(tmp_path: Path) -> Non
         await server.start()
         try:
             async with aiohttp.ClientSession() as session:
-                call = session.post(f"{server.url}/chat/completions", json=chat_body(stream=True))
-                task = asyncio.create_task(call)
-                await asyncio.wait_for(upstream.holding.wait(), 2.0)
-                task.cancel()
-                with pytest.raises(asyncio.CancelledError):
-                    await task
-                await asyncio.wait_for(upstream.closed.wait(), 0.1)
+                await _leave_while_held(session, server, upstream)
                 status = await (await session.get(f"{server.url}/router/status")).json()
             assert status["deployments"]["up"] == {
                 "breaker": "closed",
@@ -91,13 +98,7 @@ async def test_the_upstream_is_closed_in_the_turn_that_hears_the_client_go(
         await server.start()
         try:
             async with aiohttp.ClientSession() as session:
-                call = session.post(f"{server.url}/chat/completions", json=chat_body(stream=True))
-                task = asyncio.create_task(call)
-                await asyncio.wait_for(upstream.holding.wait(), 2.0)
-                task.cancel()
-                with pytest.raises(asyncio.CancelledError):
-                    await task
-                await asyncio.wait_for(upstream.closed.wait(), 0.1)
+                await _leave_while_held(session, server, upstream)
         finally:
             await server.shutdown(grace=0.1)
     assert (True,) in seen  # one upstream response, closed by connection_lost itself
