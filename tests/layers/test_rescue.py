@@ -71,9 +71,9 @@ async def second() -> AsyncIterator[Upstream]:
 
 
 def provider(
-    up: Upstream, name: str, *, prefill: bool = False, idle: float = 5.0
+    up: Upstream, name: str, *, prefill: bool = False, idle: float = 5.0, first_token: float = 5.0
 ) -> OpenAIProvider:
-    timeouts = Timeouts(connect=2.0, first_token=5.0, idle=idle, total=10.0)
+    timeouts = Timeouts(connect=2.0, first_token=first_token, idle=idle, total=10.0)
     return OpenAIProvider(
         base_url=up.url + "/v1",
         api_key="k",
@@ -356,6 +356,36 @@ async def test_a_replay_that_breaks_before_the_seam_is_tried_again_within_max(
     assert len(upstream.requests) == 3
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        Reply.json(503, {"error": {"message": "busy", "type": "server_error"}}),
+        Reply.json(429, {"error": {"message": "slow down"}}, headers={"Retry-After": "0"}),
+    ],
+    ids=["503", "429"],
+)
+async def test_a_replay_that_fails_to_open_on_a_passing_fault_goes_again_within_max(
+    upstream: Upstream, refusal: Reply
+) -> None:
+    """Seen with llmock's random faults: the replay met a 503 after its retries, and
+    with one deployment the rescue ended there with ``max`` unused, the answer cut."""
+    upstream.script(broken(3, RESET), refusal, full())
+    out = await collect(router(provider(upstream, "a")))
+    assert text(out) == ANSWER
+    assert len(upstream.requests) == 3
+
+
+async def test_a_replay_that_stalls_on_open_is_not_tried_again(upstream: Upstream) -> None:
+    """A stall would cost its timeout again: the rescue ends, ``max`` or not."""
+    hold = asyncio.Event()
+    upstream.script(broken(3, RESET), Reply(body=[Hold(hold)]), full())
+    with pytest.raises(StreamInterrupted) as info:
+        await collect(router(provider(upstream, "a", first_token=0.05)))
+    hold.set()
+    assert [(a.strategy, a.outcome) for a in info.value.rescues] == [("replay", "failed")]
+    assert len(upstream.requests) == 2
+
+
 async def test_replays_that_keep_breaking_stop_at_max(upstream: Upstream) -> None:
     upstream.script(broken(3, RESET), broken(2, RESET), broken(1, RESET), full())
     with pytest.raises(StreamInterrupted) as info:
@@ -489,8 +519,10 @@ async def test_a_candidate_that_cannot_serve_the_request_never_rescues_it(
     upstream: Upstream, second: Upstream
 ) -> None:
     """The request has an image part; `b` declares no vision: after `a` breaks and its
-    replay fails, `b` is not asked, and the original failure surfaces."""
-    upstream.script(broken(3, RESET), Reply.json(503, {"error": {"message": "down"}}))
+    replays fail (a 503 is worth another stream within ``max``), `b` is not asked, and
+    the original failure surfaces."""
+    down = Reply.json(503, {"error": {"message": "down"}})
+    upstream.script(broken(3, RESET), down, down)
     second.script(full())
     blind = RouteEntry(provider(second, "b"), capabilities=Capabilities(vision=False))
     r = build_router(
@@ -505,5 +537,6 @@ async def test_a_candidate_that_cannot_serve_the_request_never_rescues_it(
     )
     with pytest.raises(StreamInterrupted) as info:
         await collect(r, request)
-    assert [a.deployment for a in info.value.rescues] == ["a"]
+    assert [a.deployment for a in info.value.rescues] == ["a", "a"]
     assert second.requests == []
+    assert "connection lost while streaming" in str(info.value.cause)  # not the 503

@@ -69,7 +69,7 @@ class Rescue:
         self.sent: list[StreamChunk] = []
         self.delivered = Delivered()
         self._refused = 0
-        self._broke = False  # the last option tried broke after its stream began
+        self._again = False  # the last option tried is worth another stream (_worth_again)
 
     def _note(self, failed: Candidate, attempt: RescueAttempt, extra_chars: int = 0) -> None:
         self.attempts.append(attempt)
@@ -117,7 +117,7 @@ class Rescue:
                 outcome = await self._try(failed, cand, strategy, left)
                 if outcome is None:
                     budget += self._refused  # refused without I/O: costs nothing
-                    if self._broke:
+                    if self._again:
                         broken.append((strategy, cand))
                     continue
                 stream, seam, first = outcome
@@ -131,10 +131,11 @@ class Rescue:
                 finally:
                     await close(stream)
             # Delivered more and broke: plan afresh from there. Else the options whose
-            # stream broke on its way to the seam (a cut, a reset, a malformed event:
-            # the next stream may well get through) go again while ``max`` allows;
-            # one that failed to open has had its retries, one that diverged or
-            # stalled would do it again.
+            # stream broke on its way to the seam (a cut, a reset, a malformed event)
+            # or failed to open on a passing fault (a 429, a 5xx, a refused or reset
+            # connection, after its retries) go again while ``max`` allows: the next
+            # stream may well get through. One that diverged or stalled would do it
+            # again, one refused without I/O (an open breaker) would be refused again.
             options = None if progressed else broken
             if not progressed and not (broken and budget > 0):
                 raise self._give_up(original, started)
@@ -161,9 +162,7 @@ class Rescue:
                 first = await _until_seam(stream, seam, cand.deployment)
         except (Diverged, LLMRouterError, TimeoutError) as error:
             self._refused = int(getattr(error, "refused", False) is True)
-            self._broke = isinstance(error, StreamInterrupted) and not isinstance(
-                error.cause, STALLS
-            )
+            self._again = not self._refused and _worth_again(error)
             await close(stream)
             self._note(failed, _failed_attempt(cand, strategy, error))
             return None
@@ -235,6 +234,15 @@ async def _until_seam(
             if isinstance(seam, ContinueSeam) and (released := seam.flush()):
                 return released
             raise Diverged("the rescue stream ended without new output") from None
+
+
+def _worth_again(error: BaseException) -> bool:
+    """Whether an option that failed with ``error`` may get through on another stream:
+    it broke after its stream began, or failed to open with a retryable error, but did
+    not stall (a timeout would cost the same again) or diverge."""
+    if isinstance(error, StreamInterrupted):
+        error = error.cause
+    return isinstance(error, ProviderError) and error.retryable and not isinstance(error, STALLS)
 
 
 def _failed_attempt(
