@@ -375,6 +375,23 @@ async def test_a_replay_that_fails_to_open_on_a_passing_fault_goes_again_within_
     assert len(upstream.requests) == 3
 
 
+@pytest.mark.parametrize(
+    ("after", "deadline"), [("5", 2.0), ("30", None)], ids=["past-the-deadline", "too-long"]
+)
+async def test_a_retry_after_too_long_to_wait_ends_the_rescue(
+    upstream: Upstream, after: str, deadline: float | None
+) -> None:
+    """A replay refused with a ``Retry-After`` goes again only once it has passed (llmock
+    flags an earlier retry): past the deadline, or over 20 s, the rescue ends at once."""
+    limited = Reply.json(429, {"error": {"message": "slow down"}}, headers={"Retry-After": after})
+    upstream.script(broken(3, RESET), limited, full())
+    request = REQUEST.replace(deadline_s=deadline)
+    with pytest.raises(StreamInterrupted) as info:
+        await collect(router(provider(upstream, "a")), request)
+    assert [(a.strategy, a.outcome) for a in info.value.rescues] == [("replay", "failed")]
+    assert len(upstream.requests) == 2
+
+
 async def test_a_replay_that_stalls_on_open_is_not_tried_again(upstream: Upstream) -> None:
     """A stall would cost its timeout again: the rescue ends, ``max`` or not."""
     hold = asyncio.Event()

@@ -20,6 +20,7 @@ rescued in turn while attempts are left. When nothing works the caller gets
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,14 @@ from llm_router.layers.routing._seam import ContinueSeam, Delivered, Diverged, R
 from llm_router.layers.routing._walk import cannot_serve
 from llm_router.observe import Hook, Rescued, RescueOutcome
 from llm_router.types import ChatRequest, Clock, StreamChunk
+
+PAUSE = 0.25
+"""The longest backoff before a rescue option that failed to open goes again (the
+retry layer's first backoff); a ``Retry-After`` replaces it."""
+
+MAX_PAUSE = 20.0
+"""A ``Retry-After`` longer than this ends the rescue (the retry layer's default
+``max_retry_after``), as does one longer than what is left of the deadline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +79,7 @@ class Rescue:
         self.delivered = Delivered()
         self._refused = 0
         self._again = False  # the last option tried is worth another stream (_worth_again)
+        self._pause = 0.0  # and how long to wait before it goes again (_pause_after)
 
     def _note(self, failed: Candidate, attempt: RescueAttempt, extra_chars: int = 0) -> None:
         self.attempts.append(attempt)
@@ -99,6 +109,7 @@ class Rescue:
         while True:
             progressed = False
             broken: list[tuple[RescueStrategy, Candidate]] = []  # worth another stream
+            pause = 0.0  # the longest wait one of them asked for
             if options is None:
                 options = plan(
                     self.config,
@@ -119,6 +130,7 @@ class Rescue:
                     budget += self._refused  # refused without I/O: costs nothing
                     if self._again:
                         broken.append((strategy, cand))
+                        pause = max(pause, self._pause)
                     continue
                 stream, seam, first = outcome
                 try:
@@ -137,8 +149,11 @@ class Rescue:
             # stream may well get through. One that diverged or stalled would do it
             # again, one refused without I/O (an open breaker) would be refused again.
             options = None if progressed else broken
-            if not progressed and not (broken and budget > 0):
+            worth = broken and budget > 0 and pause < min(self._left(), MAX_PAUSE)
+            if not progressed and not worth:
                 raise self._give_up(original, started)
+            if not progressed and pause > 0:  # a Retry-After, or a backoff after a 5xx
+                await asyncio.sleep(pause)
 
     def _left(self) -> float:
         deadline_at = self.base.deadline_at
@@ -163,6 +178,7 @@ class Rescue:
         except (Diverged, LLMRouterError, TimeoutError) as error:
             self._refused = int(getattr(error, "refused", False) is True)
             self._again = not self._refused and _worth_again(error)
+            self._pause = _pause_after(error)
             await close(stream)
             self._note(failed, _failed_attempt(cand, strategy, error))
             return None
@@ -243,6 +259,17 @@ def _worth_again(error: BaseException) -> bool:
     if isinstance(error, StreamInterrupted):
         error = error.cause
     return isinstance(error, ProviderError) and error.retryable and not isinstance(error, STALLS)
+
+
+def _pause_after(error: BaseException) -> float:
+    """How long to wait before another stream after ``error``: none after a stream that
+    began and broke; after one that could not open, its ``Retry-After`` or, without
+    one, a jittered backoff below :data:`PAUSE` (its retries just failed)."""
+    if isinstance(error, StreamInterrupted) or not isinstance(error, ProviderError):
+        return 0.0
+    if error.retry_after is not None:
+        return error.retry_after
+    return random.random() * PAUSE
 
 
 def _failed_attempt(
