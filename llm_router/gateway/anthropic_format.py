@@ -6,10 +6,9 @@ A stream's chunks become content blocks: text deltas a ``text`` block, thinking 
 a ``thinking`` block (closed by its ``signature_delta`` when the upstream signed it;
 a redacted one is a ``redacted_thinking`` block), each tool call a ``tool_use`` block
 whose arguments arrive as ``input_json_delta`` pieces; a block is closed when the next
-one starts. The input
-token count is known only at the end (it comes with the upstream's usage), so
-``message_start`` says 0 and ``message_delta`` carries both counts, which Anthropic's
-SDK takes as the totals.
+one starts. The input token count is known only at the end (it comes with the
+upstream's usage), so ``message_start`` says 0 and ``message_delta`` carries both
+counts, which Anthropic's SDK takes as the totals.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ orders them); tools become function tools and ``tool_choice`` its OpenAI twin.
 An assistant turn's ``thinking`` (with its ``signature``) and ``redacted_thinking``
 blocks become its ``Message.reasoning``, which only an Anthropic upstream is sent (the
 signatures mean something only to the model that wrote them, and Anthropic needs them
-back after a tool call when thinking is on); ``cache_control`` marks are ignored. ``top_k`` and
-``thinking`` travel to the upstream in ``extra``. Parsing is strict like Anthropic's:
+back after a tool call when thinking is on); ``cache_control`` marks are ignored.
+``top_k`` and ``thinking`` travel to the upstream in ``extra``. Parsing is strict like Anthropic's:
 an unknown field, a wrong type or a missing ``max_tokens`` is a 400 naming the field.
 """
 

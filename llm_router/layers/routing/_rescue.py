@@ -149,7 +149,7 @@ class Rescue:
             # stream may well get through. One that diverged or stalled would do it
             # again, one refused without I/O (an open breaker) would be refused again.
             options = None if progressed else broken
-            worth = broken and budget > 0 and pause < min(self._left(), MAX_PAUSE)
+            worth = bool(broken) and budget > 0 and pause < min(self._left(), MAX_PAUSE)
             if not progressed and not worth:
                 raise self._give_up(original, started)
             if not progressed and pause > 0:  # a Retry-After, or a backoff after a 5xx
