@@ -31,7 +31,14 @@ from llm_router.gateway.auth import OPEN_PATHS, check_bearer
 from llm_router.gateway.body import clip
 from llm_router.gateway.chat import chat_completions
 from llm_router.gateway.errors import ErrorInfo
-from llm_router.gateway.messages import MESSAGES_PATH, client_key_header, messages, shaped_error
+from llm_router.gateway.messages import (
+    COUNT_TOKENS_PATH,
+    MESSAGES_PATH,
+    client_key_header,
+    count_tokens,
+    messages,
+    shaped_error,
+)
 from llm_router.gateway.state import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, GatewayState
 from llm_router.layers.routing import Router
 from llm_router.observe.metrics import exposition
@@ -192,6 +199,7 @@ def create_app(
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_post("/chat/completions", _chat)  # clients that leave out /v1
     app.router.add_post(MESSAGES_PATH, _messages)
+    app.router.add_post(COUNT_TOKENS_PATH, count_tokens)
     app.router.add_get("/v1/models", _models)
     app.router.add_get("/models", _models)
     app.router.add_get("/v1/models/{model:.+}", _one_model)

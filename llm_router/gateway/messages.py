@@ -39,9 +39,30 @@ MESSAGES_PATH = "/v1/messages"
 _VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+COUNT_TOKENS_PATH = MESSAGES_PATH + "/count_tokens"
+
+
 def is_anthropic(request: web.Request) -> bool:
-    """Whether ``request`` is for the Anthropic front door (its errors take that shape)."""
-    return request.path == MESSAGES_PATH
+    """Whether ``request`` is for the Anthropic front door (its errors take that shape,
+    its key may come as ``x-api-key``): ``/v1/messages`` and what lies under it."""
+    path = request.path
+    return path == MESSAGES_PATH or path.startswith(MESSAGES_PATH + "/")
+
+
+_NO_COUNT = ErrorInfo(
+    404,
+    "token counting is not offered by this gateway (its routes may answer with any "
+    "provider's tokenizer): count locally",
+    "invalid_request_error",
+    "not_found",
+)
+
+
+async def count_tokens(request: web.Request) -> web.Response:
+    """``POST /v1/messages/count_tokens``: a 404 in Anthropic's shape. Claude Code asks
+    it every turn and estimates locally on any error; a made-up count (``0``, or a
+    guess) would be trusted, and a wrong one holds off its context compaction."""
+    return shaped_error(request, _NO_COUNT)
 
 
 def client_key_header(request: web.Request) -> str | None:

@@ -218,3 +218,25 @@ async def test_paths_without_v1(make_client: MakeClient) -> None:
     chat = await client.post("/chat/completions", json={"model": "auto", "messages": USER})
     assert chat.status == 200
     assert (await chat.json())["choices"][0]["message"]["content"] == "Hello from the fallback."
+
+
+async def test_count_tokens_is_a_404_so_claude_code_counts_locally(
+    make_client: MakeClient,
+) -> None:
+    """Claude Code asks ``/v1/messages/count_tokens`` every turn and estimates on its own
+    after any error; a made-up count would be trusted. So: Anthropic's 404 shape, with
+    the key taken from ``x-api-key`` as on ``/v1/messages`` (a 401 without it)."""
+    client = await make_client({"default": [healthy()]}, api_keys=[KEY])
+    messages: Any = [{"role": "user", "content": "hi"}]
+    async with sdk(client) as claude:
+        with pytest.raises(anthropic.NotFoundError) as caught:
+            await claude.messages.count_tokens(model="default", messages=messages)
+    assert caught.value.body == {
+        "type": "error",
+        "error": {"type": "not_found_error", "message": caught.value.body["error"]["message"]},
+    }
+    assert "count locally" in caught.value.body["error"]["message"]
+    base = str(client.make_url(""))
+    async with anthropic.AsyncAnthropic(base_url=base, api_key="wrong", max_retries=0) as claude:
+        with pytest.raises(anthropic.AuthenticationError):
+            await claude.messages.count_tokens(model="default", messages=messages)
