@@ -31,13 +31,21 @@ from llm_router.gateway.body import (
     number,
     values_checked,
 )
+from llm_router.observe.logs import get_logger
 from llm_router.types import ChatRequest
+
+log = get_logger("llm_router.gateway")
 
 _FIELDS = frozenset({
     "model", "messages", "max_tokens", "system", "stop_sequences", "stream", "temperature",
     "top_p", "top_k", "tools", "tool_choice", "metadata", "thinking", "service_tier",
 })  # fmt: skip
 _EXTRA = ("top_k", "thinking", "service_tier")
+_DROPPED = frozenset({"context_management"})
+"""Accepted and left out: Claude Code sends ``context_management`` (server-side clearing
+of old tool results and thinking, a beta) with every request to some models; it does
+not change what the answer says, only what Anthropic may prune, and a 400 for it would
+stop Claude Code dead (as it has at gateways that refuse unknown fields)."""
 _THINKING_BLOCKS = frozenset({"thinking", "redacted_thinking"})
 _TURN_FIELDS = frozenset({"role", "content"})
 
@@ -223,9 +231,11 @@ def parse_messages_request(
 ) -> ParsedMessages:
     """Validate a ``/v1/messages`` body; ``task`` is the ``x-llm-router-task`` header."""
     body = json_object(raw)
-    name = first_unknown(body, _FIELDS)
+    name = first_unknown(body, _FIELDS | _DROPPED)
     if name is not None:
         raise RequestInvalid(f"{name}: Extra inputs are not permitted", param=name)
+    for name in _DROPPED.intersection(body):
+        log.debug("request.field_dropped", field=name, door="messages")
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise RequestInvalid(

@@ -240,3 +240,33 @@ async def test_count_tokens_is_a_404_so_claude_code_counts_locally(
     async with anthropic.AsyncAnthropic(base_url=base, api_key="wrong", max_retries=0) as claude:
         with pytest.raises(anthropic.AuthenticationError):
             await claude.messages.count_tokens(model="default", messages=messages)
+
+
+async def test_a_claude_code_shaped_request_is_served(make_client: MakeClient) -> None:
+    """What Claude Code sends to some models: system blocks with ``cache_control``,
+    ``metadata.user_id``, ``thinking`` and ``context_management`` (server-side pruning, a
+    beta). Gateways that refuse the last one stop Claude Code at every request; here it
+    is accepted and left out (the upstream never sees it), the rest as usual."""
+    seen: list[ChatRequest] = []
+
+    async def answer(request: ChatRequest) -> AsyncIterator[str]:
+        seen.append(request)
+        yield "Done."
+
+    client = await make_client({"default": [FunctionProvider(answer)]}, api_keys=[KEY])
+    system: Any = [
+        {"type": "text", "text": "You are a CLI.", "cache_control": {"type": "ephemeral"}}
+    ]
+    pruning = {"edits": [{"type": "clear_tool_uses_20250919"}]}
+    async with sdk(client) as claude:
+        reply = await claude.messages.create(
+            model="default",
+            max_tokens=50,
+            system=system,
+            messages=USER,
+            metadata={"user_id": "user_abc"},
+            extra_body={"context_management": pruning},
+        )
+    assert reply.content[0].model_dump()["text"] == "Done."
+    assert "context_management" not in seen[0].extra
+    assert seen[0].system_text() == "You are a CLI."
