@@ -98,6 +98,10 @@ async def _messages(request: web.Request) -> web.StreamResponse:
     return await messages(request, request.app[STATE])
 
 
+async def _count_tokens(request: web.Request) -> web.Response:
+    return await count_tokens(request, request.app[STATE])
+
+
 def model_ids(router: Router) -> list[tuple[str, str]]:
     """Every value usable as ``model``, with its kind (route, auto, task, provider)."""
     seen: dict[str, str] = {}
@@ -199,7 +203,7 @@ def create_app(
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_post("/chat/completions", _chat)  # clients that leave out /v1
     app.router.add_post(MESSAGES_PATH, _messages)
-    app.router.add_post(COUNT_TOKENS_PATH, count_tokens)
+    app.router.add_post(COUNT_TOKENS_PATH, _count_tokens)
     app.router.add_get("/v1/models", _models)
     app.router.add_get("/models", _models)
     app.router.add_get("/v1/models/{model:.+}", _one_model)

@@ -32,6 +32,7 @@ from llm_router.gateway.anthropic_format import (
 )
 from llm_router.gateway.anthropic_request import ParsedMessages, parse_messages_request
 from llm_router.gateway.body import RequestInvalid
+from llm_router.gateway.count_tokens import answer_count
 from llm_router.gateway.errors import ErrorInfo, error_info
 from llm_router.gateway.state import GatewayState
 
@@ -49,20 +50,9 @@ def is_anthropic(request: web.Request) -> bool:
     return path == MESSAGES_PATH or path.startswith(MESSAGES_PATH + "/")
 
 
-_NO_COUNT = ErrorInfo(
-    404,
-    "token counting is not offered by this gateway (its routes may answer with any "
-    "provider's tokenizer): count locally",
-    "invalid_request_error",
-    "not_found",
-)
-
-
-async def count_tokens(request: web.Request) -> web.Response:
-    """``POST /v1/messages/count_tokens``: a 404 in Anthropic's shape. Claude Code asks
-    it every turn and estimates locally on any error; a made-up count (``0``, or a
-    guess) would be trusted, and a wrong one holds off its context compaction."""
-    return shaped_error(request, _NO_COUNT)
+async def count_tokens(request: web.Request, state: GatewayState) -> web.Response:
+    """``POST /v1/messages/count_tokens`` (:mod:`.count_tokens`), in Anthropic's shape."""
+    return await answer_count(request, state, shaped_error)
 
 
 def client_key_header(request: web.Request) -> str | None:

@@ -177,10 +177,16 @@ class HTTPStreamProvider:
     # --- the setup phase -----------------------------------------------------------
 
     async def _open(
-        self, request: ChatRequest, model: str, first_at: float, total_at: float
+        self,
+        request: ChatRequest,
+        model: str,
+        first_at: float,
+        total_at: float,
+        built: tuple[str, dict[str, str], dict[str, Any]] | None = None,
     ) -> aiohttp.ClientResponse:
-        """Send the request and return a 200 response (the setup phase, one timeout)."""
-        url, headers, body = self.build_request(request, model)
+        """Send the request (``built``: another call of the same API, else
+        :meth:`build_request`'s) and return a 200 response (one timeout)."""
+        url, headers, body = self.build_request(request, model) if built is None else built
         session = self._session
         timeout = asyncio.timeout_at(min(first_at, total_at))
         try:

@@ -6,6 +6,7 @@ Request translation lives in :mod:`._anthropic_request`, event decoding in
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -23,6 +24,11 @@ from llm_router.providers.openai import plain
 from llm_router.types import ChatRequest
 
 _LIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
+_COUNTED = frozenset(
+    {"model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers"}
+)
+"""The fields ``/v1/messages/count_tokens`` takes (no output options: ``max_tokens``,
+``stream``, sampling)."""
 
 
 def ratelimit_reset_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -134,6 +140,30 @@ class AnthropicProvider(HTTPStreamProvider):
             request, model, provider=self.name, max_tokens_default=self.max_tokens_default
         )
         return f"{self.base_url}/v1/messages", headers, plain(body)
+
+    async def count_tokens(self, request: ChatRequest, model: str | None = None) -> int:
+        """The input tokens of ``request`` by Anthropic's own count (``POST
+        {base_url}/v1/messages/count_tokens``: the body's countable fields, no output
+        options); errors as for a stream's setup (:mod:`llm_router.errors`)."""
+        model = model or request.model or self.model
+        url, headers, body = self.build_request(request, model)
+        counted = {k: v for k, v in body.items() if k in _COUNTED}
+        built = (url + "/count_tokens", {**headers, "accept": "application/json"}, counted)
+        loop = asyncio.get_running_loop()
+        at = loop.time() + self.timeouts.first_token
+        resp = await self._open(request, model, at, at, built)
+        try:
+            data = await resp.json(content_type=None)
+        except (aiohttp.ClientError, ValueError) as exc:
+            raise errors.ProtocolError(
+                "count_tokens: not a JSON answer", provider=self.name
+            ) from exc
+        finally:
+            resp.close()
+        count = data.get("input_tokens") if isinstance(data, dict) else None
+        if type(count) is not int or count < 0:
+            raise errors.ProtocolError("count_tokens: no input_tokens count", provider=self.name)
+        return count
 
     def unsupported(self, request: ChatRequest) -> errors.Unsupported | None:
         """An option Anthropic cannot honour (``logit_bias``, audio output…)."""
