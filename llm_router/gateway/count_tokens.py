@@ -23,6 +23,7 @@ from llm_router.gateway.anthropic_request import parse_messages_request
 from llm_router.gateway.body import BodyUnread, RequestInvalid, body_refused, json_object, read_body
 from llm_router.gateway.errors import ErrorInfo, error_info
 from llm_router.gateway.state import GatewayState
+from llm_router.layers.routing import stack_of
 from llm_router.providers.anthropic import AnthropicProvider
 
 NO_COUNT = ErrorInfo(
@@ -31,16 +32,6 @@ NO_COUNT = ErrorInfo(
     "invalid_request_error",
     "not_found",
 )
-
-
-def _innermost(provider: object) -> object:
-    """The provider under a stack of layers (each layer's ``inner``)."""
-    for _ in range(8):
-        inner = getattr(provider, "inner", None)
-        if inner is None:
-            break
-        provider = inner
-    return provider
 
 
 async def answer_count(
@@ -61,7 +52,7 @@ async def answer_count(
     except (RequestInvalid, LLMRouterError) as exc:
         return shaped_error(request, error_info(exc))
     for cand in route.candidates:
-        provider = _innermost(cand.provider)
+        provider = stack_of(cand.provider)[-1]
         if not isinstance(provider, AnthropicProvider):
             continue
         if cand.breaker is not None and cand.breaker.state != "closed":

@@ -30,6 +30,7 @@ from llm_router.layers.routing._resolve import (
 )
 from llm_router.layers.routing._router import Router
 from llm_router.layers.routing._routes import BreakerView, BulkheadView, Candidate, Route
+from llm_router.layers.routing._walk import stack_of
 
 __all__ = [
     "AUTO",
@@ -45,4 +46,5 @@ __all__ = [
     "Route",
     "Router",
     "UnknownModel",
+    "stack_of",
 ]

@@ -178,20 +178,25 @@ def is_bulkhead(provider: object) -> bool:
     return all(hasattr(provider, name) for name in names)
 
 
+def stack_of(provider: object) -> list[object]:
+    """``provider`` and the layers under it, found by following each layer's ``inner``
+    (``Bulkhead → CircuitBreaker → … → the concrete provider``, at most 8 deep)."""
+    stack = [provider]
+    while len(stack) < 8 and (inner := getattr(stack[-1], "inner", None)) is not None:
+        stack.append(inner)
+    return stack
+
+
 def layer_views(provider: object) -> tuple[BreakerView | None, BulkheadView | None]:
-    """The breaker and the bulkhead in ``provider``'s stack, found by following each
-    layer's ``inner`` (``Bulkhead → CircuitBreaker → …``); ``None`` where there is none."""
+    """The breaker and the bulkhead in ``provider``'s stack (:func:`stack_of`); ``None``
+    where there is none."""
     breaker: BreakerView | None = None
     bulkhead: BulkheadView | None = None
-    layer: object = provider
-    for _ in range(8):
+    for layer in stack_of(provider):
         if breaker is None and is_breaker(layer):
             breaker = cast(BreakerView, layer)
         if bulkhead is None and is_bulkhead(layer):
             bulkhead = cast(BulkheadView, layer)
-        layer = getattr(layer, "inner", None)
-        if layer is None:
-            break
     return breaker, bulkhead
 
 
