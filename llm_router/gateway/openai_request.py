@@ -64,6 +64,12 @@ _MODELLED = frozenset(
 )
 _KNOWN = _MODELLED | _PASS_THROUGH
 _MESSAGE_FIELDS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id"})
+_ECHOED = frozenset({"refusal", "annotations", "audio", "function_call"})
+"""Fields of an assistant message as the API answered it, which the SDKs send back when
+a client appends the returned message to its history (OpenAI's function-calling guide
+does). Left out (:func:`_message`): ``annotations`` (citation metadata of the content),
+and the others when empty; a ``refusal`` text becomes the turn's content when it has
+none; ``audio`` or a legacy ``function_call`` that is set is a 400."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,12 @@ def _check_message(i: int, msg: Any) -> None:
         raise RequestInvalid(
             f"'{where}.role' must be one of {', '.join(sorted(_ROLES))}", param=f"{where}.role"
         )
+    for key in ("audio", "function_call"):
+        if msg.get(key) is not None:
+            raise RequestInvalid(
+                f"'{where}.{key}' is not supported (the gateway relays text and tool_calls)",
+                param=f"{where}.{key}",
+            )
     content = msg.get("content")
     if isinstance(content, list):
         if not all(isinstance(p, dict) and isinstance(p.get("type"), str) for p in content):
@@ -91,7 +103,7 @@ def _check_message(i: int, msg: Any) -> None:
                 f"'{where}.content' parts must be objects with a 'type'", param=f"{where}.content"
             )
     elif content is None:
-        if role != "assistant" or not msg.get("tool_calls"):
+        if role != "assistant" or not (msg.get("tool_calls") or msg.get("refusal")):
             raise RequestInvalid(f"'{where}.content' is required", param=f"{where}.content")
     elif not isinstance(content, str):
         raise RequestInvalid(
@@ -111,9 +123,23 @@ def _check_message(i: int, msg: Any) -> None:
     for key in ("name", "tool_call_id"):
         if msg.get(key) is not None and not isinstance(msg[key], str):
             raise RequestInvalid(f"'{where}.{key}' must be a string", param=f"{where}.{key}")
-    name = first_unknown(msg, _MESSAGE_FIELDS)
+    known = _MESSAGE_FIELDS | _ECHOED if role == "assistant" else _MESSAGE_FIELDS
+    name = first_unknown(msg, known)
     if name is not None:
         raise RequestInvalid(f"unrecognized message field '{name}'", param=where)
+    refusal = msg.get("refusal")
+    if refusal is not None and not isinstance(refusal, str):
+        raise RequestInvalid(f"'{where}.refusal' must be a string", param=f"{where}.refusal")
+
+
+def _message(msg: dict[str, Any]) -> dict[str, Any]:
+    """``msg`` without the echoed answer fields (:data:`_ECHOED`)."""
+    if _ECHOED.isdisjoint(msg):
+        return msg
+    out = {k: v for k, v in msg.items() if k not in _ECHOED}
+    if msg.get("refusal") and not msg.get("content"):
+        out["content"] = msg["refusal"]  # what the assistant said instead of answering
+    return out
 
 
 def _check_tools(body: Mapping[str, Any]) -> None:
@@ -165,6 +191,7 @@ def parse_chat_request(
         raise RequestInvalid("'messages' must be a non-empty list", param="messages")
     for i, msg in enumerate(messages):
         _check_message(i, msg)
+    messages = [_message(msg) for msg in messages]
     _check_tools(body)
     stream = boolean(body, "stream")
     options = body.get("stream_options")
