@@ -64,12 +64,15 @@ _MODELLED = frozenset(
 )
 _KNOWN = _MODELLED | _PASS_THROUGH
 _MESSAGE_FIELDS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id"})
-_ECHOED = frozenset({"refusal", "annotations", "audio", "function_call"})
+_ECHOED = frozenset({"refusal", "annotations", "audio", "function_call", "parsed"})
 """Fields of an assistant message as the API answered it, which the SDKs send back when
 a client appends the returned message to its history (OpenAI's function-calling guide
-does). Left out (:func:`_message`): ``annotations`` (citation metadata of the content),
-and the others when empty; a ``refusal`` text becomes the turn's content when it has
-none; ``audio`` or a legacy ``function_call`` that is set is a 400."""
+does; the SDK's ``parse`` and ``stream`` helpers add ``parsed``, and
+``parsed_arguments`` in each tool call's ``function``). Left out (:func:`_message`):
+``annotations`` (citation metadata of the content), ``parsed`` and
+``parsed_arguments`` (the content and arguments, parsed), and the others when empty; a
+``refusal`` text becomes the turn's content when it has none; ``audio`` or a legacy
+``function_call`` that is set is a 400."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +137,26 @@ def _check_message(i: int, msg: Any) -> None:
 
 def _message(msg: dict[str, Any]) -> dict[str, Any]:
     """``msg`` without the echoed answer fields (:data:`_ECHOED`)."""
-    if _ECHOED.isdisjoint(msg):
+    calls = msg.get("tool_calls")
+    parsed = calls is not None and any(
+        isinstance(c.get("function"), dict) and "parsed_arguments" in c["function"] for c in calls
+    )
+    if _ECHOED.isdisjoint(msg) and not parsed:
         return msg
     out = {k: v for k, v in msg.items() if k not in _ECHOED}
     if msg.get("refusal") and not msg.get("content"):
         out["content"] = msg["refusal"]  # what the assistant said instead of answering
+    if parsed and calls is not None:
+        out["tool_calls"] = [_unparsed(c) for c in calls]
     return out
+
+
+def _unparsed(call: dict[str, Any]) -> dict[str, Any]:
+    function = call.get("function")
+    if not isinstance(function, dict) or "parsed_arguments" not in function:
+        return call
+    rest = {k: v for k, v in function.items() if k != "parsed_arguments"}
+    return {**call, "function": rest}
 
 
 def _check_tools(body: Mapping[str, Any]) -> None:

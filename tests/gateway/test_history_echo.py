@@ -104,3 +104,37 @@ async def test_what_cannot_be_relayed_is_still_a_400(
 
 async def _one(request: ChatRequest) -> AsyncIterator[str]:
     yield "ok"
+
+
+async def test_the_parse_helpers_messages_go_back_without_their_parsed_fields(
+    make_client: MakeClient,
+) -> None:
+    """``chat.completions.parse`` and ``stream`` return messages with ``parsed`` (and
+    ``parsed_arguments`` in tool calls); appended to the history they are accepted, and
+    the upstream gets the call as OpenAI's shape has it."""
+    seen: list[ChatRequest] = []
+
+    async def answer(request: ChatRequest) -> AsyncIterator[str]:
+        seen.append(request)
+        yield '{"city": "Oslo"}'
+
+    client = await make_client({"default": [FunctionProvider(answer)]})
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "weather", "arguments": "{}", "parsed_arguments": {}},
+    }
+    turn = {"role": "assistant", "content": None, "parsed": None, "tool_calls": [call]}
+    result = {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}
+    base = str(client.make_url("/v1"))
+    async with openai.AsyncOpenAI(base_url=base, api_key="k", max_retries=0) as sdk:
+        first = await sdk.chat.completions.parse(model="default", messages=[ASK])
+        messages: list[Any] = [ASK, first.choices[0].message, {"role": "user", "content": "ok"}]
+        await sdk.chat.completions.create(model="default", messages=messages)
+        await sdk.chat.completions.create(model="default", messages=[ASK, turn, result])
+    assert seen[1].messages[1].content == '{"city": "Oslo"}'
+    sent_call = seen[2].messages[1].tool_calls
+    assert sent_call is not None and dict(sent_call[0]["function"]) == {
+        "name": "weather",
+        "arguments": "{}",
+    }
