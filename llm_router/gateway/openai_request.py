@@ -41,6 +41,8 @@ _PASS_THROUGH = frozenset(
         "prediction",
         "modalities",
         "verbosity",
+        "prompt_cache_key",
+        "safety_identifier",
     }
 )
 _MODELLED = frozenset(

@@ -107,8 +107,9 @@ def apply(
     ``extra``) into the Anthropic ``body`` built from its core fields."""
     if body.get("temperature", 0) > 1:
         body["temperature"] = 1.0
-    if "user" in openai:
-        body["metadata"] = {"user_id": str(openai["user"])}
+    user = openai.get("user", openai.get("safety_identifier"))  # the newer name, if alone
+    if user is not None:
+        body["metadata"] = {"user_id": str(user)}
     tier = SERVICE_TIERS.get(str(openai.get("service_tier")))
     if tier is not None:
         body["service_tier"] = tier

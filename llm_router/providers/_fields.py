@@ -83,6 +83,8 @@ OPENAI: Mapping[str, Treatment] = {
     "prediction": Treatment(N),
     "modalities": Treatment(N, "with `audio`: refused (the gateway relays text only)"),
     "verbosity": Treatment(N),
+    "prompt_cache_key": Treatment(N),
+    "safety_identifier": Treatment(N),
 }
 """OpenAI, Azure OpenAI, OpenRouter and OpenAI-compatible servers (``openai.py``)."""
 
@@ -115,6 +117,8 @@ ANTHROPIC: Mapping[str, Treatment] = {
     "prediction": _DROPPED,
     "modalities": Treatment(T, _AUDIO),
     "verbosity": _DROPPED,
+    "prompt_cache_key": _DROPPED,
+    "safety_identifier": Treatment(T, "`metadata.user_id` (when `user` is not set)"),
 }
 """Anthropic Messages (``_anthropic_request.py``, ``_anthropic_options.py``)."""
 
@@ -152,6 +156,8 @@ GEMINI: Mapping[str, Treatment] = {
     "prediction": _DROPPED,
     "modalities": Treatment(T, _AUDIO),
     "verbosity": _DROPPED,
+    "prompt_cache_key": _DROPPED,
+    "safety_identifier": _DROPPED,
 }
 """Gemini ``generateContent`` (``_gemini_request.py``)."""
 
@@ -178,6 +184,8 @@ OLLAMA: Mapping[str, Treatment] = {
     "prediction": _DROPPED,
     "modalities": Treatment(T, _AUDIO),
     "verbosity": _DROPPED,
+    "prompt_cache_key": _DROPPED,
+    "safety_identifier": _DROPPED,
 }
 """Ollama's native ``/api/chat`` (``ollama.py``)."""
 

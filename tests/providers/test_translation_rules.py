@@ -117,6 +117,17 @@ def test_provider_native_extras_pass_through() -> None:
     assert body["keep_alive"] == "5m" and body["options"] == {"seed": 1, "num_ctx": 8192}
 
 
+def test_openais_newer_identity_fields() -> None:
+    """``safety_identifier`` (OpenAI's successor to ``user``) is Anthropic's
+    ``metadata.user_id`` when ``user`` is not set; ``prompt_cache_key`` has no
+    equivalent outside OpenAI's API and is dropped."""
+    assert anthropic(req(x_safety_identifier="s"))["metadata"] == {"user_id": "s"}
+    assert anthropic(req(x_user="u", x_safety_identifier="s"))["metadata"] == {"user_id": "u"}
+    for build in (anthropic, gemini, ollama):
+        body = build(req(x_prompt_cache_key="k", x_safety_identifier="s"))
+        assert "prompt_cache_key" not in json.dumps(body) and "safety_identifier" not in body
+
+
 def test_anthropic_thinking_budget_and_max_tokens() -> None:
     """reasoning_effort → thinking: added to the default max_tokens, or bounded by the
     caller's; off when max_tokens leaves no room; temperature and a low top_p go."""
