@@ -139,25 +139,24 @@ def _check_message(i: int, msg: Any) -> None:
 
 def _message(msg: dict[str, Any]) -> dict[str, Any]:
     """``msg`` without the echoed answer fields (:data:`_ECHOED`)."""
-    calls = msg.get("tool_calls")
-    parsed = calls is not None and any(
-        isinstance(c.get("function"), dict) and "parsed_arguments" in c["function"] for c in calls
-    )
-    if _ECHOED.isdisjoint(msg) and not parsed:
+    calls: list[dict[str, Any]] = msg.get("tool_calls") or []
+    if _ECHOED.isdisjoint(msg) and not any(map(_parsed, calls)):
         return msg
     out = {k: v for k, v in msg.items() if k not in _ECHOED}
     if msg.get("refusal") and not msg.get("content"):
         out["content"] = msg["refusal"]  # what the assistant said instead of answering
-    if parsed and calls is not None:
-        out["tool_calls"] = [_unparsed(c) for c in calls]
+    if calls:
+        out["tool_calls"] = [_unparsed(c) if _parsed(c) else c for c in calls]
     return out
 
 
-def _unparsed(call: dict[str, Any]) -> dict[str, Any]:
+def _parsed(call: dict[str, Any]) -> bool:
     function = call.get("function")
-    if not isinstance(function, dict) or "parsed_arguments" not in function:
-        return call
-    rest = {k: v for k, v in function.items() if k != "parsed_arguments"}
+    return isinstance(function, dict) and "parsed_arguments" in function
+
+
+def _unparsed(call: dict[str, Any]) -> dict[str, Any]:
+    rest = {k: v for k, v in call["function"].items() if k != "parsed_arguments"}
     return {**call, "function": rest}
 
 
