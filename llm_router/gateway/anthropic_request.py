@@ -9,8 +9,10 @@ An assistant turn's ``thinking`` (with its ``signature``) and ``redacted_thinkin
 blocks become its ``Message.reasoning``, which only an Anthropic upstream is sent (the
 signatures mean something only to the model that wrote them, and Anthropic needs them
 back after a tool call when thinking is on); ``cache_control`` marks are ignored.
-``top_k`` and ``thinking`` travel to the upstream in ``extra``. Parsing is strict like Anthropic's:
-an unknown field, a wrong type or a missing ``max_tokens`` is a 400 naming the field.
+``top_k``, ``thinking`` and ``service_tier`` travel in ``extra`` to an Anthropic
+upstream alone (``ANTHROPIC_ONLY``): another kind of API would refuse them. Parsing is
+strict like Anthropic's: an unknown field, a wrong type or a missing ``max_tokens`` is
+a 400 naming the field.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from llm_router.gateway.body import (
     values_checked,
 )
 from llm_router.observe.logs import get_logger
+from llm_router.providers._translate import ANTHROPIC_ONLY
 from llm_router.types import ChatRequest
 
 log = get_logger("llm_router.gateway")
@@ -226,6 +229,13 @@ def _tool_choice(value: Any) -> str | dict[str, Any] | None:
     )
 
 
+def _anthropic_only(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The Messages options the router has no field for (``thinking``, ``top_k``,
+    ``service_tier``), kept for an Anthropic upstream alone (``ANTHROPIC_ONLY``)."""
+    options = {k: body[k] for k in _EXTRA if body.get(k) is not None}
+    return {ANTHROPIC_ONLY: options} if options else {}
+
+
 def parse_messages_request(
     raw: bytes, *, task: str | None = None, request_id: str | None = None
 ) -> ParsedMessages:
@@ -272,6 +282,6 @@ def parse_messages_request(
             task=task,
             metadata=metadata,
             request_id=request_id,
-            extra={k: body[k] for k in _EXTRA if body.get(k) is not None},
+            extra=_anthropic_only(body),
         )
     return ParsedMessages(request=request, stream=boolean(body, "stream"))

@@ -16,13 +16,19 @@ import structlog
 
 from llm_router import errors
 from llm_router.observe.logs import get_logger
-from llm_router.providers._fields import Treatment
+from llm_router.providers._fields import ANTHROPIC, Treatment
 from llm_router.types import ChatRequest
 
 log = get_logger("llm_router.providers")
 
 RESPONSE_TYPES = ("text", "json_object", "json_schema")
 """``response_format`` types the providers translate."""
+
+ANTHROPIC_ONLY = "anthropic"
+"""An ``extra`` key whose mapping holds options only Anthropic takes, with Anthropic's
+values (the Messages door's ``thinking``, ``top_k``, ``service_tier``): merged into an
+Anthropic body as they are, left out (logged) by every other provider, whose API would
+refuse them (OpenAI: "Unrecognized request argument: thinking")."""
 
 EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 """``reasoning_effort`` values OpenAI documents (``xhigh`` is read as ``high``)."""
@@ -89,10 +95,18 @@ def split_extra(
     """``(openai, native)``: the OpenAI fields of ``request.extra`` that ``provider``
     translates or sends as is, and its other keys (the provider's own options, merged
     into the body as they are), as plain JSON values. Dropped fields are logged and
-    left out; ``modalities`` (text only, once :func:`refusal` passed) too."""
+    left out; ``modalities`` (text only, once :func:`refusal` passed) too; the options
+    under :data:`ANTHROPIC_ONLY` are Anthropic's native ones, nobody else's."""
     openai: dict[str, Any] = {}
     native: dict[str, Any] = {}
     for key, value in request.extra.items():
+        if key == ANTHROPIC_ONLY and isinstance(value, Mapping):
+            if table is ANTHROPIC:
+                native.update(plain(value))
+            else:
+                for name in value:
+                    dropped(request, name, provider, "an option of Anthropic's alone")
+            continue
         treatment = table.get(key)
         if treatment is None:
             native[key] = plain(value)

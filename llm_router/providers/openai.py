@@ -25,7 +25,7 @@ from llm_router.providers._decoder import StreamDecoder
 from llm_router.providers._fields import OPENAI
 from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider
 from llm_router.providers._openai_decode import OpenAIDecoder
-from llm_router.providers._translate import plain, refusal
+from llm_router.providers._translate import ANTHROPIC_ONLY, dropped, plain, refusal
 from llm_router.types import ChatRequest, Message
 
 _AZURE_ENV = "AZURE_OPENAI_API_KEY"
@@ -51,9 +51,10 @@ def openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
     return out
 
 
-def openai_options(request: ChatRequest) -> dict[str, Any]:
+def openai_options(request: ChatRequest, provider: str = "openai") -> dict[str, Any]:
     """The request's options in OpenAI's body shape (all of the body but ``model``,
-    ``messages``, ``stream`` and ``stream_options``); ``extra`` goes as it is, last."""
+    ``messages``, ``stream`` and ``stream_options``); ``extra`` goes as it is, last, but
+    for Anthropic's own options (``ANTHROPIC_ONLY``), which are left out (logged)."""
     body: dict[str, Any] = {}
     for key in ("max_tokens", "temperature", "top_p", "tool_choice"):
         value = getattr(request, key)
@@ -63,7 +64,12 @@ def openai_options(request: ChatRequest) -> dict[str, Any]:
         body["stop"] = list(request.stop)
     if request.tools is not None:
         body["tools"] = plain(request.tools)
-    body.update(plain(request.extra))
+    extra = request.extra
+    if ANTHROPIC_ONLY in extra:
+        extra = {k: v for k, v in extra.items() if k != ANTHROPIC_ONLY}
+        for name in request.extra[ANTHROPIC_ONLY]:
+            dropped(request, name, provider, "an option of Anthropic's alone")
+    body.update(plain(extra))
     return body
 
 
@@ -151,7 +157,7 @@ class OpenAIProvider(HTTPStreamProvider):
             # two fields, and one that refuses them answers 400 (rescue moves on)
             body["continue_final_message"] = True
             body["add_generation_prompt"] = False
-        body.update(openai_options(request))
+        body.update(openai_options(request, self.name))
         headers.update(self.extra_headers)
         return url, headers, body
 

@@ -44,7 +44,7 @@ def test_blocks_become_openai_shaped_messages() -> None:
         ],
     )  # fmt: skip
     request = parsed.request
-    assert parsed.stream and dict(request.extra) == {"top_k": 5}
+    assert parsed.stream and dict(request.extra) == {"anthropic": {"top_k": 5}}
     system, user, assistant, tool, doc = request.messages
     assert (system.role, system.content) == ("system", "A\nB")
     assert user.content is not None and [p["type"] for p in user.content] == [

@@ -90,7 +90,7 @@ class OpenAIClientProvider(SDKClientProvider["AsyncOpenAI"]):
     def arguments(self, request: ChatRequest, model: str) -> dict[str, Any]:
         """The JSON body for ``request`` (without ``model``, ``messages`` and ``stream``,
         which the SDK call names)."""
-        return openai_options(request)
+        return openai_options(request, self.name)
 
     def stream_complete(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream the answer; errors after the first chunk surface as ``StreamInterrupted``."""
