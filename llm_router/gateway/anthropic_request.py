@@ -240,7 +240,13 @@ def parse_messages_request(
     raw: bytes, *, task: str | None = None, request_id: str | None = None
 ) -> ParsedMessages:
     """Validate a ``/v1/messages`` body; ``task`` is the ``x-llm-router-task`` header."""
-    body = json_object(raw)
+    return parse_messages_body(json_object(raw), task=task, request_id=request_id)
+
+
+def parse_messages_body(
+    body: Mapping[str, Any], *, task: str | None = None, request_id: str | None = None
+) -> ParsedMessages:
+    """:func:`parse_messages_request` for a body already read as a JSON object."""
     name = first_unknown(body, _FIELDS | _DROPPED)
     if name is not None:
         raise RequestInvalid(f"{name}: Extra inputs are not permitted", param=name)

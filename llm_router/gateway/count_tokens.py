@@ -13,13 +13,12 @@ would hold off its compaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from aiohttp import web
 
 from llm_router.errors import LLMRouterError
-from llm_router.gateway.anthropic_request import parse_messages_request
+from llm_router.gateway.anthropic_request import parse_messages_body
 from llm_router.gateway.body import BodyUnread, RequestInvalid, body_refused, json_object, read_body
 from llm_router.gateway.errors import ErrorInfo, error_info
 from llm_router.gateway.state import GatewayState
@@ -45,7 +44,7 @@ async def answer_count(
             await read_body(request, limit=state.max_body_bytes, within=state.body_timeout)
         )
         body.setdefault("max_tokens", 1)  # a count takes none; the Messages parser needs one
-        parsed = parse_messages_request(json.dumps(body).encode())
+        parsed = parse_messages_body(body)
         route = state.router.resolve(parsed.request).route
     except BodyUnread as exc:
         return await body_refused(request, shaped_error(request, error_info(exc)))

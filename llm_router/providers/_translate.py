@@ -89,6 +89,19 @@ def refusal(
     return None
 
 
+def anthropic_only(request: ChatRequest, anthropic: bool, provider: str) -> dict[str, Any]:
+    """The options under :data:`ANTHROPIC_ONLY` for ``provider``: all of them for an
+    Anthropic one (``anthropic``), none (each logged as dropped) for any other."""
+    options = request.extra.get(ANTHROPIC_ONLY)
+    if not isinstance(options, Mapping):
+        return {}
+    if anthropic:
+        return dict(plain(options))
+    for name in options:
+        dropped(request, name, provider, "an option of Anthropic's alone")
+    return {}
+
+
 def split_extra(
     request: ChatRequest, table: Mapping[str, Treatment], provider: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -101,11 +114,7 @@ def split_extra(
     native: dict[str, Any] = {}
     for key, value in request.extra.items():
         if key == ANTHROPIC_ONLY and isinstance(value, Mapping):
-            if table is ANTHROPIC:
-                native.update(plain(value))
-            else:
-                for name in value:
-                    dropped(request, name, provider, "an option of Anthropic's alone")
+            native.update(anthropic_only(request, table is ANTHROPIC, provider))
             continue
         treatment = table.get(key)
         if treatment is None:

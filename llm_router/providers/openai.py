@@ -25,7 +25,7 @@ from llm_router.providers._decoder import StreamDecoder
 from llm_router.providers._fields import OPENAI
 from llm_router.providers._http import DEFAULT_TIMEOUTS, HTTPStreamProvider
 from llm_router.providers._openai_decode import OpenAIDecoder
-from llm_router.providers._translate import ANTHROPIC_ONLY, dropped, plain, refusal
+from llm_router.providers._translate import ANTHROPIC_ONLY, anthropic_only, plain, refusal
 from llm_router.types import ChatRequest, Message
 
 _AZURE_ENV = "AZURE_OPENAI_API_KEY"
@@ -66,9 +66,8 @@ def openai_options(request: ChatRequest, provider: str = "openai") -> dict[str, 
         body["tools"] = plain(request.tools)
     extra = request.extra
     if ANTHROPIC_ONLY in extra:
+        anthropic_only(request, False, provider)  # logged as dropped
         extra = {k: v for k, v in extra.items() if k != ANTHROPIC_ONLY}
-        for name in request.extra[ANTHROPIC_ONLY]:
-            dropped(request, name, provider, "an option of Anthropic's alone")
     body.update(plain(extra))
     return body
 
