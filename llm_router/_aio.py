@@ -1,6 +1,9 @@
 """Small asyncio helpers shared by the layers: :func:`closing` (an inner stream),
-:class:`AsyncClosing` (``async with`` for whatever is released by ``aclose()``) and
-:data:`UPSTREAM_READS` (a consumer told when a stream waits for its upstream)."""
+:class:`AsyncClosing` (``async with`` for whatever is released by ``aclose()``), and
+the context variables through which a stream's consumer and its provider cooperate:
+:data:`UPSTREAM_READS` (a consumer told when a stream waits for its upstream),
+:data:`CHUNK_SINK` (a consumer that takes chunks from the upstream's callback) and
+:data:`CLIENT_GONE`."""
 
 from __future__ import annotations
 
@@ -8,7 +11,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
+
+if TYPE_CHECKING:
+    from llm_router.types import StreamChunk
 
 T = TypeVar("T")
 
@@ -21,6 +27,18 @@ upstream, and with ``False`` once when it ends. The consumer then flushes what i
 queued exactly when the stream is about to wait, and knows the stream will tell it
 again; after ``False`` (or from a provider that never calls it) the consumer must
 flush on its own. The callback never raises and never suspends."""
+
+CHUNK_SINK: ContextVar[Callable[[StreamChunk], bool] | None] = ContextVar(
+    "llm_router_chunk_sink", default=None
+)
+"""Set by a consumer that can take a stream's chunks from a callback, without
+suspending (the gateway's relay: it encodes and queues them). The router takes it for
+itself and sets it only while it reads a committed stream directly (counting what
+passes), never while a stream is opening or being rescued; an HTTP provider stream read
+in that context hands its later chunks to it from the upstream connection's callback
+instead of yielding them (``providers/_tap.py``). The sink returns ``False`` once it
+wants no more that way (it took the chunk), and raises when it did not take the chunk;
+the provider then yields the rest as usual."""
 
 CLIENT_GONE: ContextVar[set[Callable[[], None]] | None] = ContextVar(
     "llm_router_client_gone", default=None

@@ -38,7 +38,7 @@ from typing import Any
 
 from aiohttp import web
 
-from llm_router._aio import CLIENT_GONE, UPSTREAM_READS, closing
+from llm_router._aio import CHUNK_SINK, CLIENT_GONE, UPSTREAM_READS, closing
 from llm_router.accumulate import Accumulator
 from llm_router.errors import LLMRouterError
 from llm_router.gateway._door import (
@@ -184,7 +184,13 @@ async def _relay(
 ) -> None:
     """Send the committed stream: its events, then the closing ones — or an error event."""
     encode, push = events.encode, writer.push
+
+    def put(chunk: StreamChunk) -> bool:  # a chunk from the upstream's callback (_aio)
+        data = encode(chunk)
+        return not data or not push(data)  # at high water: yield the rest instead
+
     token = UPSTREAM_READS.set(writer.reading)  # flushed before each upstream read
+    sink = CHUNK_SINK.set(put)
     try:
         await writer.write(events.opening(first))
         async for chunk in stream:
@@ -198,6 +204,7 @@ async def _relay(
         await writer.close()
         return
     finally:
+        CHUNK_SINK.reset(sink)
         UPSTREAM_READS.reset(token)
     push(events.closing(first))
     await writer.close()

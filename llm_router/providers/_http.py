@@ -28,13 +28,15 @@ import aiohttp
 from yarl import URL
 
 from llm_router import errors
-from llm_router._aio import CLIENT_GONE, UPSTREAM_READS
+from llm_router._aio import CHUNK_SINK, CLIENT_GONE, UPSTREAM_READS
 from llm_router.accumulate import interrupted
 from llm_router.capabilities import Capabilities
 from llm_router.config import Timeouts
-from llm_router.providers._decoder import StreamDecoder, invalid_json
+from llm_router.providers._decoder import StreamDecoder
+from llm_router.providers._feed import Feed
 from llm_router.providers._http_errors import map_http_error
 from llm_router.providers._http_where import connect_error, locate_http_error
+from llm_router.providers._tap import Tap, tappable
 from llm_router.providers._watchdog import (
     INF,
     Expired,
@@ -46,9 +48,6 @@ from llm_router.providers._watchdog import (
 )
 from llm_router.providers.session import env_options, post, shared_session
 from llm_router.types import ChatRequest, StreamChunk
-from llm_router.wire.ndjson import NDJSONParser
-from llm_router.wire.payload import loads
-from llm_router.wire.sse import SSEParser
 
 _TRUNCATED = "truncated: stream ended without a finish signal"
 DEFAULT_TIMEOUTS = Timeouts()
@@ -169,6 +168,13 @@ class HTTPStreamProvider:
         """The typed error for a non-200 answer (the common mapping; refine in subclasses)."""
         return map_http_error(status, body, headers, provider=self.name, model=self.model)
 
+    def _grace(
+        self, decoder: StreamDecoder, feed: Feed, wd: Watchdog, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        """After the finish signal, when a trailer may follow: wait for it that long."""
+        if decoder.finished and not feed.ended and wd.grace_at == INF:
+            wd.arm_grace(loop.time() + self.trailer_grace)
+
     def _error(
         self, cls: type[errors.ProviderError], message: str, model: str
     ) -> errors.ProviderError:
@@ -252,70 +258,61 @@ class HTTPStreamProvider:
             if gone is not None:  # a consumer that closes us at once if its client goes
                 gone.add(resp.close)
             wd = Watchdog(loop, resp, first_at, total_at, self.timeouts.idle)
-            sse = self.wire == "sse"
-            parser: Any = SSEParser(provider=self.name) if sse else NDJSONParser(provider=self.name)
             decoder = self.decoder_for(request, model)
-            # A decoder may decode some raw events without parsing them (OpenAI's text
-            # deltas, providers/_openai_text.py) and learn how from the parsed ones.
-            fast = getattr(decoder, "decode_text", None)
-            learn = getattr(decoder, "learn", None)
+            feed = Feed(self.wire == "sse", decoder, self.name, model)
             content = resp.content
-            ended = False  # the finish signal (and any trailer) is in: yield the final chunk
-            while not ended:
+            tap = tappable(content)  # after the commit point, read in its callback (_tap)
+            while not feed.ended:  # the finish signal (and any trailer) is in: final chunk
                 if told is None:  # a batching consumer, once it has started reading us
                     told = UPSTREAM_READS.get()
-                if told is not None:  # it flushes now (_aio.UPSTREAM_READS)
-                    told(True)
-                wd.since = loop.time()
-                try:
-                    data = await content.readany()
-                except (aiohttp.ClientError, OSError, Expired) as exc:
-                    if wd.fired == "grace":
-                        break
-                    raise read_error(wd, exc, self.timeouts, self.name, model) from exc
-                wd.since = INF
+                data = b""
+                if (
+                    tap
+                    and sent
+                    and (sink := CHUNK_SINK.get()) is not None
+                    and content.exception() is None
+                    and not content.is_eof()
+                ):
+                    data = content.read_nowait()  # what came while we were at a yield
+                    if not data:  # then the next reads go to the sink from the callback
+                        if told is not None:
+                            told(True)
+                        wd.since = loop.time()
+                        chunks = await Tap(feed, sink, sent, told, wd, loop).run(content)
+                        wd.since = INF
+                        for chunk in chunks:  # decoded, not taken: yielded, in order
+                            sent.append(chunk)
+                            yield chunk
+                        if feed.error is not None:
+                            raise feed.error
+                        self._grace(decoder, feed, wd, loop)
+                        continue
                 if not data:
-                    if sse:
-                        break
-                    items: list[Any] = parser.finish()
-                    ended = True
+                    if told is not None:  # it flushes now (_aio.UPSTREAM_READS)
+                        told(True)
+                    wd.since = loop.time()
+                    try:
+                        data = await content.readany()
+                    except (aiohttp.ClientError, OSError, Expired) as exc:
+                        if wd.fired == "grace":
+                            break
+                        raise read_error(wd, exc, self.timeouts, self.name, model) from exc
+                    wd.since = INF
+                if data:
+                    chunks = feed.chunks(data)
+                elif feed.sse:
+                    break
                 else:
-                    items = parser.feed(data)
-                for item in items:
-                    if sse:
-                        raw, event = item[0], item[1]  # SSEEvent's data, event
-                        if raw == "[DONE]":
-                            ended = True
-                            break
-                    else:
-                        raw, event = item, ""
-                    chunks = None if fast is None else fast(raw)
-                    if chunks is None:
-                        try:
-                            obj = loads(raw)
-                        except (ValueError, RecursionError) as exc:
-                            stripped = raw.strip()
-                            if not stripped:
-                                continue  # an empty ``data:`` event: a keep-alive
-                            if sse and stripped == "[DONE]":  # Azure's docs: "data: [DONE] "
-                                ended = True
-                                break
-                            raise invalid_json(exc, event, self.name, model) from None
-                        chunks = decoder.decode(event, obj)
-                        if learn is not None and chunks:
-                            learn(raw, obj)
-                    for chunk in chunks:
-                        if not sent:
-                            wd.commit()
-                            ttft = loop.time() - start
-                        sent.append(chunk)
-                        yield chunk
-                    if decoder.finished:
-                        if not decoder.wants_trailer:
-                            ended = True
-                            break
-                        if wd.grace_at == INF:
-                            wd.arm_grace(loop.time() + self.trailer_grace)
+                    chunks = feed.finish()
+                for chunk in chunks:
+                    if not sent:
+                        wd.commit()
+                        ttft = loop.time() - start
+                    sent.append(chunk)
+                    yield chunk
+                if feed.error is not None:
+                    raise feed.error
+                self._grace(decoder, feed, wd, loop)
             if not decoder.finished:
                 raise self._error(errors.ProtocolError, _TRUNCATED, model)
             final = decoder.final_chunk()

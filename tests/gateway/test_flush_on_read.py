@@ -302,3 +302,31 @@ async def test_an_http_1_0_client_gets_the_events_unframed(make_client: MakeClie
     assert headers.startswith(b"HTTP/1.0 200") and b"chunked" not in headers.lower()
     assert events.startswith(b"data: {")  # no chunk size line in front
     assert _answer(events) == "".join(WORDS)
+
+
+async def test_later_events_are_written_from_the_upstream_connection_callback(
+    make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first word the HTTP provider hands its chunks to the relay from the
+    upstream connection's ``data_received`` (``_aio.CHUNK_SINK``): they are encoded and
+    queued with no task running, and leave before the upstream sends the next word."""
+    pushed: list[tuple[bytes, bool]] = []
+    push = EventWriter.push
+
+    def spy(self: EventWriter, data: bytes) -> bool:
+        pushed.append((data, asyncio.current_task() is None))
+        return push(self, data)
+
+    monkeypatch.setattr(EventWriter, "push", spy)
+    lockstep = Lockstep()
+    runner, url = await serve_loopback(lockstep.upstream)
+    try:
+        async with aiohttp.ClientSession() as s:
+            provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
+            client = await make_client({"default": [provider]})
+            assert await _read(client, lockstep) == "".join(WORDS)
+    finally:
+        await runner.cleanup()
+    in_callback = [data for data, no_task in pushed if no_task]
+    for word in WORDS[1:]:  # the first leaves with the headers, written by the handler
+        assert sum(word.encode() in data for data in in_callback) == 1

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
-from llm_router._aio import AsyncClosing, closing
+from llm_router._aio import CHUNK_SINK, AsyncClosing, closing
 from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig
 from llm_router.errors import (
@@ -192,6 +192,9 @@ class Router(AsyncClosing):
                 _settle_soon(res)
         elif announce:
             announce = _announce(hook, run)
+        offer = CHUNK_SINK.get()  # a consumer taking chunks from a callback (_aio)
+        if offer is not None:  # only while this router reads a committed stream directly
+            CHUNK_SINK.set(None)
         outcome: Outcome = "cancelled"
         failure: BaseException | None = None
         first: StreamChunk | None = None
@@ -220,17 +223,23 @@ class Router(AsyncClosing):
             ttft = self._clock() - start
             first = last = opened.first
             ended: BaseException | None = None
+            tally = Tally(offer, first)
             try:
                 try:  # after the commit point the innermost stream is read directly
-                    chunks = 1
                     yield first
-                    async for last in opened.rest:
-                        chunks += 1
-                        yield last
+                    if offer is not None:  # and its chunks may come from its callback
+                        CHUNK_SINK.set(tally.put)
+                    async for chunk in opened.rest:
+                        tally.count += 1
+                        tally.last = chunk
+                        yield chunk
                 except BaseException as exc:
                     ended = exc
                     raise
                 finally:
+                    if offer is not None:
+                        CHUNK_SINK.set(None)
+                    chunks, last = tally.count, tally.last
                     await opened.finish(ended)
                     self._stopped(run.request_id, cand)
             except StreamInterrupted as broke:
@@ -254,6 +263,8 @@ class Router(AsyncClosing):
             outcome, failure = "error", exc
             raise
         finally:
+            if offer is not None:
+                CHUNK_SINK.set(offer)
             if hook is not None:
                 now = self._clock()
                 hook(StreamEnded(run.record(outcome, failure, first, last, chunks, ttft, now)))
@@ -305,6 +316,27 @@ class Router(AsyncClosing):
         self._inflight[cand.deployment] -= 1
         if self.hook is not None:
             self.hook(StreamStopped(request_id, cand.deployment))
+
+
+class Tally:
+    """What has passed through a committed stream: how many chunks and the last one,
+    whether yielded or handed to the consumer from the provider's callback (``put``,
+    set as :data:`~llm_router._aio.CHUNK_SINK` while the router reads the stream)."""
+
+    __slots__ = ("count", "last", "offer")
+
+    def __init__(self, offer: Callable[[StreamChunk], bool] | None, first: StreamChunk) -> None:
+        self.offer = offer
+        self.count = 1
+        self.last = first
+
+    def put(self, chunk: StreamChunk) -> bool:
+        """Hand ``chunk`` to the consumer's sink and count it (if the sink took it)."""
+        assert self.offer is not None  # put is set only with an offer
+        more = self.offer(chunk)
+        self.count += 1
+        self.last = chunk
+        return more
 
 
 def _announce(hook: Hook | None, run: Run) -> bool:

@@ -1,0 +1,167 @@
+"""Reading a committed stream in the upstream connection's callback (the push path).
+
+Awaiting each upstream read costs, per read, a future, a loop turn and a resumption of
+every frame between the handler's task and the read (the gateway's relay, the router,
+the provider): most of what a gateway adds to an event that arrives alone. After the
+commit point, when whoever reads the stream can take chunks from a callback
+(:data:`llm_router._aio.CHUNK_SINK`, which the router sets for the gateway), the
+provider's generator instead waits once on a :class:`Tap`: aiohttp hands each body
+read to :meth:`Tap.data` inside the connection's ``data_received``, which decodes it
+and gives the chunks to the sink there and then (the gateway encodes and writes them
+in the same callback), with no task step at all.
+
+The tap lets go, and the generator carries on reading the ordinary way, as soon as
+anything is not a plain middle chunk: the sink does not take more (the client reads
+slower than the upstream sends) or raises, a fault, the finish signal, the end of the
+body or an error on the connection (the watchdog's timeouts come this way). Chunks a
+read decoded but the sink did not take are :attr:`Tap.held` and yielded first; bytes
+that arrive after the tap let go are buffered by aiohttp as usual. Every chunk is
+delivered once and in order, and the stream's bookkeeping (the chunks sent, for a
+rescue, the idle clock) is the same on both paths.
+
+The hook: the response's ``StreamReader`` becomes a :class:`_Tapped` (the same object,
+a subclass adding no state, ``__class__`` assigned), whose ``feed_data`` goes to the
+stream's tap while one is attached and to aiohttp's buffer otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import aiohttp
+
+from llm_router.providers._feed import Feed
+from llm_router.providers._watchdog import Watchdog
+from llm_router.types import StreamChunk
+
+Sink = Callable[[StreamChunk], bool]
+"""Takes one chunk; ``False``: taken, but take no more from the callback. Raising: not
+taken (the provider yields it instead)."""
+
+_NO_CAUSE = BaseException()
+_TAPS: dict[aiohttp.StreamReader, Tap] = {}
+
+
+class Tap:
+    """One push phase of one stream: attached to its body by :meth:`run`, fed by
+    aiohttp through :class:`_Tapped`, let go by :meth:`stop`."""
+
+    __slots__ = (
+        "failure",
+        "feed",
+        "held",
+        "loop",
+        "sent",
+        "sink",
+        "stopped",
+        "told",
+        "waiter",
+        "wd",
+    )
+
+    def __init__(
+        self,
+        feed: Feed,
+        sink: Sink,
+        sent: list[StreamChunk],
+        told: Callable[[bool], None] | None,
+        wd: Watchdog,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.feed = feed
+        self.sink = sink
+        self.sent = sent
+        self.told = told
+        self.wd = wd
+        self.loop = loop
+        self.held: list[StreamChunk] = []
+        """Chunks decoded but not taken by the sink, in order: the reader yields them."""
+        self.failure: BaseException | None = None
+        """An unexpected error in the callback (a bug), raised by the reader."""
+        self.stopped = False
+        self.waiter: asyncio.Future[None] = loop.create_future()
+
+    async def run(self, content: aiohttp.StreamReader) -> list[StreamChunk]:
+        """Attach to ``content`` (a :func:`tappable` one) until :meth:`stop`; the held chunks."""
+        _TAPS[content] = self
+        try:
+            await self.waiter
+        finally:
+            self.stopped = True
+            del _TAPS[content]
+        if self.failure is not None:
+            raise self.failure
+        return self.held
+
+    def data(self, data: bytes) -> None:
+        """One body read, in aiohttp's ``data_received``: decode it and hand its chunks
+        over. Never raises (aiohttp would take it for a broken body)."""
+        try:
+            self.wd.since = self.loop.time()  # the idle clock runs from the last read
+            feed = self.feed
+            chunks = feed.chunks(data)
+            sink, sent = self.sink, self.sent
+            for i, chunk in enumerate(chunks):
+                try:
+                    more = sink(chunk)
+                except Exception:
+                    self.held = chunks[i:]
+                    self.stop()
+                    break
+                sent.append(chunk)
+                if not more:
+                    self.held = chunks[i + 1 :]
+                    self.stop()
+                    break
+            if feed.error is not None or feed.ended or feed.decoder.finished:
+                self.stop()  # the rest (the fault, the final chunk, a trailer) the usual way
+            if self.told is not None:
+                self.told(True)  # what this read brought leaves now, in one write
+        except BaseException as exc:  # a bug: raised by the reader, not lost in aiohttp
+            self.failure = exc
+            self.stop()
+
+    def stop(self) -> None:
+        """Let go: later reads are buffered, and the reader wakes up."""
+        self.stopped = True
+        if not self.waiter.done():
+            self.waiter.set_result(None)
+
+
+class _Tapped(aiohttp.StreamReader):
+    """aiohttp's ``StreamReader``, with body reads going to the stream's :class:`Tap`
+    while one is attached (adds no state: an instance's class is switched in place)."""
+
+    __slots__ = ()
+
+    def feed_data(self, data: bytes, size: int = 0) -> bool:
+        tap = _TAPS.get(self)
+        if tap is None or tap.stopped or not data:
+            return super().feed_data(data, size)
+        tap.data(data)
+        return False  # nothing buffered: no more data pending in aiohttp's sense
+
+    def feed_eof(self) -> None:
+        super().feed_eof()
+        tap = _TAPS.get(self)
+        if tap is not None:
+            tap.stop()
+
+    def set_exception(self, exc: BaseException, exc_cause: BaseException = _NO_CAUSE) -> None:
+        if exc_cause is _NO_CAUSE:
+            super().set_exception(exc)
+        else:
+            super().set_exception(exc, exc_cause)
+        tap = _TAPS.get(self)
+        if tap is not None:
+            tap.stop()
+
+
+def tappable(content: aiohttp.StreamReader) -> bool:
+    """Whether a tap can attach to ``content`` (aiohttp's own reader: made a
+    :class:`_Tapped` here; anything else, such as a test double, is read as it is)."""
+    if type(content) is aiohttp.StreamReader:
+        content.__class__ = _Tapped
+        return True
+    return type(content) is _Tapped

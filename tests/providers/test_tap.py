@@ -1,0 +1,238 @@
+"""The push path (``providers/_tap.py``): after the commit point, a consumer that sets
+``_aio.CHUNK_SINK`` gets the stream's chunks from the upstream connection's callback.
+
+Every test streams from a real loopback upstream that holds its later events until the
+consumer has the first chunk, so they arrive while the provider waits on its tap. The
+consumer records both channels in one list, in the order it sees them: the chunks the
+sink took (marked with whether a task was running: none is, in a protocol callback)
+and the chunks the generator yielded. Whatever the path, each chunk must arrive once
+and in the upstream's order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from llm_router._aio import CHUNK_SINK
+from llm_router.config import Timeouts
+from llm_router.errors import IdleTimeout, ProtocolError, StreamInterrupted
+from llm_router.providers import _tap
+from llm_router.types import StreamChunk
+from tests.providers.conftest import RESET, Hold, Reply, Upstream, sse
+from tests.providers.test_openai import DONE, REQ, chunk, make, usage
+
+WORDS = ["two ", "three ", "four ", "five "]
+
+
+@pytest.fixture(autouse=True)
+def _no_tap_left() -> Iterator[None]:
+    yield
+    assert not _tap._TAPS  # every tap let go of its stream, however it ended
+
+
+class Seen:
+    """Both channels in arrival order: ``("sink", text, in_callback)`` and
+    ``("yield", text)``; ``first`` is set once the first chunk is in."""
+
+    def __init__(self, take: Callable[[int], bool | None] = lambda n: True) -> None:
+        self.log: list[tuple[Any, ...]] = []
+        self.first = asyncio.Event()
+        self.saw_two = asyncio.Event()
+        self.saw_four = asyncio.Event()
+        self.take = take  # the sink's answer for its n-th chunk (None: raise)
+        self.calls = 0
+
+    def sink(self, c: StreamChunk) -> bool:
+        self.calls += 1
+        more = self.take(self.calls)
+        if more is None:
+            raise ConnectionResetError("the client went away")
+        self.add(("sink", c.text, asyncio.current_task() is None))
+        return more
+
+    def add(self, entry: tuple[Any, ...]) -> None:
+        self.log.append(entry)
+        self.first.set()
+        if entry[1] == "two ":
+            self.saw_two.set()
+        if entry[1] == "four ":
+            self.saw_four.set()
+
+    def text(self) -> str:
+        return "".join(entry[1] or "" for entry in self.log)
+
+    def sources(self) -> list[str]:
+        return [entry[0] for entry in self.log if entry[1]]
+
+
+def _body(gate: asyncio.Event, *later: bytes) -> list[Any]:
+    """``one `` at once; the rest once the consumer has it, one write each."""
+    return [chunk(role="assistant", content=""), chunk("one "), Hold(gate), *later]
+
+
+async def _stream(provider: Any, seen: Seen) -> StreamChunk:
+    """Read the stream with the sink set; the last chunk yielded."""
+    last: StreamChunk | None = None
+    token = CHUNK_SINK.set(seen.sink)
+    try:
+        stream: AsyncIterator[StreamChunk] = provider.stream_complete(REQ)
+        async for c in stream:
+            seen.add(("yield", c.text))
+            last = c
+    finally:
+        CHUNK_SINK.reset(token)
+    assert last is not None
+    return last
+
+
+async def test_after_the_first_chunk_the_chunks_come_from_the_connection_callback(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    seen = Seen()
+    later = [chunk(w) for w in WORDS] + [chunk(finish="stop"), usage(3, 5), DONE]
+    upstream.script(Reply(body=_body(seen.first, *later)))
+    last = await _stream(make(upstream, session), seen)
+    assert seen.text() == "one " + "".join(WORDS)
+    assert seen.log[0] == ("yield", "one ")
+    assert seen.log[1:-1] == [("sink", w, True) for w in WORDS]  # no task ran them
+    assert last.finish_reason == "stop" and last.usage is not None  # the trailer, too
+    assert last.usage.input_tokens == 3
+
+
+async def test_without_a_sink_every_chunk_is_yielded(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    seen = Seen()
+    later = [chunk(w) for w in WORDS] + [chunk(finish="stop"), DONE]
+    upstream.script(Reply(body=_body(seen.first, *later)))
+    async for c in make(upstream, session).stream_complete(REQ):
+        seen.log.append(("yield", c.text))
+        seen.first.set()
+    assert seen.sources() == ["yield"] * 5
+    assert seen.text() == "one " + "".join(WORDS)
+
+
+async def test_a_sink_that_wants_no_more_gets_the_rest_of_the_read_yielded_in_order(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    """The sink takes one chunk and says no more; the other words of that same read
+    are yielded after it, and the next read goes to the sink again."""
+    seen = Seen(take=lambda n: False)
+    burst = b"".join(chunk(w) for w in WORDS[:3])  # one write: one read
+    rest = [Hold(seen.saw_four), chunk(WORDS[3]), chunk(finish="stop"), DONE]
+    upstream.script(Reply(body=_body(seen.first, burst, *rest)))
+    await _stream(make(upstream, session), seen)
+    assert seen.text() == "one " + "".join(WORDS)
+    assert seen.sources() == ["yield", "sink", "yield", "yield", "sink"]
+
+
+async def test_a_chunk_the_sink_refuses_by_raising_is_yielded_instead(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    seen = Seen(take=lambda n: None if n == 2 else True)
+    burst = b"".join(chunk(w) for w in WORDS)
+    upstream.script(Reply(body=_body(seen.first, burst, chunk(finish="stop"), DONE)))
+    await _stream(make(upstream, session), seen)
+    assert seen.text() == "one " + "".join(WORDS)  # "three " once, not lost
+    assert seen.sources() == ["yield", "sink", "yield", "yield", "yield"]
+
+
+async def _interrupted(provider: Any, seen: Seen) -> StreamInterrupted:
+    with pytest.raises(StreamInterrupted) as caught:
+        await _stream(provider, seen)
+    return caught.value
+
+
+async def test_a_malformed_event_while_pushed_interrupts_with_every_chunk_counted(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    seen = Seen()
+    bad = b"data: {not json\n\n"
+    upstream.script(Reply(body=_body(seen.first, chunk(WORDS[0]), chunk(WORDS[1]), bad)))
+    exc = await _interrupted(make(upstream, session), seen)
+    assert isinstance(exc.__cause__, ProtocolError)
+    assert exc.partial.text == "one two three "  # the pushed chunks are in the partial
+    assert seen.text() == "one two three "
+
+
+async def test_a_malformed_event_after_chunks_of_the_same_read_comes_after_them(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    seen = Seen()
+    burst = chunk(WORDS[0]) + b"data: {not json\n\n" + chunk(WORDS[1])
+    upstream.script(Reply(body=_body(seen.first, burst)))
+    exc = await _interrupted(make(upstream, session), seen)
+    assert exc.partial.text == "one two "  # delivered up to the fault, nothing after it
+    assert seen.text() == "one two "
+
+
+async def test_an_upstream_idle_while_pushed_times_out(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    """The watchdog's idle timer fails the body while the provider waits on its tap:
+    the tap lets go and the timeout surfaces (idle measured from the last read)."""
+    seen = Seen()
+    never = upstream.hold()
+    upstream.script(Reply(body=_body(seen.first, chunk(WORDS[0]), Hold(never))))
+    provider = make(upstream, session, timeouts=Timeouts(idle=0.05))
+    async with asyncio.timeout(5):
+        exc = await _interrupted(provider, seen)
+    assert isinstance(exc.__cause__, IdleTimeout)
+    assert exc.partial.text == "one two "
+    async with asyncio.timeout(5):
+        await upstream.disconnected.wait()  # the upstream was hung up on
+
+
+async def test_a_connection_reset_while_pushed_interrupts_the_stream(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    seen = Seen()
+    upstream.script(Reply(body=_body(seen.first, chunk(WORDS[0]), RESET)))
+    async with asyncio.timeout(5):
+        exc = await _interrupted(make(upstream, session), seen)
+    assert isinstance(exc.__cause__, ProtocolError)
+    assert exc.partial.text == "one two "
+
+
+async def test_an_end_without_finish_while_pushed_is_truncated(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    seen = Seen()
+    upstream.script(Reply(body=_body(seen.first, chunk(WORDS[0]))))  # then the body ends
+    async with asyncio.timeout(5):
+        exc = await _interrupted(make(upstream, session), seen)
+    assert "truncated" in str(exc.__cause__)
+    assert exc.partial.text == "one two "
+
+
+async def test_a_consumer_cancelled_while_pushed_closes_the_upstream(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    seen = Seen()
+    never = upstream.hold()
+    upstream.script(Reply(body=_body(seen.first, chunk(WORDS[0]), Hold(never))))
+    task = asyncio.create_task(_stream(make(upstream, session), seen))
+    async with asyncio.timeout(5):
+        await seen.saw_two.wait()  # pushed: the provider waits on its tap now
+    assert seen.sources() == ["yield", "sink"]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(5):
+        await upstream.disconnected.wait()
+
+
+async def test_a_provider_event_error_while_pushed_is_raised_after_the_chunks_before_it(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    seen = Seen()
+    error = sse({"error": {"message": "overloaded", "type": "server_error"}})
+    upstream.script(Reply(body=_body(seen.first, chunk(WORDS[0]) + error)))
+    exc = await _interrupted(make(upstream, session), seen)
+    assert exc.partial.text == "one two "
+    assert seen.sources() == ["yield", "sink"]
