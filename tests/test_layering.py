@@ -23,7 +23,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "llm_router"
 FOUNDATION = (
     "_aio",
     "_chunk",
-    "_inline",
     "_messages",
     "accumulate",
     "capabilities",

@@ -34,7 +34,6 @@ from typing import Any
 from aiohttp import StreamReader, web
 from aiohttp.http_exceptions import BadHttpMethod, LineTooLong, PayloadEncodingError
 
-from llm_router._inline import ready_queue, run_woken
 from llm_router.gateway.errors import INTERNAL, ErrorInfo
 from llm_router.observe.logs import get_logger
 
@@ -108,7 +107,6 @@ class GatewayProtocol(web.RequestHandler):
         self._partial = False  # some bytes of the next request have arrived
         self._busy = False
         self._unread: StreamReader | None = None
-        self._ready = ready_queue(self._loop)  # the loop's ready queue (_inline)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start the header deadline of the first request."""
@@ -117,20 +115,12 @@ class GatewayProtocol(web.RequestHandler):
 
     def data_received(self, data: bytes) -> None:
         """Start the header deadline at the first byte of a request (not at the rest
-        of an answered request's body, which aiohttp reads for a while and drops);
-        a request now complete starts being handled in this callback (``_inline``)."""
+        of an answered request's body, which aiohttp reads for a while and drops)."""
         idle = not self._busy and not self._partial
         if data and idle and (self._unread is None or self._unread.is_eof()):
             self._unread = None
             self._arm(partial=True)
-        ready = self._ready
-        if ready is None:
-            super().data_received(data)
-            return
-        since = len(ready)
         super().data_received(data)
-        if len(ready) > since:
-            run_woken(ready, since)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         """Stop the deadline; close the upstreams now (the cancelled handler would

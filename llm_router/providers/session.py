@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import weakref
 from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
@@ -35,8 +34,6 @@ from aiohttp.client_reqrep import ClientRequest
 from aiohttp.connector import Connection
 from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
 from yarl import URL
-
-from llm_router._inline import ready_queue, run_woken
 
 if TYPE_CHECKING:
     from aiohttp.tracing import Trace
@@ -88,26 +85,6 @@ class _Lease:
 _lease: ContextVar[_Lease | None] = ContextVar("llm_router_lease", default=None)
 
 
-class InlineResponseHandler(ResponseHandler):
-    """aiohttp's client connection protocol, whose ``data_received`` runs at once the
-    task steps the bytes made ready (the request's task, woken by its response headers
-    or its next token: ``llm_router._inline``)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(loop)
-        self._ready = ready_queue(loop)
-
-    def data_received(self, data: bytes) -> None:
-        ready = self._ready
-        if ready is None:
-            super().data_received(data)
-            return
-        since = len(ready)
-        super().data_received(data)
-        if len(ready) > since:
-            run_woken(ready, since)
-
-
 class PoolConnector(aiohttp.TCPConnector):
     """A ``TCPConnector`` that tells :func:`post` whether a request's connection came
     from the pool, and gives its resend a fresh one (closing idle connections it would
@@ -119,8 +96,6 @@ class PoolConnector(aiohttp.TCPConnector):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._served: weakref.WeakSet[ResponseHandler] = weakref.WeakSet()
-        factory = functools.partial(InlineResponseHandler, loop=self._loop)
-        self._factory = cast("functools.partial[ResponseHandler]", factory)  # a subclass
 
     async def connect(
         self,
