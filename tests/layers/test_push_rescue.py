@@ -60,16 +60,21 @@ class Consumer:
         if isinstance(event, StreamEnded):
             self.records.append(event.record)
 
-    async def read(self, r: Router) -> None:
-        token = CHUNK_SINK.set(self.sink)
+    async def read(self, r: Router, *, late: bool = False) -> None:
+        """Read ``r``'s stream with the sink set from the start, or (``late``) only once
+        the first chunk is in, as the gateway's relay does."""
+        token = None if late else CHUNK_SINK.set(self.sink)
         try:
             async with r:
                 stream: AsyncIterator[StreamChunk] = r.stream_complete(REQUEST)
                 async for chunk in stream:
                     self.log.append(("yield", chunk.text, False))
+                    if token is None:
+                        token = CHUNK_SINK.set(self.sink)
                     self.first.set()
         finally:
-            CHUNK_SINK.reset(token)
+            if token is not None:
+                CHUNK_SINK.reset(token)
         assert CHUNK_SINK.get() is None  # the router put back what it found
 
     def text(self) -> str:
@@ -97,10 +102,13 @@ def held(consumer: Consumer, n: int, *fault: Step) -> Reply:
     return Reply(body=[*head, *rest, *fault])
 
 
-async def test_the_router_passes_pushed_chunks_on_and_counts_them(upstream: Upstream) -> None:
+@pytest.mark.parametrize("late", [False, True], ids=["offered-first", "offered-late"])
+async def test_the_router_passes_pushed_chunks_on_and_counts_them(
+    upstream: Upstream, late: bool
+) -> None:
     consumer = Consumer()
     upstream.script(held(consumer, len(WORDS), *finish()))
-    await consumer.read(router(consumer, provider(upstream, "a")))
+    await consumer.read(router(consumer, provider(upstream, "a")), late=late)
     assert consumer.text() == ANSWER
     assert consumer.pushed() == WORDS[1:]  # from the connection's callback
     assert all(no_task for channel, _, no_task in consumer.log if channel == "sink")
@@ -153,11 +161,14 @@ class Watching:
         yield StreamChunk("", self.name, "m", finish_reason="stop")
 
 
-async def test_a_rescue_stream_is_never_offered_the_sink(upstream: Upstream) -> None:
+@pytest.mark.parametrize("late", [False, True], ids=["offered-first", "offered-late"])
+async def test_a_rescue_stream_is_never_offered_the_sink(upstream: Upstream, late: bool) -> None:
+    """Offered late (the gateway sets its sink once it has the first chunk), the sink
+    must not reach the rescue either: the router takes it when it reads on."""
     consumer, watching = Consumer(), Watching()
     refused = Reply.json(400, {"error": {"message": "no", "type": "invalid_request_error"}})
     upstream.script(held(consumer, 3), refused)  # the primary breaks, then refuses
-    await consumer.read(router(consumer, provider(upstream, "a"), watching))
+    await consumer.read(router(consumer, provider(upstream, "a"), watching), late=late)
     assert consumer.text() == ANSWER
     assert consumer.pushed() == WORDS[1:3]
     assert len(watching.sinks) == len(WORDS) + 1

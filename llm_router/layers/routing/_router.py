@@ -192,8 +192,8 @@ class Router(AsyncClosing):
                 _settle_soon(res)
         elif announce:
             announce = _announce(hook, run)
-        offer = CHUNK_SINK.get()  # a consumer taking chunks from a callback (_aio)
-        if offer is not None:  # only while this router reads a committed stream directly
+        found = CHUNK_SINK.get()  # a consumer taking chunks from a callback (_aio)
+        if found is not None:  # only while this router reads a committed stream directly
             CHUNK_SINK.set(None)
         outcome: Outcome = "cancelled"
         failure: BaseException | None = None
@@ -223,11 +223,14 @@ class Router(AsyncClosing):
             ttft = self._clock() - start
             first = last = opened.first
             ended: BaseException | None = None
-            tally = Tally(offer, first)
+            tally = Tally(found, first)
             try:
                 try:  # after the commit point the innermost stream is read directly
                     yield first
-                    if offer is not None:  # and its chunks may come from its callback
+                    # and its chunks may come from its callback, to a sink offered from
+                    # the start or once the consumer had the first chunk (the gateway's)
+                    offer = tally.offer = found or CHUNK_SINK.get()
+                    if offer is not None:
                         CHUNK_SINK.set(tally.put)
                     async for chunk in opened.rest:
                         tally.count += 1
@@ -237,7 +240,7 @@ class Router(AsyncClosing):
                     ended = exc
                     raise
                 finally:
-                    if offer is not None:
+                    if tally.offer is not None:  # never to a rescue's streams
                         CHUNK_SINK.set(None)
                     chunks, last = tally.count, tally.last
                     await opened.finish(ended)
@@ -263,8 +266,8 @@ class Router(AsyncClosing):
             outcome, failure = "error", exc
             raise
         finally:
-            if offer is not None:
-                CHUNK_SINK.set(offer)
+            if found is not None:
+                CHUNK_SINK.set(found)
             if hook is not None:
                 now = self._clock()
                 hook(StreamEnded(run.record(outcome, failure, first, last, chunks, ttft, now)))
