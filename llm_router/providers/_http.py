@@ -10,7 +10,11 @@ The class reads in the order of a stream: its configuration and subclass hooks, 
 setup phase (:meth:`~HTTPStreamProvider._open`: sending the request under one
 ``asyncio.timeout_at`` — once more on a fresh connection if a stale keep-alive one
 failed, see :func:`~llm_router.providers.session.post` — turning connection failures and
-non-200 answers into typed errors), then the streaming loop, the per-chunk hot path.
+non-200 answers into typed errors), then the streaming loop, the per-chunk hot path:
+each read's bytes become chunks through a :class:`~._feed.Feed`, awaited read by read
+or, after the commit point and for a consumer that offers a sink
+(:data:`llm_router._aio.CHUNK_SINK`), pushed from the upstream connection's callback
+(:mod:`._tap`).
 Timeouts cost nothing per chunk: while reading, one :class:`Watchdog` timer per stream
 checks the deadlines when it fires (re-arming itself otherwise) and, if one passed,
 fails the pending read; the generator then raises the typed error. Nothing is yielded

@@ -109,9 +109,8 @@ async def _read(client: Any, lockstep: Lockstep) -> str:
     return text
 
 
-async def test_each_event_leaves_before_the_provider_reads_again(
-    make_client: MakeClient,
-) -> None:
+async def _through_the_gateway(make_client: MakeClient) -> None:
+    """One answer in lockstep through the gateway and an HTTP provider, whole."""
     lockstep = Lockstep()
     runner, url = await serve_loopback(lockstep.upstream)
     try:
@@ -121,6 +120,12 @@ async def test_each_event_leaves_before_the_provider_reads_again(
             assert await _read(client, lockstep) == "".join(WORDS)
     finally:
         await runner.cleanup()
+
+
+async def test_each_event_leaves_before_the_provider_reads_again(
+    make_client: MakeClient,
+) -> None:
+    await _through_the_gateway(make_client)
 
 
 async def test_a_provider_that_does_not_tell_is_flushed_at_the_next_loop_turn(
@@ -318,15 +323,7 @@ async def test_later_events_are_written_from_the_upstream_connection_callback(
         return push(self, data)
 
     monkeypatch.setattr(EventWriter, "push", spy)
-    lockstep = Lockstep()
-    runner, url = await serve_loopback(lockstep.upstream)
-    try:
-        async with aiohttp.ClientSession() as s:
-            provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m", session=s)
-            client = await make_client({"default": [provider]})
-            assert await _read(client, lockstep) == "".join(WORDS)
-    finally:
-        await runner.cleanup()
+    await _through_the_gateway(make_client)
     in_callback = [data for data, no_task in pushed if no_task]
     for word in WORDS[1:]:  # the first leaves with the headers, written by the handler
         assert sum(word.encode() in data for data in in_callback) == 1
