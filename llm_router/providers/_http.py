@@ -172,11 +172,9 @@ class HTTPStreamProvider:
         """The typed error for a non-200 answer (the common mapping; refine in subclasses)."""
         return map_http_error(status, body, headers, provider=self.name, model=self.model)
 
-    def _grace(
-        self, decoder: StreamDecoder, feed: Feed, wd: Watchdog, loop: asyncio.AbstractEventLoop
-    ) -> None:
+    def _grace(self, feed: Feed, wd: Watchdog, loop: asyncio.AbstractEventLoop) -> None:
         """After the finish signal, when a trailer may follow: wait for it that long."""
-        if decoder.finished and not feed.ended and wd.grace_at == INF:
+        if feed.decoder.finished and not feed.ended and wd.grace_at == INF:
             wd.arm_grace(loop.time() + self.trailer_grace)
 
     def _error(
@@ -289,7 +287,7 @@ class HTTPStreamProvider:
                             yield chunk
                         if feed.error is not None:
                             raise feed.error
-                        self._grace(decoder, feed, wd, loop)
+                        self._grace(feed, wd, loop)
                         continue
                 if not data:
                     if told is not None:  # it flushes now (_aio.UPSTREAM_READS)
@@ -316,7 +314,7 @@ class HTTPStreamProvider:
                     yield chunk
                 if feed.error is not None:
                     raise feed.error
-                self._grace(decoder, feed, wd, loop)
+                self._grace(feed, wd, loop)
             if not decoder.finished:
                 raise self._error(errors.ProtocolError, _TRUNCATED, model)
             final = decoder.final_chunk()
