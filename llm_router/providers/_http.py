@@ -280,7 +280,7 @@ class HTTPStreamProvider:
                         if told is not None:
                             told(True)
                         wd.since = loop.time()
-                        chunks = await Tap(feed, sink, sent, told, wd, loop).run(content)
+                        chunks = await Tap(feed, sink, sent, told, wd, loop, resp).run(content)
                         wd.since = INF
                         for chunk in chunks:  # decoded, not taken: yielded, in order
                             sent.append(chunk)

@@ -7,8 +7,11 @@ commit point, when whoever reads the stream can take chunks from a callback
 (:data:`llm_router._aio.CHUNK_SINK`, which the router sets for the gateway), the
 provider's generator instead waits once on a :class:`Tap`: aiohttp hands each body
 read to :meth:`Tap.data` inside the connection's ``data_received``, which decodes it
-and gives the chunks to the sink there and then (the gateway encodes and writes them
-in the same callback), with no task step at all.
+and gives the chunks to the sink there and then (the gateway encodes and queues them),
+with no task step at all. The consumer is told to flush (``UPSTREAM_READS``) once the
+connection has handled the whole read (:class:`~.session.ReadingResponseHandler` calls
+:meth:`Tap.flush`), so a read of several HTTP chunks still leaves in one write; on a
+connection of another kind, after each.
 
 The tap lets go, and the generator carries on reading the ordinary way, as soon as
 anything is not a plain middle chunk: the sink does not take more (the client reads
@@ -33,6 +36,7 @@ import aiohttp
 
 from llm_router.providers._feed import Feed
 from llm_router.providers._watchdog import Watchdog
+from llm_router.providers.session import ReadingResponseHandler
 from llm_router.types import StreamChunk
 
 Sink = Callable[[StreamChunk], bool]
@@ -52,6 +56,7 @@ class Tap:
         "feed",
         "held",
         "loop",
+        "proto",
         "sent",
         "sink",
         "stopped",
@@ -68,7 +73,12 @@ class Tap:
         told: Callable[[bool], None] | None,
         wd: Watchdog,
         loop: asyncio.AbstractEventLoop,
+        resp: aiohttp.ClientResponse,
     ) -> None:
+        conn = resp.connection
+        proto = None if conn is None else conn.protocol
+        self.proto = proto if isinstance(proto, ReadingResponseHandler) else None
+        """The connection, when it tells the end of each read (the shared session's)."""
         self.feed = feed
         self.sink = sink
         self.sent = sent
@@ -85,11 +95,16 @@ class Tap:
     async def run(self, content: aiohttp.StreamReader) -> list[StreamChunk]:
         """Attach to ``content`` (a :func:`tappable` one) until :meth:`stop`; the held chunks."""
         _TAPS[content] = self
+        proto = self.proto
+        if proto is not None:
+            proto.after_read = self.flush
         try:
             await self.waiter
         finally:
             self.stopped = True
             del _TAPS[content]
+            if proto is not None:
+                proto.after_read = None
         if self.failure is not None:
             raise self.failure
         return self.held
@@ -116,11 +131,16 @@ class Tap:
                     break
             if feed.error is not None or feed.ended or feed.decoder.finished:
                 self.stop()  # the rest (the fault, the final chunk, a trailer) the usual way
-            if self.told is not None:
-                self.told(True)  # what this read brought leaves now, in one write
+            if self.proto is None:  # else once the whole read is handled (flush)
+                self.flush()
         except BaseException as exc:  # a bug: raised by the reader, not lost in aiohttp
             self.failure = exc
             self.stop()
+
+    def flush(self) -> None:
+        """What the read brought leaves now, in one write (never raises)."""
+        if self.told is not None:
+            self.told(True)
 
     def stop(self) -> None:
         """Let go: later reads are buffered, and the reader wakes up."""

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
@@ -85,6 +86,25 @@ class _Lease:
 _lease: ContextVar[_Lease | None] = ContextVar("llm_router_lease", default=None)
 
 
+class ReadingResponseHandler(ResponseHandler):
+    """aiohttp's client connection protocol with one hook, :attr:`after_read`: called
+    once a read's bytes have all been handled, however many HTTP chunks they held (the
+    push path flushes the gateway's writer there, so what one read brought leaves in
+    one write, as on the awaiting path: ``providers/_tap.py``)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop)
+        self.after_read: Callable[[], None] | None = None
+        """Set while a stream's tap is attached; never raises."""
+
+    def data_received(self, data: bytes) -> None:
+        """aiohttp's, then :attr:`after_read`."""
+        super().data_received(data)
+        after = self.after_read
+        if after is not None:
+            after()
+
+
 class PoolConnector(aiohttp.TCPConnector):
     """A ``TCPConnector`` that tells :func:`post` whether a request's connection came
     from the pool, and gives its resend a fresh one (closing idle connections it would
@@ -96,6 +116,8 @@ class PoolConnector(aiohttp.TCPConnector):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._served: weakref.WeakSet[ResponseHandler] = weakref.WeakSet()
+        factory = functools.partial(ReadingResponseHandler, loop=self._loop)
+        self._factory = cast("functools.partial[ResponseHandler]", factory)  # a subclass
 
     async def connect(
         self,

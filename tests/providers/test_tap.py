@@ -18,10 +18,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from llm_router._aio import CHUNK_SINK
+from llm_router._aio import CHUNK_SINK, UPSTREAM_READS
 from llm_router.config import Timeouts
 from llm_router.errors import IdleTimeout, ProtocolError, StreamInterrupted
 from llm_router.providers import _tap
+from llm_router.providers.openai import OpenAIProvider
+from llm_router.providers.session import close_shared_sessions
 from llm_router.types import StreamChunk
 from tests.providers.conftest import RESET, Hold, Reply, Upstream, sse
 from tests.providers.test_openai import DONE, REQ, chunk, make, usage
@@ -236,3 +238,65 @@ async def test_a_provider_event_error_while_pushed_is_raised_after_the_chunks_be
     exc = await _interrupted(make(upstream, session), seen)
     assert exc.partial.text == "one two "
     assert seen.sources() == ["yield", "sink"]
+
+
+def _http_chunk(data: bytes) -> bytes:
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
+async def test_what_one_read_brought_is_flushed_once_after_all_its_http_chunks() -> None:
+    """Three events in one TCP write, each its own HTTP chunk: aiohttp feeds the tap
+    three times in one ``data_received``; the consumer is told to flush once, after
+    the three (the shared session's connection tells the end of each read), so they
+    leave in one write, as they do on the awaiting path."""
+    seen = Seen()
+    log: list[object] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        await reader.readexactly(length)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+            + _http_chunk(chunk(role="assistant", content="") + chunk("one "))
+        )
+        await seen.first.wait()
+        writer.write(b"".join(_http_chunk(chunk(w)) for w in WORDS[:3]))  # one write
+        await seen.saw_four.wait()
+        tail = chunk(WORDS[3]) + chunk(finish="stop") + DONE
+        writer.write(_http_chunk(tail) + b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    provider = OpenAIProvider(base_url=f"http://127.0.0.1:{port}/v1", api_key="k", model="m")
+
+    def told(more: bool) -> None:
+        log.append(("told", more))
+
+    def sink(c: StreamChunk) -> bool:
+        log.append(("sink", c.text))
+        return seen.sink(c)
+
+    reads = UPSTREAM_READS.set(told)
+    sinks = CHUNK_SINK.set(sink)
+    try:
+        async with asyncio.timeout(5):
+            async for c in provider.stream_complete(REQ):
+                seen.add(("yield", c.text))
+                log.append(("yield", c.text))
+    finally:
+        CHUNK_SINK.reset(sinks)
+        UPSTREAM_READS.reset(reads)
+        server.close()
+        await close_shared_sessions()
+    assert seen.text() == "one " + "".join(WORDS)
+    start = log.index(("sink", WORDS[0]))
+    assert log[start : start + 4] == [
+        ("sink", WORDS[0]),
+        ("sink", WORDS[1]),
+        ("sink", WORDS[2]),
+        ("told", True),  # once, after the read's three chunks
+    ]
