@@ -30,6 +30,7 @@ stream's tap while one is attached and to aiohttp's buffer otherwise.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 
 import aiohttp
@@ -77,8 +78,11 @@ class Tap:
     ) -> None:
         conn = resp.connection
         proto = None if conn is None else conn.protocol
-        self.proto = proto if isinstance(proto, ReadingResponseHandler) else None
-        """The connection, when it tells the end of each read (the shared session's)."""
+        self.proto: ReadingResponseHandler | None = None
+        """The connection, when it tells the end of each read (the shared session's)
+        and there is a consumer to flush then."""
+        if told is not None and isinstance(proto, ReadingResponseHandler):
+            self.proto = proto
         self.feed = feed
         self.sink = sink
         self.sent = sent
@@ -97,7 +101,8 @@ class Tap:
         _TAPS[content] = self
         proto = self.proto
         if proto is not None:
-            proto.after_read = self.flush
+            assert self.told is not None  # a proto is kept only with a consumer to tell
+            proto.after_read = functools.partial(self.told, True)
         try:
             await self.waiter
         finally:

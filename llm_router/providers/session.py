@@ -86,6 +86,9 @@ class _Lease:
 _lease: ContextVar[_Lease | None] = ContextVar("llm_router_lease", default=None)
 
 
+_received = ResponseHandler.data_received  # called directly: this runs once per read
+
+
 class ReadingResponseHandler(ResponseHandler):
     """aiohttp's client connection protocol with one hook, :attr:`after_read`: called
     once a read's bytes have all been handled, however many HTTP chunks they held (the
@@ -99,7 +102,7 @@ class ReadingResponseHandler(ResponseHandler):
 
     def data_received(self, data: bytes) -> None:
         """aiohttp's, then :attr:`after_read`."""
-        super().data_received(data)
+        _received(self, data)
         after = self.after_read
         if after is not None:
             after()
