@@ -268,44 +268,34 @@ class HTTPStreamProvider:
                 if told is None:  # a batching consumer, once it has started reading us
                     told = UPSTREAM_READS.get()
                 data = b""
-                if (
-                    tap
-                    and sent
-                    and (sink := CHUNK_SINK.get()) is not None
-                    and content.exception() is None
-                    and not content.is_eof()
-                ):
+                sink = CHUNK_SINK.get() if tap and sent else None
+                if sink is not None and content.exception() is None and not content.is_eof():
                     data = content.read_nowait()  # what came while we were at a yield
-                    if not data:  # then the next reads go to the sink from the callback
-                        if told is not None:
-                            told(True)
-                        wd.since = loop.time()
-                        chunks = await Tap(feed, sink, sent, told, wd, loop, resp).run(content)
-                        wd.since = INF
-                        for chunk in chunks:  # decoded, not taken: yielded, in order
-                            sent.append(chunk)
-                            yield chunk
-                        if feed.error is not None:
-                            raise feed.error
-                        self._grace(feed, wd, loop)
-                        continue
+                else:
+                    sink = None
+                chunks: list[StreamChunk] | None = None
                 if not data:
                     if told is not None:  # it flushes now (_aio.UPSTREAM_READS)
                         told(True)
                     wd.since = loop.time()
-                    try:
-                        data = await content.readany()
-                    except (aiohttp.ClientError, OSError, Expired) as exc:
-                        if wd.fired == "grace":
-                            break
-                        raise read_error(wd, exc, self.timeouts, self.name, model) from exc
+                    if sink is not None:  # the next reads go to the sink from the callback
+                        tapped = Tap(feed, sink, sent, told, wd, loop, resp)
+                        chunks = await tapped.run(content)  # decoded, not taken: yielded
+                    else:
+                        try:
+                            data = await content.readany()
+                        except (aiohttp.ClientError, OSError, Expired) as exc:
+                            if wd.fired == "grace":
+                                break
+                            raise read_error(wd, exc, self.timeouts, self.name, model) from exc
                     wd.since = INF
-                if data:
-                    chunks = feed.chunks(data)
-                elif feed.sse:
-                    break
-                else:
-                    chunks = feed.finish()
+                if chunks is None:
+                    if data:
+                        chunks = feed.chunks(data)
+                    elif feed.sse:
+                        break
+                    else:
+                        chunks = feed.finish()
                 for chunk in chunks:
                     if not sent:
                         wd.commit()

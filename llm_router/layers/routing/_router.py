@@ -223,7 +223,7 @@ class Router(AsyncClosing):
             ttft = self._clock() - start
             first = last = opened.first
             ended: BaseException | None = None
-            tally = Tally(found, first)
+            tally = Tally(first)
             try:
                 try:  # after the commit point the innermost stream is read directly
                     yield first
@@ -328,8 +328,9 @@ class Tally:
 
     __slots__ = ("count", "last", "offer")
 
-    def __init__(self, offer: Callable[[StreamChunk], bool] | None, first: StreamChunk) -> None:
-        self.offer = offer
+    def __init__(self, first: StreamChunk) -> None:
+        self.offer: Callable[[StreamChunk], bool] | None = None
+        """The consumer's sink, once the router reads on past the first chunk."""
         self.count = 1
         self.last = first
 
