@@ -24,7 +24,9 @@ rescue, the idle clock) is the same on both paths.
 
 The hook: the response's ``StreamReader`` becomes a :class:`_Tapped` (the same object,
 a subclass adding no state, ``__class__`` assigned), whose ``feed_data`` goes to the
-stream's tap while one is attached and to aiohttp's buffer otherwise.
+stream's tap while one is attached and to aiohttp's buffer otherwise. Every stream of
+an HTTP provider reads through it, tap or not: it also takes a buffer of several HTTP
+chunks in one join, where aiohttp pops them one by one.
 """
 
 from __future__ import annotations
@@ -156,7 +158,8 @@ class Tap:
 
 class _Tapped(aiohttp.StreamReader):
     """aiohttp's ``StreamReader``, with body reads going to the stream's :class:`Tap`
-    while one is attached (adds no state: an instance's class is switched in place)."""
+    while one is attached, and what is buffered read in one join (adds no state: an
+    instance's class is switched in place)."""
 
     __slots__ = ()
 
@@ -166,6 +169,27 @@ class _Tapped(aiohttp.StreamReader):
             return super().feed_data(data, size)
         tap.data(data)
         return False  # nothing buffered: no more data pending in aiohttp's sense
+
+    def _read_nowait(self, n: int) -> bytes:
+        # aiohttp's, but what is buffered is taken in one join: aiohttp pops each HTTP
+        # chunk on its own (its bookkeeping and a resume check each), and a fast stream
+        # buffers one chunk per event. The bookkeeping after the join is the same.
+        buffer = self._buffer
+        if n != -1 or len(buffer) < 2 or self._buffer_offset:
+            return super()._read_nowait(n)
+        self._timer.assert_timeout()
+        data = b"".join(buffer)
+        buffer.clear()
+        self._size -= len(data)
+        cursor = self._cursor = self._cursor + len(data)
+        splits = self._http_chunk_splits
+        while splits and splits[0] < cursor:
+            splits.popleft()
+        if self._size < self._low_water and (
+            splits is None or len(splits) < self._low_water_chunks
+        ):
+            self._protocol.resume_reading()  # may feed more: left for the next read
+        return data
 
     def feed_eof(self) -> None:
         super().feed_eof()

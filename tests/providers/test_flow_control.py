@@ -17,8 +17,10 @@ import contextlib
 import gzip
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
+from llm_router.providers import _tap
 from llm_router.providers import session as session_module
 from llm_router.providers.openai import OpenAIProvider
 from llm_router.providers.session import ReadingResponseHandler, close_shared_sessions
@@ -104,26 +106,38 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Counts:
 
 
 async def test_a_stream_that_never_pauses_is_never_parsed_again_empty(
-    counted: Counts,
+    counted: Counts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """200 events, each its own HTTP chunk, all in one write: the reader hands out 200
-    chunks without the connection re-parsing an empty read for any of them (aiohttp's
-    own connection would, 200 times)."""
+    """200 events, each its own HTTP chunk, all in one write: the reader hands out the
+    200 chunks without the connection re-parsing an empty read for any of them
+    (aiohttp's own connection would, 200 times), and takes what is buffered in one
+    join rather than popping each HTTP chunk (``_tap._Tapped``)."""
+    popped = 0
+    pop = aiohttp.StreamReader._read_nowait_chunk
+
+    def spy_pop(reader: aiohttp.StreamReader, n: int) -> bytes:
+        nonlocal popped
+        popped += 1
+        return pop(reader, n)
+
+    monkeypatch.setattr(aiohttp.StreamReader, "_read_nowait_chunk", spy_pop)
     events, text = _events(200, 20)
     body = b"Transfer-Encoding: chunked\r\n\r\n" + b"".join(_http_chunk(e) for e in events)
     async with _serve(HEAD + body + b"0\r\n\r\n") as url:
         assert await _text(url) == text
     assert counted.paused == 0
     assert counted.empty == 0
+    assert popped < 20  # reads of one HTTP chunk only: the rest were joined
 
 
 async def test_a_body_past_the_high_water_mark_pauses_and_is_read_to_the_end(
     counted: Counts,
 ) -> None:
-    """A 2 MB body that the reader does not read until it has piled up: the
-    connection pauses at the reader's high water mark, and is resumed as the reader
-    drains it, to the last byte."""
-    events, text = _events(4000, 500)
+    """A 2 MB body of 6,000 HTTP chunks that the reader does not read until it has
+    piled up: the connection pauses at the reader's high water mark (of bytes, and of
+    HTTP chunks: more than aiohttp's 4,096), and is resumed as the reader drains it,
+    to the last byte."""
+    events, text = _events(6000, 300)
     body = b"Transfer-Encoding: chunked\r\n\r\n" + b"".join(_http_chunk(e) for e in events)
     hold = asyncio.Event()
     async with _serve(HEAD + body + b"0\r\n\r\n") as url:
@@ -153,3 +167,35 @@ async def test_a_gzip_body_the_parser_holds_back_while_paused_is_read_to_the_end
         assert await reading == text
     assert counted.paused >= 1
     assert counted.empty >= 1  # the held-back rest was resumed
+
+
+class _Protocol:
+    """Counts what a reader asks of its connection."""
+
+    def __init__(self) -> None:
+        self.paused = 0
+        self.resumed = 0
+
+    def pause_reading(self) -> None:
+        self.paused += 1
+
+    def resume_reading(self) -> None:
+        self.resumed += 1
+
+
+async def test_reads_of_many_http_chunks_keep_the_chunk_bookkeeping_bounded() -> None:
+    """5,000 HTTP chunks, read ten at a time in one join each: the reader forgets the
+    chunk boundaries it has read past, as aiohttp's per-chunk pop does, so it never
+    asks the connection to pause for too many chunks (aiohttp's bound is 4,096)."""
+    proto = _Protocol()
+    reader = aiohttp.StreamReader(proto, 2**16, loop=asyncio.get_running_loop())  # type: ignore[arg-type]
+    assert _tap.tappable(reader)
+    reader.begin_http_chunk_receiving()
+    out = []
+    for batch in range(500):
+        for i in range(10):
+            reader.feed_data(b"%05d;" % (batch * 10 + i))
+            reader.end_http_chunk_receiving()
+        out.append(reader.read_nowait())
+    assert b"".join(out) == b"".join(b"%05d;" % i for i in range(5000))
+    assert proto.paused == 0
