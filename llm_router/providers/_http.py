@@ -264,11 +264,12 @@ class HTTPStreamProvider:
             feed = Feed(self.wire == "sse", decoder, self.name, model)
             content = resp.content
             tap = tappable(content)  # after the commit point, read in its callback (_tap)
+            refused = False  # the sink wanted no more: not offered again until a yield
             while not feed.ended:  # the finish signal (and any trailer) is in: final chunk
                 if told is None:  # a batching consumer, once it has started reading us
                     told = UPSTREAM_READS.get()
                 data = b""
-                sink = CHUNK_SINK.get() if tap and sent else None
+                sink = CHUNK_SINK.get() if tap and sent and not refused else None
                 if sink is not None and content.exception() is None and not content.is_eof():
                     data = content.read_nowait()  # what came while we were at a yield
                 else:
@@ -281,6 +282,7 @@ class HTTPStreamProvider:
                     if sink is not None:  # the next reads go to the sink from the callback
                         tapped = Tap(feed, sink, sent, told, wd, loop, resp)
                         chunks = await tapped.run(content)  # decoded, not taken: yielded
+                        refused = tapped.refused
                     else:
                         try:
                             data = await content.readany()
@@ -302,6 +304,7 @@ class HTTPStreamProvider:
                         ttft = loop.time() - start
                     sent.append(chunk)
                     yield chunk
+                    refused = False  # pulled: the consumer has waited for its client
                 if feed.error is not None:
                     raise feed.error
                 self._grace(feed, wd, loop)

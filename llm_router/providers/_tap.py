@@ -60,6 +60,7 @@ class Tap:
         "held",
         "loop",
         "proto",
+        "refused",
         "sent",
         "sink",
         "stopped",
@@ -96,6 +97,9 @@ class Tap:
         self.failure: BaseException | None = None
         """An unexpected error in the callback (a bug), raised by the reader."""
         self.stopped = False
+        self.refused = False
+        """The sink wanted no more (or raised): it is not offered the stream again
+        until the consumer has pulled a chunk, which is where it waits for its client."""
         self.waiter: asyncio.Future[None] = loop.create_future()
 
     async def run(self, content: aiohttp.StreamReader) -> list[StreamChunk]:
@@ -129,11 +133,13 @@ class Tap:
                     more = sink(chunk)
                 except Exception:
                     self.held = chunks[i:]
+                    self.refused = True
                     self.stop()
                     break
                 sent.append(chunk)
                 if not more:
                     self.held = chunks[i + 1 :]
+                    self.refused = True
                     self.stop()
                     break
             if feed.error is not None or feed.ended or feed.decoder.finished:

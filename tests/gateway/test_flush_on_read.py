@@ -19,12 +19,14 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.client_proto import ResponseHandler
 
 from llm_router._aio import UPSTREAM_READS
 from llm_router.errors import StreamInterrupted
 from llm_router.gateway import _writer
 from llm_router.gateway._writer import EventWriter
 from llm_router.providers.openai import OpenAIProvider
+from llm_router.providers.session import close_shared_sessions
 from llm_router.testing._loopback import serve_loopback
 from llm_router.types import ChatRequest, StreamChunk
 from tests.gateway.conftest import MakeClient, chat_body
@@ -263,11 +265,13 @@ async def _read_slowly(url: Any, paused: asyncio.Event) -> bytes:
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     reader, writer = await asyncio.open_connection(sock=sock)
-    writer.write(head.encode() + body)
-    async with asyncio.timeout(20):
-        await paused.wait()  # the gateway's transport is full: now read it all
-        raw = await reader.read(-1)
-    writer.close()
+    try:
+        writer.write(head.encode() + body)
+        async with asyncio.timeout(20):
+            await paused.wait()  # the gateway's transport is full: now read it all
+            raw = await reader.read(-1)
+    finally:
+        writer.close()  # also when cancelled: the gateway sees its client leave
     headers, _, chunked = raw.partition(b"\r\n\r\n")
     assert headers.startswith(b"HTTP/1.1 200")
     out = bytearray()
@@ -327,3 +331,88 @@ async def test_later_events_are_written_from_the_upstream_connection_callback(
     in_callback = [data for data, no_task in pushed if no_task]
     for word in WORDS[1:]:  # the first leaves with the headers, written by the handler
         assert sum(word.encode() in data for data in in_callback) == 1
+
+
+async def test_a_client_that_stops_reading_holds_the_upstream_back(
+    make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the commit point each upstream event is pushed to the gateway's writer
+    from the connection's callback. A client that stops reading fills the writer; the
+    provider must then stop reading its upstream (aiohttp's reader fills and pauses
+    the connection), not keep pushing one read at a time into an unbounded queue.
+
+    The upstream sends each event once the writer has queued the one before (the
+    first is written, not queued), so each arrives in a read of its own, the case
+    where nothing else would hold it back; it runs free once the gateway waits for
+    its client. The gateway stops reading it
+    before it has written its 4 MB answer; once the client reads again, every event
+    arrives, in order."""
+    words = [f"w{i:04d}" + "x" * 1000 + " " for i in range(4000)]
+    held, finished = asyncio.Event(), asyncio.Event()
+    moved, waits = asyncio.Event(), asyncio.Event()
+    early: list[bool] = []  # at the first pause: was the upstream still writing?
+
+    async def upstream(request: web.Request) -> web.StreamResponse:
+        await request.read()
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        await resp.write(_event({"role": "assistant", "content": ""}))
+        for i, word in enumerate(words):
+            moved.clear()
+            await resp.write(_event({"content": word}))
+            if i and not waits.is_set():  # lockstep with the writer until the gateway waits
+                either = [asyncio.create_task(moved.wait()), asyncio.create_task(waits.wait())]
+                await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+                for waiting in either:
+                    waiting.cancel()
+        await resp.write(_event({}, "stop") + b"data: [DONE]\n\n")
+        finished.set()
+        return resp
+
+    push, close, pause = EventWriter.push, EventWriter.close, ResponseHandler.pause_reading
+
+    def pushed(self: EventWriter, data: bytes) -> bool:
+        moved.set()
+        return push(self, data)
+
+    async def closing(self: EventWriter) -> None:
+        waits.set()  # the relay waits for its client
+        await close(self)
+
+    def pausing(proto: ResponseHandler) -> None:
+        if not held.is_set():  # the provider stopped reading: its reader filled up
+            early.append(not finished.is_set())
+            held.set()
+        pause(proto)
+
+    monkeypatch.setattr(EventWriter, "push", pushed)
+    monkeypatch.setattr(EventWriter, "close", closing)
+    monkeypatch.setattr(ResponseHandler, "pause_reading", pausing)
+    direct = _writer._direct
+
+    def small_send_buffer(response: Any, request: Any) -> Any:
+        request.transport.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_SNDBUF, 4096
+        )
+        return direct(response, request)
+
+    monkeypatch.setattr(_writer, "_direct", small_send_buffer)
+    runner, url = await serve_loopback(upstream)
+    provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m")
+    client = await make_client({"default": [provider]})
+    go = asyncio.Event()
+    reading = asyncio.create_task(_read_slowly(client.make_url("/v1/chat/completions"), go))
+    try:
+        either = [asyncio.create_task(held.wait()), asyncio.create_task(finished.wait())]
+        async with asyncio.timeout(20):
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in either:
+            waiting.cancel()
+        assert early == [True]  # (the kernel may take the rest of it once paused)
+        go.set()  # now the client reads it all
+        body = await reading
+    finally:
+        reading.cancel()  # a no-op once read; else the client leaves
+        await runner.cleanup()
+        await close_shared_sessions()
+    assert _answer(body) == "".join(words)

@@ -12,6 +12,7 @@ and in the upstream's order.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -131,6 +132,33 @@ async def test_a_sink_that_wants_no_more_gets_the_rest_of_the_read_yielded_in_or
     await _stream(make(upstream, session), seen)
     assert seen.text() == "one " + "".join(WORDS)
     assert seen.sources() == ["yield", "sink", "yield", "yield", "sink"]
+
+
+async def test_after_the_sink_wants_no_more_it_gets_nothing_until_a_chunk_is_pulled(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    """A sink that says "no more" at each chunk (a client that reads slower than the
+    upstream sends), each word in a read of its own: the sink is not offered the next
+    read until the consumer has pulled a chunk, so it gets every other word and the
+    consumer's pace still holds the stream back (else a slow client's queue would grow
+    by one read at a time, unbounded)."""
+    seen = Seen(take=lambda n: False)
+    got = {w: asyncio.Event() for w in WORDS}
+
+    def add(entry: tuple[Any, ...]) -> None:
+        Seen.add(seen, entry)
+        if entry[1] in got:
+            got[entry[1]].set()
+
+    seen.add = add  # type: ignore[method-assign]
+    body: list[Any] = [chunk(WORDS[0])]
+    for before, word in itertools.pairwise(WORDS):
+        body += [Hold(got[before]), chunk(word)]  # each word once the one before is in
+    body += [Hold(got[WORDS[-1]]), chunk(finish="stop"), DONE]
+    upstream.script(Reply(body=_body(seen.first, *body)))
+    await _stream(make(upstream, session), seen)
+    assert seen.text() == "one " + "".join(WORDS)
+    assert seen.sources() == ["yield", "sink", "yield", "sink", "yield"]
 
 
 async def test_a_chunk_the_sink_refuses_by_raising_is_yielded_instead(
