@@ -40,7 +40,7 @@ from llm_router.providers._decoder import StreamDecoder
 from llm_router.providers._feed import Feed
 from llm_router.providers._http_errors import map_http_error
 from llm_router.providers._http_where import connect_error, locate_http_error
-from llm_router.providers._tap import Tap, tappable
+from llm_router.providers._tap import Tap, hand_over, tappable
 from llm_router.providers._watchdog import (
     INF,
     Expired,
@@ -294,14 +294,27 @@ class HTTPStreamProvider:
                 if chunks is None:
                     if data:
                         chunks = feed.chunks(data)
+                        if sink is not None:  # what came meanwhile: to the sink, too
+                            held = hand_over(chunks, sink, sent)
+                            refused = held is not None
+                            chunks = held or []
                     elif feed.sse:
                         break
                     else:
                         chunks = feed.finish()
+                if chunks and not sent:  # the commit point
+                    wd.commit()
+                    ttft = loop.time() - start
+                    sent.append(chunks[0])
+                    yield chunks[0]
+                    chunks = chunks[1:]
+                    # the consumer may offer its sink once it has the first chunk
+                    sink = CHUNK_SINK.get() if tap and chunks else None
+                    if sink is not None:
+                        held = hand_over(chunks, sink, sent)
+                        refused = held is not None
+                        chunks = held or []
                 for chunk in chunks:
-                    if not sent:
-                        wd.commit()
-                        ttft = loop.time() - start
                     sent.append(chunk)
                     yield chunk
                     refused = False  # pulled: the consumer has waited for its client

@@ -126,22 +126,11 @@ class Tap:
         try:
             self.wd.since = self.loop.time()  # the idle clock runs from the last read
             feed = self.feed
-            chunks = feed.chunks(data)
-            sink, sent = self.sink, self.sent
-            for i, chunk in enumerate(chunks):
-                try:
-                    more = sink(chunk)
-                except Exception:
-                    self.held = chunks[i:]
-                    self.refused = True
-                    self.stop()
-                    break
-                sent.append(chunk)
-                if not more:
-                    self.held = chunks[i + 1 :]
-                    self.refused = True
-                    self.stop()
-                    break
+            held = hand_over(feed.chunks(data), self.sink, self.sent)
+            if held is not None:
+                self.held = held
+                self.refused = True
+                self.stop()
             if feed.error is not None or feed.ended or feed.decoder.finished:
                 self.stop()  # the rest (the fault, the final chunk, a trailer) the usual way
             if self.proto is None:  # else once the whole read is handled (flush)
@@ -160,6 +149,23 @@ class Tap:
         self.stopped = True
         if not self.waiter.done():
             self.waiter.set_result(None)
+
+
+def hand_over(
+    chunks: list[StreamChunk], sink: Sink, sent: list[StreamChunk]
+) -> list[StreamChunk] | None:
+    """Give ``chunks`` to ``sink`` in order, recording each one taken in ``sent``;
+    ``None`` if it took them all and wants more, else the chunks it did not take (the
+    caller yields them, and offers the sink nothing more until one has been pulled)."""
+    for i, chunk in enumerate(chunks):
+        try:
+            more = sink(chunk)
+        except Exception:
+            return chunks[i:]
+        sent.append(chunk)
+        if not more:
+            return chunks[i + 1 :]
+    return None
 
 
 class _Tapped(aiohttp.StreamReader):

@@ -107,6 +107,30 @@ async def test_after_the_first_chunk_the_chunks_come_from_the_connection_callbac
     assert last.usage.input_tokens == 3
 
 
+async def test_the_rest_of_the_first_read_goes_to_a_sink_offered_after_the_first_chunk(
+    upstream: Upstream, session: aiohttp.ClientSession
+) -> None:
+    """The first read brings the first chunk and three more; the consumer offers its
+    sink only once it has the first (as the gateway's relay does): the three go to
+    the sink, in order, without being yielded."""
+    seen = Seen()
+    burst = chunk(role="assistant", content="") + b"".join(chunk(w) for w in ["one ", *WORDS[:3]])
+    later = [Hold(seen.saw_four), chunk(WORDS[3]), chunk(finish="stop"), DONE]
+    upstream.script(Reply(body=[burst, *later]))
+    stream: AsyncIterator[StreamChunk] = make(upstream, session).stream_complete(REQ)
+    token = None
+    try:
+        async for c in stream:
+            seen.add(("yield", c.text))
+            if token is None:
+                token = CHUNK_SINK.set(seen.sink)
+    finally:
+        if token is not None:
+            CHUNK_SINK.reset(token)
+    assert seen.text() == "one " + "".join(WORDS)
+    assert seen.sources() == ["yield", "sink", "sink", "sink", "sink"]
+
+
 async def test_without_a_sink_every_chunk_is_yielded(
     upstream: Upstream, session: aiohttp.ClientSession
 ) -> None:
