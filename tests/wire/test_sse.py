@@ -194,3 +194,39 @@ def test_one_event_per_read_keeps_limits_id_and_retry() -> None:
     assert parser.feed(b"data: " + b"x" * 14 + b"\n\n") == [SSEEvent("x" * 14, id="9")]
     with pytest.raises(ProtocolError, match="line longer than 20"):
         parser.feed(b"data: " + b"x" * 15 + b"\n\n")
+
+
+BURSTS = [
+    b'data: a\n\ndata: b\n\ndata: {"c": "data: x"}\n\n',
+    b"data: \n\ndata: b\n\n",  # an empty data line is an event with empty data
+    b"data: a\n\n\n\ndata: b\n\n",  # an extra blank line between events
+    b"data: a\n\ndata: b\n\n\n\n",  # and at the end
+    b"data: a\n\n\ndata: b\n\n",  # a lone newline: an empty line, then a data line
+    b"data: a\n\nevent: e\ndata: b\n\n",  # another field
+    b"data: a\n\n: comment\n\ndata: b\n\n",
+    b"data: a\n\ndata:b\n\n",  # no space after the colon
+    b"data: a\ndata: a2\n\ndata: b\n\n",  # a two-line event
+    b"data: a\n\nid: 7\ndata: b\n\n",
+]
+
+
+@pytest.mark.parametrize("body", BURSTS)
+def test_a_read_of_many_events_gives_the_events_of_the_general_path(body: bytes) -> None:
+    """A read holding several whole events (a fast upstream's) may be split at its
+    blank lines at once; whatever it holds, the events are those of the line-by-line
+    path (byte by byte), with a pending retry and the last id carried over."""
+    for before in (b"", b"retry: 5\n", b"id: 3\n\n"):
+        whole = feed_all([before, body])
+        assert whole == feed_all([bytes([b]) for b in before + body])
+        assert whole == feed_all([before + body])
+
+
+def test_a_read_of_many_events_keeps_the_limits() -> None:
+    """Limits in a read of many events: exactly the maximum passes, one more raises."""
+    ok = b"data: a\n\ndata: " + b"x" * 44 + b"\n\n"
+    assert feed_all([ok], max_line=50)[-1] == SSEEvent("x" * 44)
+    assert feed_all([ok], max_event=45)[-1] == SSEEvent("x" * 44)
+    with pytest.raises(ProtocolError, match="line longer than 49"):
+        feed_all([ok], max_line=49)
+    with pytest.raises(ProtocolError, match="event longer than 44"):
+        feed_all([ok], max_event=44)
