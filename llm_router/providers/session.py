@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import sys
 import weakref
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -36,8 +37,13 @@ from aiohttp.connector import Connection
 from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
 from yarl import URL
 
+from llm_router.providers._eager import EagerRequest
+
 if TYPE_CHECKING:
     from aiohttp.tracing import Trace
+
+_REQUEST = EagerRequest if sys.version_info < (3, 12) else ClientRequest
+"""The shared session's request class: the body leaves with the headers (``_eager``)."""
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
@@ -68,6 +74,7 @@ def shared_session() -> aiohttp.ClientSession:
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None),
             trust_env=False,  # see env_options(): the same settings, read once
+            request_class=_REQUEST,
         )
         _sessions[loop] = session
     return session
