@@ -231,16 +231,7 @@ async def test_a_client_that_reads_slowly_pauses_the_direct_writes_and_loses_not
         await wait(self, held)
 
     monkeypatch.setattr(EventWriter, "_wait", watched)
-    direct = _writer._direct
-
-    def small_send_buffer(response: Any, request: Any) -> Any:
-        # without autotuning the kernel cannot absorb the whole answer for the client
-        request.transport.get_extra_info("socket").setsockopt(
-            socket.SOL_SOCKET, socket.SO_SNDBUF, 4096
-        )
-        return direct(response, request)
-
-    monkeypatch.setattr(_writer, "_direct", small_send_buffer)
+    _small_send_buffers(monkeypatch)
     runner, url = await serve_loopback(upstream)
     try:
         async with aiohttp.ClientSession() as s:
@@ -250,6 +241,20 @@ async def test_a_client_that_reads_slowly_pauses_the_direct_writes_and_loses_not
     finally:
         await runner.cleanup()
     assert _answer(body) == "".join(words)
+
+
+def _small_send_buffers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway's sockets to its clients get a 4 KiB send buffer: without
+    autotuning the kernel cannot absorb a whole answer for a client that reads slowly."""
+    direct = _writer._direct
+
+    def small_send_buffer(response: Any, request: Any) -> Any:
+        request.transport.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_SNDBUF, 4096
+        )
+        return direct(response, request)
+
+    monkeypatch.setattr(_writer, "_direct", small_send_buffer)
 
 
 async def _read_slowly(url: Any, paused: asyncio.Event) -> bytes:
@@ -388,15 +393,7 @@ async def test_a_client_that_stops_reading_holds_the_upstream_back(
     monkeypatch.setattr(EventWriter, "push", pushed)
     monkeypatch.setattr(EventWriter, "close", closing)
     monkeypatch.setattr(ResponseHandler, "pause_reading", pausing)
-    direct = _writer._direct
-
-    def small_send_buffer(response: Any, request: Any) -> Any:
-        request.transport.get_extra_info("socket").setsockopt(
-            socket.SOL_SOCKET, socket.SO_SNDBUF, 4096
-        )
-        return direct(response, request)
-
-    monkeypatch.setattr(_writer, "_direct", small_send_buffer)
+    _small_send_buffers(monkeypatch)
     runner, url = await serve_loopback(upstream)
     provider = OpenAIProvider(base_url=url + "/v1", api_key="k", model="m")
     client = await make_client({"default": [provider]})
