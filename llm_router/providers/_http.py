@@ -294,10 +294,6 @@ class HTTPStreamProvider:
                 if chunks is None:
                     if data:
                         chunks = feed.chunks(data)
-                        if sink is not None:  # what came meanwhile: to the sink, too
-                            held = hand_over(chunks, sink, sent)
-                            refused = held is not None
-                            chunks = held or []
                     elif feed.sse:
                         break
                     else:
@@ -310,10 +306,11 @@ class HTTPStreamProvider:
                     chunks = chunks[1:]
                     # the consumer may offer its sink once it has the first chunk
                     sink = CHUNK_SINK.get() if tap and chunks else None
-                    if sink is not None:
-                        held = hand_over(chunks, sink, sent)
-                        refused = held is not None
-                        chunks = held or []
+                if sink is not None and chunks and not refused:  # (not what it refused)
+                    # what came while we were at a yield, or with the first chunk
+                    held = hand_over(chunks, sink, sent)
+                    refused = held is not None
+                    chunks = held or []
                 for chunk in chunks:
                     sent.append(chunk)
                     yield chunk

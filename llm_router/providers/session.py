@@ -124,6 +124,7 @@ class ReadingResponseHandler(ResponseHandler):
         body's rest) only once ``pause_reading`` has paused it, which sets the flag
         tested here, as aiohttp's own ``FlowControlDataQueue`` tests it.
         """
+        # (``_buffer_paused``, a pause for the protocol's own buffer, is new in 3.14)
         if self._reading_paused or getattr(self, "_buffer_paused", False):
             super().resume_reading(resume_parser)
 

@@ -12,6 +12,7 @@ and in the upstream's order.
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -47,6 +48,8 @@ class Seen:
         self.first = asyncio.Event()
         self.saw_two = asyncio.Event()
         self.saw_four = asyncio.Event()
+        self.got: dict[str, asyncio.Event] = collections.defaultdict(asyncio.Event)
+        """Per text: set once a chunk with that text is in."""
         self.take = take  # the sink's answer for its n-th chunk (None: raise)
         self.calls = 0
 
@@ -61,6 +64,7 @@ class Seen:
     def add(self, entry: tuple[Any, ...]) -> None:
         self.log.append(entry)
         self.first.set()
+        self.got[entry[1]].set()
         if entry[1] == "two ":
             self.saw_two.set()
         if entry[1] == "four ":
@@ -167,18 +171,10 @@ async def test_after_the_sink_wants_no_more_it_gets_nothing_until_a_chunk_is_pul
     consumer's pace still holds the stream back (else a slow client's queue would grow
     by one read at a time, unbounded)."""
     seen = Seen(take=lambda n: False)
-    got = {w: asyncio.Event() for w in WORDS}
-
-    def add(entry: tuple[Any, ...]) -> None:
-        Seen.add(seen, entry)
-        if entry[1] in got:
-            got[entry[1]].set()
-
-    seen.add = add  # type: ignore[method-assign]
     body: list[Any] = [chunk(WORDS[0])]
     for before, word in itertools.pairwise(WORDS):
-        body += [Hold(got[before]), chunk(word)]  # each word once the one before is in
-    body += [Hold(got[WORDS[-1]]), chunk(finish="stop"), DONE]
+        body += [Hold(seen.got[before]), chunk(word)]  # once the one before is in
+    body += [Hold(seen.got[WORDS[-1]]), chunk(finish="stop"), DONE]
     upstream.script(Reply(body=_body(seen.first, *body)))
     await _stream(make(upstream, session), seen)
     assert seen.text() == "one " + "".join(WORDS)
