@@ -28,17 +28,20 @@ queued exactly when the stream is about to wait, and knows the stream will tell 
 again; after ``False`` (or from a provider that never calls it) the consumer must
 flush on its own. The callback never raises and never suspends."""
 
-CHUNK_SINK: ContextVar[Callable[[StreamChunk], bool] | None] = ContextVar(
-    "llm_router_chunk_sink", default=None
-)
+Sink = Callable[[list["StreamChunk"]], tuple[int, bool]]
+"""Takes chunks in order, from the front of the list it is given: how many it took,
+and whether it takes more. It never raises and never suspends."""
+
+CHUNK_SINK: ContextVar[Sink | None] = ContextVar("llm_router_chunk_sink", default=None)
 """Set by a consumer that can take a stream's chunks from a callback, without
 suspending (the gateway's relay: it encodes and queues them). The router takes it for
 itself and sets it only while it reads a committed stream directly (counting what
 passes), never while a stream is opening or being rescued; an HTTP provider stream read
 in that context hands its later chunks to it from the upstream connection's callback
-instead of yielding them (``providers/_tap.py``). The sink returns ``False`` once it
-wants no more that way (it took the chunk), and raises when it did not take the chunk;
-the provider then yields the rest as usual."""
+instead of yielding them (``providers/_tap.py``), a read's chunks in one call. A
+chunk the sink did not take is yielded as usual, and once it wants no more nothing is
+offered to it until a chunk has been yielded (where the consumer waits for its own
+reader)."""
 
 CLIENT_GONE: ContextVar[set[Callable[[], None]] | None] = ContextVar(
     "llm_router_client_gone", default=None

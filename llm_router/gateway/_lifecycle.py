@@ -185,9 +185,17 @@ async def _relay(
     """Send the committed stream: its events, then the closing ones — or an error event."""
     encode, push = events.encode, writer.push
 
-    def put(chunk: StreamChunk) -> bool:  # a chunk from the upstream's callback (_aio)
-        data = encode(chunk)
-        return not data or not push(data)  # at high water: yield the rest instead
+    def put(chunks: list[StreamChunk]) -> tuple[int, bool]:  # from the upstream's callback
+        taken = 0
+        try:
+            for chunk in chunks:
+                data = encode(chunk)
+                if data and push(data):  # high water: the rest is yielded
+                    return taken + 1, False
+                taken += 1
+        except Exception:  # not queued: yielded, where its error is raised (_aio.Sink)
+            return taken, False
+        return taken, True
 
     token = UPSTREAM_READS.set(writer.reading)  # flushed before each upstream read
     sink = CHUNK_SINK.set(put)

@@ -15,8 +15,9 @@ connection of another kind, after each.
 
 The tap lets go, and the generator carries on reading the ordinary way, as soon as
 anything is not a plain middle chunk: the sink does not take more (the client reads
-slower than the upstream sends) or raises, a fault, the finish signal, the end of the
-body or an error on the connection (the watchdog's timeouts come this way). Chunks a
+slower than the upstream sends) or did not take a chunk (its write failed), a fault,
+the finish signal, the end of the body or an error on the connection (the watchdog's
+timeouts come this way). Chunks a
 read decoded but the sink did not take are :attr:`Tap.held` and yielded first; bytes
 that arrive after the tap let go are buffered by aiohttp as usual. Every chunk is
 delivered once and in order, and the stream's bookkeeping (the chunks sent, for a
@@ -37,14 +38,11 @@ from collections.abc import Callable
 
 import aiohttp
 
+from llm_router._aio import Sink
 from llm_router.providers._feed import Feed
 from llm_router.providers._watchdog import Watchdog
 from llm_router.providers.session import ReadingResponseHandler
 from llm_router.types import StreamChunk
-
-Sink = Callable[[StreamChunk], bool]
-"""Takes one chunk; ``False``: taken, but take no more from the callback. Raising: not
-taken (the provider yields it instead)."""
 
 _NO_CAUSE = BaseException()
 _TAPS: dict[aiohttp.StreamReader, Tap] = {}
@@ -154,18 +152,17 @@ class Tap:
 def hand_over(
     chunks: list[StreamChunk], sink: Sink, sent: list[StreamChunk]
 ) -> list[StreamChunk] | None:
-    """Give ``chunks`` to ``sink`` in order, recording each one taken in ``sent``;
-    ``None`` if it took them all and wants more, else the chunks it did not take (the
-    caller yields them, and offers the sink nothing more until one has been pulled)."""
-    for i, chunk in enumerate(chunks):
-        try:
-            more = sink(chunk)
-        except Exception:
-            return chunks[i:]
-        sent.append(chunk)
-        if not more:
-            return chunks[i + 1 :]
-    return None
+    """Give ``chunks`` to ``sink``, recording those it took in ``sent``; ``None`` if it
+    took them all and wants more, else the chunks it did not take (the caller yields
+    them, and offers the sink nothing more until one has been pulled)."""
+    if not chunks:
+        return None
+    taken, more = sink(chunks)
+    if taken == len(chunks):
+        sent += chunks
+        return None if more else []
+    sent += chunks[:taken]
+    return chunks[taken:]
 
 
 class _Tapped(aiohttp.StreamReader):

@@ -52,9 +52,9 @@ class Consumer:
         self.first = asyncio.Event()
         self.records: list[StreamRecord] = []
 
-    def sink(self, chunk: StreamChunk) -> bool:
-        self.log.append(("sink", chunk.text, asyncio.current_task() is None))
-        return True
+    def sink(self, chunks: list[StreamChunk]) -> tuple[int, bool]:
+        self.log.extend(("sink", c.text, asyncio.current_task() is None) for c in chunks)
+        return len(chunks), True
 
     def hook(self, event: Event) -> None:
         if isinstance(event, StreamEnded):

@@ -53,13 +53,17 @@ class Seen:
         self.take = take  # the sink's answer for its n-th chunk (None: raise)
         self.calls = 0
 
-    def sink(self, c: StreamChunk) -> bool:
-        self.calls += 1
-        more = self.take(self.calls)
-        if more is None:
-            raise ConnectionResetError("the client went away")
-        self.add(("sink", c.text, asyncio.current_task() is None))
-        return more
+    def sink(self, chunks: list[StreamChunk]) -> tuple[int, bool]:
+        """``take`` decides per chunk: ``None`` leaves it untaken (as a failed write)."""
+        for i, c in enumerate(chunks):
+            self.calls += 1
+            more = self.take(self.calls)
+            if more is None:
+                return i, False
+            self.add(("sink", c.text, asyncio.current_task() is None))
+            if not more:
+                return i + 1, False
+        return len(chunks), True
 
     def add(self, entry: tuple[Any, ...]) -> None:
         self.log.append(entry)
@@ -181,9 +185,11 @@ async def test_after_the_sink_wants_no_more_it_gets_nothing_until_a_chunk_is_pul
     assert seen.sources() == ["yield", "sink", "yield", "sink", "yield"]
 
 
-async def test_a_chunk_the_sink_refuses_by_raising_is_yielded_instead(
+async def test_a_chunk_the_sink_does_not_take_is_yielded_instead(
     upstream: Upstream, session: aiohttp.ClientSession
 ) -> None:
+    """The sink takes one chunk of a read and not the next (a failed write): that one
+    and the rest of the read are yielded, each once."""
     seen = Seen(take=lambda n: None if n == 2 else True)
     burst = b"".join(chunk(w) for w in WORDS)
     upstream.script(Reply(body=_body(seen.first, burst, chunk(finish="stop"), DONE)))
@@ -324,9 +330,9 @@ async def test_what_one_read_brought_is_flushed_once_after_all_its_http_chunks()
     def told(more: bool) -> None:
         log.append(("told", more))
 
-    def sink(c: StreamChunk) -> bool:
-        log.append(("sink", c.text))
-        return seen.sink(c)
+    def sink(chunks: list[StreamChunk]) -> tuple[int, bool]:
+        log.extend(("sink", c.text) for c in chunks)
+        return seen.sink(chunks)
 
     reads = UPSTREAM_READS.set(told)
     sinks = CHUNK_SINK.set(sink)

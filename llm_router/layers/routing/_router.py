@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
-from llm_router._aio import CHUNK_SINK, AsyncClosing, closing
+from llm_router._aio import CHUNK_SINK, AsyncClosing, Sink, closing
 from llm_router.capabilities import Needs
 from llm_router.config import RescueConfig
 from llm_router.errors import (
@@ -329,18 +329,19 @@ class Tally:
     __slots__ = ("count", "last", "offer")
 
     def __init__(self, first: StreamChunk) -> None:
-        self.offer: Callable[[StreamChunk], bool] | None = None
+        self.offer: Sink | None = None
         """The consumer's sink, once the router reads on past the first chunk."""
         self.count = 1
         self.last = first
 
-    def put(self, chunk: StreamChunk) -> bool:
-        """Hand ``chunk`` to the consumer's sink and count it (if the sink took it)."""
+    def put(self, chunks: list[StreamChunk]) -> tuple[int, bool]:
+        """Hand ``chunks`` to the consumer's sink and count those it took."""
         assert self.offer is not None  # put is set only with an offer
-        more = self.offer(chunk)
-        self.count += 1
-        self.last = chunk
-        return more
+        taken, more = self.offer(chunks)
+        if taken:
+            self.count += taken
+            self.last = chunks[taken - 1]
+        return taken, more
 
 
 def _announce(hook: Hook | None, run: Run) -> bool:
