@@ -17,9 +17,9 @@ The tap lets go, and the generator carries on reading the ordinary way, as soon 
 anything is not a plain middle chunk: the sink does not take more (the client reads
 slower than the upstream sends) or did not take a chunk (its write failed), a fault,
 the finish signal, the end of the body or an error on the connection (the watchdog's
-timeouts come this way). Chunks a
-read decoded but the sink did not take are :attr:`Tap.held` and yielded first; bytes
-that arrive after the tap let go are buffered by aiohttp as usual. Every chunk is
+timeouts come this way). Chunks a read decoded but the sink did not take are
+:attr:`Tap.held` and yielded first; bytes that arrive after the tap let go are
+buffered by aiohttp as usual. Every chunk is
 delivered once and in order, and the stream's bookkeeping (the chunks sent, for a
 rescue, the idle clock) is the same on both paths.
 
@@ -96,8 +96,9 @@ class Tap:
         """An unexpected error in the callback (a bug), raised by the reader."""
         self.stopped = False
         self.refused = False
-        """The sink wanted no more (or raised): it is not offered the stream again
-        until the consumer has pulled a chunk, which is where it waits for its client."""
+        """The sink wanted no more (or did not take a chunk): it is not offered the
+        stream again until the consumer has pulled a chunk, which is where it waits for
+        its client."""
         self.waiter: asyncio.Future[None] = loop.create_future()
 
     async def run(self, content: aiohttp.StreamReader) -> list[StreamChunk]:

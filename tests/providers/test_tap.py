@@ -86,19 +86,32 @@ def _body(gate: asyncio.Event, *later: bytes) -> list[Any]:
     return [chunk(role="assistant", content=""), chunk("one "), Hold(gate), *later]
 
 
-async def _stream(provider: Any, seen: Seen) -> StreamChunk:
-    """Read the stream with the sink set; the last chunk yielded."""
+async def _stream(provider: Any, seen: Seen, *, late: bool = False) -> StreamChunk:
+    """Read the stream with the sink set from the start, or (``late``) only once the
+    first chunk is in, as the gateway's relay does; the last chunk yielded."""
     last: StreamChunk | None = None
-    token = CHUNK_SINK.set(seen.sink)
+    token = None if late else CHUNK_SINK.set(seen.sink)
     try:
         stream: AsyncIterator[StreamChunk] = provider.stream_complete(REQ)
         async for c in stream:
             seen.add(("yield", c.text))
             last = c
+            if token is None:
+                token = CHUNK_SINK.set(seen.sink)
     finally:
-        CHUNK_SINK.reset(token)
+        if token is not None:
+            CHUNK_SINK.reset(token)
     assert last is not None
     return last
+
+
+async def _sources(upstream: Upstream, session: Any, seen: Seen, body: list[Any]) -> list[str]:
+    """Stream ``body`` (after the first word) with the sink set; check the whole text
+    arrived once, in order; where each word came from."""
+    upstream.script(Reply(body=_body(seen.first, *body)))
+    await _stream(make(upstream, session), seen)
+    assert seen.text() == "one " + "".join(WORDS)
+    return seen.sources()
 
 
 async def test_after_the_first_chunk_the_chunks_come_from_the_connection_callback(
@@ -125,16 +138,7 @@ async def test_the_rest_of_the_first_read_goes_to_a_sink_offered_after_the_first
     burst = chunk(role="assistant", content="") + b"".join(chunk(w) for w in ["one ", *WORDS[:3]])
     later = [Hold(seen.saw_four), chunk(WORDS[3]), chunk(finish="stop"), DONE]
     upstream.script(Reply(body=[burst, *later]))
-    stream: AsyncIterator[StreamChunk] = make(upstream, session).stream_complete(REQ)
-    token = None
-    try:
-        async for c in stream:
-            seen.add(("yield", c.text))
-            if token is None:
-                token = CHUNK_SINK.set(seen.sink)
-    finally:
-        if token is not None:
-            CHUNK_SINK.reset(token)
+    await _stream(make(upstream, session), seen, late=True)
     assert seen.text() == "one " + "".join(WORDS)
     assert seen.sources() == ["yield", "sink", "sink", "sink", "sink"]
 
@@ -160,10 +164,8 @@ async def test_a_sink_that_wants_no_more_gets_the_rest_of_the_read_yielded_in_or
     seen = Seen(take=lambda n: False)
     burst = b"".join(chunk(w) for w in WORDS[:3])  # one write: one read
     rest = [Hold(seen.saw_four), chunk(WORDS[3]), chunk(finish="stop"), DONE]
-    upstream.script(Reply(body=_body(seen.first, burst, *rest)))
-    await _stream(make(upstream, session), seen)
-    assert seen.text() == "one " + "".join(WORDS)
-    assert seen.sources() == ["yield", "sink", "yield", "yield", "sink"]
+    sources = await _sources(upstream, session, seen, [burst, *rest])
+    assert sources == ["yield", "sink", "yield", "yield", "sink"]
 
 
 async def test_after_the_sink_wants_no_more_it_gets_nothing_until_a_chunk_is_pulled(
@@ -179,10 +181,8 @@ async def test_after_the_sink_wants_no_more_it_gets_nothing_until_a_chunk_is_pul
     for before, word in itertools.pairwise(WORDS):
         body += [Hold(seen.got[before]), chunk(word)]  # once the one before is in
     body += [Hold(seen.got[WORDS[-1]]), chunk(finish="stop"), DONE]
-    upstream.script(Reply(body=_body(seen.first, *body)))
-    await _stream(make(upstream, session), seen)
-    assert seen.text() == "one " + "".join(WORDS)
-    assert seen.sources() == ["yield", "sink", "yield", "sink", "yield"]
+    sources = await _sources(upstream, session, seen, body)
+    assert sources == ["yield", "sink", "yield", "sink", "yield"]
 
 
 async def test_a_chunk_the_sink_does_not_take_is_yielded_instead(
@@ -192,10 +192,8 @@ async def test_a_chunk_the_sink_does_not_take_is_yielded_instead(
     and the rest of the read are yielded, each once."""
     seen = Seen(take=lambda n: None if n == 2 else True)
     burst = b"".join(chunk(w) for w in WORDS)
-    upstream.script(Reply(body=_body(seen.first, burst, chunk(finish="stop"), DONE)))
-    await _stream(make(upstream, session), seen)
-    assert seen.text() == "one " + "".join(WORDS)  # "three " once, not lost
-    assert seen.sources() == ["yield", "sink", "yield", "yield", "yield"]
+    sources = await _sources(upstream, session, seen, [burst, chunk(finish="stop"), DONE])
+    assert sources == ["yield", "sink", "yield", "yield", "yield"]  # "three " once
 
 
 async def _interrupted(provider: Any, seen: Seen) -> StreamInterrupted:
