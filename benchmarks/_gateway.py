@@ -23,11 +23,19 @@ from _servers import Gateway, LiteLLMProxy, Relay
 
 Row = dict[str, Any]
 
+PACED_RAMP_S = 0.5
+"""Steady arrivals: the first paced streams start spread over this many seconds, the
+length of one paced stream (50 chunks, 10 ms apart), so their later restarts stay
+spread too."""
 
-def load(url: str, concurrency: int, total: int, bearer: str = "") -> dict[str, float]:
-    """Run ``benchmarks/load.py`` in its own process; its JSON result."""
+
+def load(
+    url: str, concurrency: int, total: int, bearer: str = "", ramp: float = 0.0
+) -> dict[str, float]:
+    """Run ``benchmarks/load.py`` in its own process; its JSON result. ``ramp``: the
+    first streams start spread over that many seconds (steady arrivals), not at once."""
     cmd = [sys.executable, str(HERE / "load.py"), "--url", url]
-    cmd += ["--concurrency", str(concurrency), "--total", str(total)]
+    cmd += ["--concurrency", str(concurrency), "--total", str(total), "--ramp", str(ramp)]
     if bearer:
         cmd += ["--bearer", bearer]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=900)
@@ -35,13 +43,13 @@ def load(url: str, concurrency: int, total: int, bearer: str = "") -> dict[str, 
 
 
 def interleaved(
-    urls: dict[str, str], conc: int, total: int, rounds: int = 3
+    urls: dict[str, str], conc: int, total: int, rounds: int = 3, ramp: float = 0.0
 ) -> dict[str, dict[str, float]]:
     """Each URL in alternating rounds of ``total // rounds`` streams; medians per URL."""
     runs: dict[str, list[dict[str, float]]] = {k: [] for k in urls}
     for _ in range(rounds):
         for k, url in urls.items():
-            runs[k].append(load(url, conc, max(conc, total // rounds)))
+            runs[k].append(load(url, conc, max(conc, total // rounds), ramp=ramp))
     return {k: {m: statistics.median(r[m] for r in rs) for m in rs[0]} for k, rs in runs.items()}
 
 
@@ -88,8 +96,13 @@ def throughput(
 
     *One at a time*: one paced stream after another (what a lone user sees).
     *Paced*: LLM-like streams (a chunk every 10 ms) at ``paced`` = (concurrency,
-    total), below saturation. *Saturating*: the upstream streams as fast as it can,
-    so CPU is the limit and TTFT includes queueing — this measures throughput.
+    total), below saturation, twice: with steady arrivals (the first streams' starts
+    spread over one stream's length, :data:`PACED_RAMP_S`, so new requests keep
+    arriving one by one, as from many independent users) and arriving together (all
+    ``concurrency`` streams start at once and, being of one length, end and restart in
+    waves: a burst of new requests each time). *Saturating*: the upstream streams as
+    fast as it can, so CPU is the limit and TTFT includes queueing — this measures
+    throughput.
     """
     base = up.base(chunks=200)
     paced_base = up.base(chunks=50, delay_ms=10)
@@ -107,8 +120,11 @@ def throughput(
         res = interleaved(urls, 1, single)
         rows += _trio(f"one at a time, paced 10 ms/chunk{tag}", res, instr)
         conc, total = paced
-        res = interleaved(_urls(paced_base, gws[paced_base], relays[paced_base]), conc, total)
-        rows += _trio(f"{conc} concurrent, paced 10 ms/chunk{tag}", res, instr)
+        urls = _urls(paced_base, gws[paced_base], relays[paced_base])
+        res = interleaved(urls, conc, total, ramp=PACED_RAMP_S)
+        rows += _trio(f"{conc} concurrent, paced 10 ms/chunk, steady arrivals{tag}", res, instr)
+        res = interleaved(urls, conc, total)
+        rows += _trio(f"{conc} concurrent, paced 10 ms/chunk, arriving together{tag}", res, instr)
         for conc, total in levels:
             res = interleaved(_urls(base, gws[base], relays[base]), conc, total)
             rows += _trio(f"{conc} concurrent, saturating{tag}", res, instr)

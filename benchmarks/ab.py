@@ -12,7 +12,8 @@ median over rounds. Per target: added time to first token, streams/s, and the se
 CPU time per stream from ``/proc`` (user + system, whole process). With
 ``--instructions`` each gateway is also counted under callgrind, per stream, like
 ``run.py``'s gateway rows. Loads: one stream at a time (5 chunks, 10 ms apart), 100
-paced streams (50 chunks, 10 ms apart), 100 saturating streams (200 chunks).
+paced streams (50 chunks, 10 ms apart) with steady arrivals and arriving together
+(``_gateway.throughput``), 100 saturating streams (200 chunks).
 """
 
 from __future__ import annotations
@@ -28,16 +29,23 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _gateway import load
+from _gateway import PACED_RAMP_S, load
 from _instr import ServerCounter, unavailable
 from _procs import ROOT, Upstream
 from _servers import Gateway, Relay, Server
 
-LOADS = {  # name: (chunks, delay_ms, concurrency, streams per round)
-    "one at a time, 5 chunks 10 ms apart": (5, 10, 1, 100),
-    "100 concurrent, paced, 50 chunks 10 ms apart": (50, 10, 100, 300),
-    "100 concurrent, saturating, 200 chunks": (200, 0, 100, 600),
-}
+Spec = tuple[int, int, int, int, float]
+"""A load: chunks, delay_ms, concurrency, streams per round, ramp (seconds over which
+the first streams' starts are spread; 0: all at once)."""
+
+LOADS: dict[str, Spec] = {
+    "one at a time, 5 chunks 10 ms apart": (5, 10, 1, 100, 0.0),
+    "100 concurrent, paced, 50 chunks 10 ms apart, steady arrivals": (
+        50, 10, 100, 300, PACED_RAMP_S
+    ),
+    "100 concurrent, paced, arriving together": (50, 10, 100, 300, 0.0),
+    "100 concurrent, saturating, 200 chunks": (200, 0, 100, 600, 0.0),
+}  # fmt: skip
 
 
 def cpu_s(pid: int) -> float:
@@ -55,21 +63,19 @@ def export(commit: str, into: Path) -> Path:
     return into
 
 
-def interleave(
-    base: str, servers: dict[str, Server], spec: tuple[int, int, int, int], rounds: int
-) -> Any:
+def interleave(base: str, servers: dict[str, Server], spec: Spec, rounds: int) -> Any:
     """Rounds of ``spec``'s load, straight to ``base`` and through each server in turn
     (closed after); per target the medians, with the server's CPU per stream."""
-    _, _, conc, total = spec
+    _, _, conc, total, ramp = spec
     runs: dict[str, list[dict[str, float]]] = {"direct": [], **{k: [] for k in servers}}
     try:
         for server in servers.values():
             load(server.url, conc, conc)  # warm-up
         for _ in range(rounds):
-            runs["direct"].append(load(base + "/chat/completions", conc, total))
+            runs["direct"].append(load(base + "/chat/completions", conc, total, ramp=ramp))
             for name, server in servers.items():
                 before = cpu_s(server.proc.pid)
-                result = load(server.url, conc, total)
+                result = load(server.url, conc, total, ramp=ramp)
                 result["cpu_ms"] = (cpu_s(server.proc.pid) - before) / total * 1e3
                 runs[name].append(result)
     finally:
@@ -80,7 +86,7 @@ def interleave(
     }
 
 
-def one_load(up: Upstream, tree: Path, spec: tuple[int, int, int, int], rounds: int) -> Any:
+def one_load(up: Upstream, tree: Path, spec: Spec, rounds: int) -> Any:
     """Interleaved rounds of one load; per target the medians."""
     base = up.base(chunks=spec[0], delay_ms=spec[1])
     servers: dict[str, Server] = {

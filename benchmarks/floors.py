@@ -1,6 +1,6 @@
 """What any relay adds on this machine: the gateway beside three floors, in one run.
 
-    .venv/bin/python benchmarks/floors.py [--rounds 3] [--load one|paced]
+    .venv/bin/python benchmarks/floors.py [--rounds 3] [--load one|paced|together|saturating]
 
 Targets, rounds interleaved (direct, then each relay in turn, round after round)
 against the same loopback upstream (``upstream.py``):
@@ -12,9 +12,12 @@ against the same loopback upstream (``upstream.py``):
 - the aiohttp relay (``relay.py``): the gateway's floor in ``run.py``;
 - ``llm-router serve`` (one worker).
 
-Loads: one stream at a time (5 chunks, 10 ms apart) and 100 concurrent paced streams
-(50 chunks, 10 ms apart). Per target: added time to first token (p50, against direct),
-streams/s and the server's CPU per stream (``/proc``). Prints Markdown.
+Loads: one stream at a time (5 chunks, 10 ms apart); 100 concurrent paced streams (50
+chunks, 10 ms apart) with steady arrivals (``paced``: their starts spread over one
+stream's length) and arriving together (``together``: in waves of 100 new requests);
+100 concurrent saturating streams (200 chunks, as fast as the upstream sends). Per
+target: added time to first token (p50, against direct), streams/s and the server's
+CPU per stream (``/proc``). Prints Markdown.
 """
 
 from __future__ import annotations
@@ -30,12 +33,18 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _gateway import PACED_RAMP_S
 from _procs import HERE, Upstream, free_port
 from _servers import Gateway, Relay, Server, _wait_ready
-from ab import interleave
+from ab import Spec, interleave
 
-LOADS = {"one": (5, 10, 1, 100), "paced": (50, 10, 100, 300)}
-"""name: (chunks, delay_ms, concurrency, streams per round)"""
+LOADS: dict[str, Spec] = {
+    "one": (5, 10, 1, 100, 0.0),
+    "paced": (50, 10, 100, 300, PACED_RAMP_S),
+    "together": (50, 10, 100, 300, 0.0),
+    "saturating": (200, 0, 100, 600, 0.0),
+}
+"""name: ``ab.Spec`` (chunks, delay_ms, concurrency, streams per round, ramp)"""
 
 NGINX = """master_process off;
 daemon off;
@@ -108,14 +117,14 @@ def targets(base: str) -> dict[str, Server]:
     return out
 
 
-def one_load(up: Upstream, spec: tuple[int, int, int, int], rounds: int) -> Any:
+def one_load(up: Upstream, spec: Spec, rounds: int) -> Any:
     """Interleaved rounds of one load: per target the medians."""
     base = up.base(chunks=spec[0], delay_ms=spec[1])
     return interleave(base, targets(base), spec, rounds)
 
 
 def main() -> None:
-    """Command line: ``--rounds N``, ``--load one|paced`` (repeatable)."""
+    """Command line: ``--rounds N``, ``--load NAME`` (repeatable; default all)."""
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--load", action="append", choices=list(LOADS))

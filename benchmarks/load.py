@@ -56,9 +56,11 @@ async def one(
 
 
 async def run_load(
-    url: str, concurrency: int, total: int, headers: dict[str, str]
+    url: str, concurrency: int, total: int, headers: dict[str, str], ramp: float = 0.0
 ) -> dict[str, float]:
-    """Keep ``concurrency`` streams in flight until ``total`` finished."""
+    """Keep ``concurrency`` streams in flight until ``total`` finished; with ``ramp``
+    seconds, the streams' starts are spread evenly over that time (steady arrivals),
+    else all ``concurrency`` start at once (a burst)."""
     ttfts: list[float] = []
     chunks = 0
     left = total
@@ -67,14 +69,15 @@ async def run_load(
         await one(s, url, headers, [])  # warm-up
         start = time.perf_counter()
 
-        async def worker() -> None:
+        async def worker(i: int) -> None:
             nonlocal left, chunks
+            await asyncio.sleep(ramp * i / concurrency)
             while left > 0:
                 left -= 1
                 got = await one(s, url, headers, ttfts)
                 chunks += got  # not `chunks += await …`: that reads `chunks` before awaiting
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.perf_counter() - start
     ttfts.sort()
     return {
@@ -117,12 +120,19 @@ def main() -> None:
     p.add_argument("--total", type=int, default=1000)
     p.add_argument("--hold", type=int, default=0)
     p.add_argument("--bearer", default="")
+    p.add_argument(
+        "--ramp",
+        type=float,
+        default=0.0,
+        help="spread the first streams' starts over this many seconds (0: all at once)",
+    )
     a = p.parse_args()
     headers = {"Authorization": f"Bearer {a.bearer}"} if a.bearer else {}
     if a.hold:
         asyncio.run(hold(a.url, a.hold, headers))
     else:
-        print(json.dumps(asyncio.run(run_load(a.url, a.concurrency, a.total, headers))), flush=True)
+        result = asyncio.run(run_load(a.url, a.concurrency, a.total, headers, a.ramp))
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
