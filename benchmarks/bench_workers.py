@@ -6,7 +6,8 @@ against the same upstream reached directly: the same load, rounds interleaved
 
 *Saturating*: 100 concurrent 200-chunk streams as fast as the upstream sends them
 (CPU is the limit: throughput). *Paced*: 100 concurrent 50-chunk streams, a chunk
-every 10 ms (below saturation: added time to first token). On a 2-core machine the
+every 10 ms, arriving together (all start at once and restart in waves: added time to
+first token when a burst of new requests lands at once). On a 2-core machine the
 load client and the upstream compete with the workers for the same cores.
 """
 
@@ -31,7 +32,7 @@ def run(up: Upstream, *, quick: bool) -> list[Row]:
     """Rows for the saturating and the paced load, 1 vs 2 workers vs direct."""
     loads = {
         "100 concurrent, saturating (200 chunks)": (up.base(chunks=200), 600 if quick else 3000),
-        "100 concurrent, paced 10 ms/chunk (50 chunks)": (
+        "100 concurrent, paced 10 ms/chunk (50 chunks), arriving together": (
             up.base(chunks=50, delay_ms=10),
             300 if quick else 1500,
         ),

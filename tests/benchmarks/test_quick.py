@@ -46,7 +46,8 @@ def test_quick_benchmark_produces_every_row(tmp_path: Path) -> None:
     )
     loads = (
         "one at a time, paced 10 ms/chunk",
-        "100 concurrent, paced 10 ms/chunk",
+        "100 concurrent, paced 10 ms/chunk, steady arrivals",
+        "100 concurrent, paced 10 ms/chunk, arriving together",
         "100 concurrent, saturating",
     )
     expected = {
