@@ -7,6 +7,13 @@ in order. A fault on the way (an event that does not parse, an in-stream error, 
 frame too long) is kept in :attr:`Feed.error` *after* the chunks that came before it
 in the same read, so the reader delivers those first and then raises it: the same
 order in which the events arrived.
+
+Once the finish signal is in, the answer is whole (SPEC §1.3): what may follow is a
+trailer (the usage chunk, Anthropic's ``message_stop``, ``[DONE]``). A fault there (an
+event that does not parse, an error event) ends the stream as the trailer's grace
+running out would, with what the trailer would have added unknown, and is not raised:
+it can drop no words, and raising it would have a complete answer rescued (a second
+answer appended to it) or reported as broken.
 """
 
 from __future__ import annotations
@@ -27,10 +34,23 @@ class Feed:
 
     ``ended``: the finish signal is in and no trailer is wanted (or ``[DONE]`` came):
     nothing more needs reading. ``error``: the fault met in the last read, raised by the
-    reader after that read's chunks.
+    reader after that read's chunks. ``trailing``: the finish signal is in and a
+    trailer is awaited; a fault now ends the stream instead (``lost``: that fault).
     """
 
-    __slots__ = ("decoder", "ended", "error", "fast", "learn", "model", "parser", "provider", "sse")
+    __slots__ = (
+        "decoder",
+        "ended",
+        "error",
+        "fast",
+        "learn",
+        "lost",
+        "model",
+        "parser",
+        "provider",
+        "sse",
+        "trailing",
+    )
 
     def __init__(self, sse: bool, decoder: StreamDecoder, provider: str, model: str) -> None:
         self.sse = sse
@@ -46,6 +66,8 @@ class Feed:
         self.model = model
         self.ended = False
         self.error: errors.ProviderError | None = None
+        self.trailing = False
+        self.lost: errors.ProviderError | None = None
 
     def chunks(self, data: bytes) -> list[StreamChunk]:
         """The chunks completed by ``data`` (one read's bytes)."""
@@ -53,7 +75,7 @@ class Feed:
         try:
             self._decode(self.parser.feed(data), out)
         except errors.ProviderError as exc:
-            self.error = exc
+            self._fault(exc)
         return out
 
     def finish(self) -> list[StreamChunk]:
@@ -62,9 +84,17 @@ class Feed:
         try:
             self._decode(self.parser.finish(), out)
         except errors.ProviderError as exc:
-            self.error = exc
+            self._fault(exc)
         self.ended = True
         return out
+
+    def _fault(self, exc: errors.ProviderError) -> None:
+        """Keep ``exc`` for the reader to raise, or, in the trailer, end the stream."""
+        if self.trailing:
+            self.lost = exc
+            self.ended = True
+        else:
+            self.error = exc
 
     def _decode(self, items: list[Any], out: list[StreamChunk]) -> None:
         sse, fast, learn, decoder = self.sse, self.fast, self.learn, self.decoder
@@ -92,6 +122,8 @@ class Feed:
                 if learn is not None and chunks:
                     learn(raw, obj)
             out += chunks
-            if decoder.finished and not decoder.wants_trailer:
-                self.ended = True
-                return
+            if decoder.finished:
+                if not decoder.wants_trailer:
+                    self.ended = True
+                    return
+                self.trailing = True  # set after the finishing event: its own fault counts

@@ -287,8 +287,8 @@ class HTTPStreamProvider:
                         try:
                             data = await content.readany()
                         except (aiohttp.ClientError, OSError, Expired) as exc:
-                            if wd.fired == "grace":
-                                break
+                            if decoder.finished:  # the trailer's grace ran out, or the
+                                break  # connection was lost after the finish: a whole answer
                             raise read_error(wd, exc, self.timeouts, self.name, model) from exc
                     wd.since = INF
                 if chunks is None:

@@ -557,3 +557,43 @@ async def test_a_candidate_that_cannot_serve_the_request_never_rescues_it(
     assert [a.deployment for a in info.value.rescues] == ["a", "a"]
     assert second.requests == []
     assert "connection lost while streaming" in str(info.value.cause)  # not the 503
+
+
+async def test_a_continuation_that_starts_the_answer_over_is_not_appended(
+    upstream: Upstream, second: Upstream
+) -> None:
+    """Found against llmock, which ignores a prefill: the continue rescue on the other
+    deployment answered anew, and the caller read two answers one after the other. Now
+    it diverges (nothing of it delivered) and the replay on the first completes."""
+    events: list[Rescued] = []
+    upstream.script(broken(5, RESET), full())
+    second.script(full(["The quick brown ", "cat sleeps."]))
+    r = build_router(
+        {"default": [provider(upstream, "a"), provider(second, "b", prefill=True)]},
+        retry=RetryConfig(attempts=1),
+        breaker=BreakerConfig(fail_max=50),
+        detector=lambda r: _Detection(),
+        hook=lambda e: events.append(e) if isinstance(e, Rescued) else None,
+    )
+    out = await collect(r)
+    assert text(out) == ANSWER and out[-1].finish_reason == "stop"
+    assert [(e.provider, e.strategy, e.outcome) for e in events] == [
+        ("b", "continue", "diverged"),
+        ("a", "replay", "rescued"),
+    ]
+    assert len(second.requests) == 1 and len(upstream.requests) == 2
+
+
+@pytest.mark.parametrize("rescue", [None, RescueConfig.off()], ids=["rescue-on", "rescue-off"])
+async def test_a_stream_lost_after_its_finish_is_whole_and_not_rescued(
+    upstream: Upstream, second: Upstream, rescue: RescueConfig | None
+) -> None:
+    """Found against llmock (a disconnect after the finish chunk, before the usage
+    chunk): the answer was rescued (a second one appended) or, without rescue,
+    reported broken. The finish signal makes it whole (SPEC §1.3)."""
+    upstream.script(Reply(body=[*words(WORDS), finish()[0], RESET]))
+    second.script(full(["Another ", "answer."]))
+    r = router(provider(upstream, "a", prefill=True), provider(second, "b"), rescue=rescue)
+    out = await collect(r)
+    assert text(out) == ANSWER and out[-1].finish_reason == "stop"
+    assert len(upstream.requests) == 1 and second.requests == []

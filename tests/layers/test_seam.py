@@ -182,6 +182,57 @@ def test_agreeing_suffixes_are_those_of_the_definition() -> None:
         assert sorted(found) == sorted(expected), (text, head, lengths)
 
 
+ANSWER_SO_FAR = "Mock response from gpt-4o. It goes on"
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        pytest.param(["Mock response from claude-x."], id="in-one-delta"),
+        pytest.param(["Mock ", "resp", "onse from", " claude-x."], id="in-pieces"),
+        pytest.param(["  \n", "Mock response from", " claude-x."], id="after-whitespace"),
+        pytest.param([" goes on", "Mock response from claude"], id="after-a-repeated-tail"),
+    ],
+)
+def test_a_continuation_that_starts_the_answer_over_diverges(pieces: list[str]) -> None:
+    """A server that ignores the prefill answers anew (llmock does; another model may):
+    appended, the caller would read two answers. Nothing of it is released."""
+    seam = ContinueSeam(ANSWER_SO_FAR)
+    released: list[StreamChunk] = []
+    with pytest.raises(Diverged, match="starts the answer over"):
+        for piece in pieces:
+            released += seam.feed(chunk(piece))
+    assert released == []
+
+
+@pytest.mark.parametrize(
+    ("delivered", "pieces", "out"),
+    [
+        pytest.param(ANSWER_SO_FAR, [" and on."], " and on.", id="a-continuation"),
+        pytest.param(
+            ANSWER_SO_FAR, ["Mock response", " ends."], "Mock response ends.", id="finish"
+        ),
+        pytest.param("Mock response", ["Mock response from x."], " from x.", id="short-delivered"),
+        pytest.param(
+            ANSWER_SO_FAR, [ANSWER_SO_FAR, " and on."], " and on.", id="an-echo-of-the-whole"
+        ),
+    ],
+)
+def test_what_only_resembles_a_restart_is_released(
+    delivered: str, pieces: list[str], out: str
+) -> None:
+    """Not a restart: text that does not repeat the answer's first 16 characters after
+    the seam, a repeat cut short by the finish (too little to tell), a delivered text
+    shorter than 16 characters, or an echo of the whole delivered text (trimmed)."""
+    assert continue_out(delivered, pieces) == out
+
+
+def test_a_continuation_is_held_only_until_it_leaves_the_answers_opening() -> None:
+    seam = ContinueSeam(ANSWER_SO_FAR)
+    assert seam.feed(chunk("Mock")) == []  # might still be a restart
+    assert [c.text for c in seam.feed(chunk("ing"))] == ["Mock", "ing"]
+
+
 def test_continue_releases_at_once_when_no_overlap_is_possible() -> None:
     seam = ContinueSeam("Some delivered text")
     assert [c.text for c in seam.feed(chunk("Zebra"))] == ["Zebra"]

@@ -158,3 +158,38 @@ async def test_every_mid_stream_fault_ends_in_the_whole_answer(
     else:
         assert verdict["errors"] == 0, verdict["findings"]
     assert {f["code"] for f in verdict["findings"]} <= allowed, verdict["findings"]
+
+
+@pytest.mark.parametrize(
+    ("after", "calls"),
+    [pytest.param(5, 3, id="before-the-finish"), pytest.param(6, 1, id="after-the-finish")],
+)
+async def test_a_cut_at_the_end_never_appends_another_models_answer(
+    llmock: str, session: aiohttp.ClientSession, after: int, calls: int
+) -> None:
+    """OpenAI first, Anthropic (which takes a prefill) second, default rescue; llmock
+    cuts the OpenAI stream once all its text is out (5 chunks: the role and 4 words),
+    or once its finish chunk is out too (6). Seen before: the Anthropic continuation,
+    llmock's whole answer anew, appended to the first; and after the finish, a rescue
+    of a whole answer. Now: the continuation diverges and a replay completes the
+    answer, and a stream cut after its finish is whole."""
+    behaviour = {"type": "stream_fault", "kind": "disconnect", "after_chunks": after}
+    await _post(session, llmock + "/_llmock/scenario", {"behaviors": [behaviour]})
+    router = build_router(
+        {"default": [_provider("openai", llmock), _provider("anthropic", llmock)]},
+        retry=RetryConfig(attempts=1),
+        breaker=BreakerConfig(fail_max=50),
+    )
+    request = ChatRequest(messages=[{"role": "user", "content": "hi"}], task="chat")
+    texts: list[str] = []
+    async with router, closing(router.stream_complete(request)) as stream:
+        async for chunk in stream:
+            texts.append(chunk.text)
+    assert "".join(texts) == "Mock response from gpt-4o-mini."
+    async with session.get(llmock + "/_llmock/requests") as resp:
+        requests = (await resp.json())["requests"]
+    assert [r["path"].rsplit("/", 1)[-1] for r in requests] == [
+        "completions",
+        "messages",
+        "completions",
+    ][:calls]

@@ -176,6 +176,20 @@ async def test_a_cut_after_commit_is_interrupted(upstream: Upstream, client: Asy
     assert isinstance(caught.value.cause, errors.ProtocolError)
 
 
+@pytest.mark.parametrize(
+    "fault", [pytest.param(RESET, id="reset"), pytest.param(b"data: {not json\n\n", id="garbage")]
+)
+async def test_a_fault_after_the_finish_reason_ends_the_answer_whole(
+    upstream: Upstream, client: AsyncOpenAI, fault: Any
+) -> None:
+    """After the finish reason the answer is whole (SPEC §1.3): a reset or a malformed
+    event where the usage chunk was awaited ends it, usage unknown, not interrupted."""
+    upstream.script(Reply(body=[chunk("Hello "), chunk("world"), chunk(finish="stop"), fault]))
+    result = await complete(make(client), REQ)
+    assert (result.text, result.finish_reason, result.usage) == ("Hello world", "stop", None)
+    assert len(upstream.requests) == 1
+
+
 async def test_eof_without_finish_is_truncated(upstream: Upstream, client: AsyncOpenAI) -> None:
     """A clean end without a finish reason is not a success."""
     upstream.script(Reply(body=[chunk("Hello "), DONE]))

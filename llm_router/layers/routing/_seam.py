@@ -14,6 +14,7 @@ stream.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 
 from llm_router.types import StreamChunk, ToolCallDelta
@@ -176,12 +177,31 @@ class ContinueSeam:
     dropped. ``gap`` is the delivered text's trailing whitespace, which the prefill
     left out: after a repeat of the prefill, or when nothing was repeated, whitespace
     opening the rest is dropped up to that length, so it is not doubled.
+
+    A continuation that starts the answer over instead (a model or server that ignored
+    the prefill: llmock answers anew, another model may restart in its own words) is no
+    continuation: once what follows the overlap opens with the delivered text's first
+    :data:`RESTART` characters, :meth:`feed` raises :class:`Diverged`, before anything
+    is released, and the rescue tries its next option. Until that is decided the
+    continuation is held back too (at most :data:`RESTART` characters more).
     """
 
-    __slots__ = ("_buffer", "_candidates", "_gap", "_held", "_min", "_texts", "passed", "trimmed")
+    __slots__ = (
+        "_buffer",
+        "_candidates",
+        "_gap",
+        "_head",
+        "_held",
+        "_min",
+        "_texts",
+        "passed",
+        "trimmed",
+    )
 
     def __init__(self, delivered_text: str, *, min_overlap: int = 8, gap: str = "") -> None:
         self._gap = gap
+        opening = delivered_text.lstrip()[:RESTART]
+        self._head = opening if len(opening) == RESTART else ""  # "": too short to tell
         self._buffer = ""
         self._held: list[StreamChunk] = []
         prefill = delivered_text[: len(delivered_text) - len(gap)]
@@ -213,21 +233,47 @@ class ContinueSeam:
                     (i, k) for i, k in self._candidates if _goes_on(self._texts[i], k, done, new)
                 ]
         candidates = self._candidates
+        last = bool(chunk.tool_calls) or chunk.finish_reason is not None
         pending = candidates is None or any(k > len(self._buffer) for _, k in candidates)
-        if pending and not chunk.tool_calls and chunk.finish_reason is None:
+        if pending and not last:
             return []
-        return self.flush()
+        trim = self._trim()
+        restart = self._restart(trim)
+        if restart:
+            raise Diverged("the continuation starts the answer over")
+        if restart is None and not last:
+            return []
+        return self._release(trim)
 
     def flush(self) -> list[StreamChunk]:
         """Release what is held, without the longest overlap found."""
         if self.passed:
             return []
-        self.passed = True
+        return self._release(self._trim())
+
+    def _trim(self) -> int:
+        """How much of the held text repeats the delivered text (or the prefill)."""
         done = [(k, i) for i, k in self._candidates or () if k <= len(self._buffer)]
         trim, source = max(done, default=(0, 1))  # the longest repeat
         if source == 1 and self._gap:  # a repeat of the prefill, or none
             head = self._buffer[trim : trim + len(self._gap)]
             trim += len(head) - len(head.lstrip())
+        return trim
+
+    def _restart(self, trim: int) -> bool | None:
+        """Whether the text after ``trim`` starts the answer over (``None``: it agrees
+        with the answer's opening so far, but is too short to tell)."""
+        if not self._head:
+            return False
+        space = _SPACE.match(self._buffer, trim)  # always matches: "" at least
+        start = trim if space is None else space.end()
+        rest = self._buffer[start : start + RESTART]
+        if not self._head.startswith(rest):
+            return False
+        return True if len(rest) == RESTART else None
+
+    def _release(self, trim: int) -> list[StreamChunk]:
+        self.passed = True
         self.trimmed = trim
         out: list[StreamChunk] = []
         for chunk in self._held:
@@ -287,6 +333,12 @@ def _agreeing(text: str, lengths: range, head: str) -> list[int]:
         at = head.rfind(anchor, 0, at + shortest - 1)
     return out
 
+
+RESTART = 16
+"""Characters of the answer's opening that a continuation repeating them right after
+the seam is taken to start the answer over (shorter deliveries are not checked)."""
+
+_SPACE = re.compile(r"\s*")
 
 _MOST = 256
 """Candidates of each kind kept from a continuation's first text: only a text that

@@ -10,6 +10,8 @@ contract as the HTTP providers' decoders); :func:`adapt` does the rest once:
 - an exception the adapter's ``map_error`` recognises becomes that typed error
   (``raise … from exc``); any other exception propagates unchanged;
 - a stream that ends without its finish signal is a ``ProtocolError`` ("truncated");
+  after the finish signal the answer is whole: a mapped error or a faulty item while
+  waiting for a trailer ends the stream as the trailer's grace running out would;
 - a :class:`~llm_router.errors.ProviderError` after the first chunk becomes
   :class:`~llm_router.errors.StreamInterrupted` carrying the partial answer;
 - the item stream is always closed (``aclose()`` or ``close()``).
@@ -123,8 +125,16 @@ async def adapt(
                 )
                 if typed is exc:
                     raise
+                if grace_at is not None:  # lost after the finish signal: the answer is whole
+                    break
                 raise typed from exc
-            for chunk in decoder.decode_item(item):
+            try:
+                decoded = decoder.decode_item(item)
+            except errors.ProviderError:
+                if grace_at is None:
+                    raise
+                break  # a faulty trailer after the finish signal (SPEC §1.3)
+            for chunk in decoded:
                 if not sent:
                     ttft = loop.time() - start
                 sent.append(chunk)
