@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from llm_router.errors import AllProvidersFailed, Attempt, StreamInterrupted
+from llm_router.errors import AllProvidersFailed, Attempt, ProviderError, StreamInterrupted
 from llm_router.layers.commit import Opened
+from llm_router.layers.routing._plan import STALLS
 from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._walk import Run
+from llm_router.observe import FellBack, Hook, Retried
 from llm_router.types import ChatRequest, StreamChunk
 
 Opener = Callable[[Run, ChatRequest], Awaitable[tuple[Candidate, Opened]]]
@@ -20,17 +22,20 @@ async def buffer_whole(
     base: ChatRequest,
     open_: Opener,
     stopped: Callable[[str, Candidate], None],
+    hook: Hook | None = None,
     *,
     restarts: int = 2,
 ) -> list[StreamChunk]:
     """Read a whole stream for a caller that shows nothing before the end
     (docs/DESIGN.md §1.2). A stream that breaks before its finish signal has shown
-    nothing either: it is started afresh through the failover loop (``open_``), the
-    candidates after the broken one first and the broken one last, at most
-    ``restarts`` times. If no restart completes, :class:`AllProvidersFailed` lists
-    every broken stream and every failed candidate."""
+    nothing either: it is started afresh through the failover loop (``open_``), at most
+    ``restarts`` times, in the order :func:`restart_order` gives, and each restart is
+    reported as a failure before the commit point is: a ``Retried`` event when the
+    same deployment goes again, a fallback (``FellBack``, counted in the stream's
+    record) when another one is next. If no restart completes,
+    :class:`AllProvidersFailed` lists every broken stream and every failed candidate."""
     broken: list[Attempt] = []
-    for _ in range(restarts + 1):
+    for restart in range(restarts + 1):
         try:
             cand, opened = await open_(run, base)
         except AllProvidersFailed as exc:
@@ -46,8 +51,10 @@ async def buffer_whole(
         except StreamInterrupted as exc:
             ended = exc
             broken.append(Attempt(cand.deployment, exc.cause))
-            i = run.order.index(cand)
-            run.order = (*run.order[i + 1 :], *run.order[:i], cand)
+            if restart < restarts:
+                again = sum(a.provider == cand.deployment for a in broken) < 2
+                run.order = restart_order(run.order, cand, exc.cause, again=again)
+                _report(run, cand, exc.cause, hook, restart + 1)
         except BaseException as exc:
             ended = exc
             raise
@@ -55,3 +62,33 @@ async def buffer_whole(
             await opened.finish(ended)
             stopped(run.request_id, cand)
     raise AllProvidersFailed(broken, route=run.resolution.route.name)
+
+
+def restart_order(
+    order: tuple[Candidate, ...], broke: Candidate, cause: ProviderError, *, again: bool
+) -> tuple[Candidate, ...]:
+    """The order to walk after ``broke``'s stream broke with ``cause``: the candidates
+    after it come next, in route order, then those before it. ``broke`` itself goes
+    first, as the retry layer would retry it before failing over, when the cause is
+    retryable, is not a stall (an idle or first-token timeout would cost the same wait
+    again) and ``again`` (its first break); else last."""
+    i = order.index(broke)
+    others = (*order[i + 1 :], *order[:i])
+    if again and cause.retryable and not isinstance(cause, STALLS):
+        return (broke, *others)
+    return (*others, broke)
+
+
+def _report(
+    run: Run, broke: Candidate, cause: ProviderError, hook: Hook | None, attempt: int
+) -> None:
+    """Report the restart after ``broke``'s stream broke with ``cause``."""
+    nxt = run.order[0]
+    if nxt is broke:
+        if hook is not None:
+            hook(Retried(run.request_id, broke.deployment, cause.reason, attempt, 0.0))
+        return
+    run.fallbacks += 1
+    if hook is not None:
+        task = run.resolution.task
+        hook(FellBack(run.request_id, task, broke.deployment, nxt.deployment, cause.reason))

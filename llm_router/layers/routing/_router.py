@@ -171,7 +171,7 @@ class Router(AsyncClosing):
         """For a caller that shows nothing before the end (``complete``, the gateway's
         ``stream: false``): the whole stream is the setup phase (docs/DESIGN.md §1.2).
         Nothing is yielded before the finish signal, and a stream that breaks on the
-        way is started afresh on the next candidate (the broken one last)."""
+        way is started afresh as a failure before commit would be (see :mod:`._buffered`)."""
         return self._stream(request, resolution, buffered=True)
 
     async def _stream(
@@ -206,7 +206,7 @@ class Router(AsyncClosing):
             base = request.replace(deadline_at=deadline_at, model=None)
             if buffered:
                 try:
-                    whole = await buffer_whole(run, base, self._open, self._stopped)
+                    whole = await buffer_whole(run, base, self._open, self._stopped, hook)
                 finally:
                     if announce:
                         announce = _announce(hook, run)
@@ -349,7 +349,7 @@ def _announce(hook: Hook | None, run: Run) -> bool:
     if hook is not None:
         res = run.resolution
         hook(TaskDetected(run.request_id, res.task, res.reasons))
-        deployments = tuple([c.deployment for c in run.order])
+        deployments = tuple([c.deployment for c in run.planned])
         hook(RouteSelected(run.request_id, res.task, res.route.name, deployments))
     return False
 

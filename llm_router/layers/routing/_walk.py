@@ -26,17 +26,19 @@ from llm_router.types import ChatRequest, StreamChunk
 
 
 class Run:
-    """Bookkeeping of one routed stream: the candidate order, the candidate being
-    tried (or that answered), and how many fallbacks happened."""
+    """Bookkeeping of one routed stream: the candidate order (``planned``: as the route
+    gave it; ``order``: as the walk goes on, which a non-streaming call's restart
+    changes), the candidate being tried (or that answered), and how many fallbacks
+    happened."""
 
-    __slots__ = ("current", "fallbacks", "order", "request_id", "resolution", "start")
+    __slots__ = ("current", "fallbacks", "order", "planned", "request_id", "resolution", "start")
 
     def __init__(
         self, request_id: str, resolution: Resolution, order: tuple[Candidate, ...], start: float
     ) -> None:
         self.request_id = request_id
         self.resolution = resolution
-        self.order = order
+        self.order = self.planned = order
         self.current = order[0]
         self.fallbacks = 0
         self.start = start
@@ -85,7 +87,7 @@ class Run:
             error=type(failure).__name__ if failure is not None else None,
             error_message=str(failure) if failure is not None else None,
             upstream_model=last.upstream_model if last is not None else None,
-            candidates=tuple([c.deployment for c in self.order]),
+            candidates=tuple([c.deployment for c in self.planned]),
         )
 
 
