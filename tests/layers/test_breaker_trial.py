@@ -31,11 +31,24 @@ class Gate:
     def __init__(self) -> None:
         self.event = asyncio.Event()
         self.entered = asyncio.Event()
+        self.count = 0
+        self._more = asyncio.Event()
 
     async def sleep(self, seconds: float) -> None:
         if seconds > 0:
+            self.count += 1
             self.entered.set()
+            self._more.set()
             await self.event.wait()
+
+    async def reached(self, n: int) -> None:
+        """Wait (bounded) until ``n`` streams are held here: they reached their provider.
+        Streams refused because a trial's claim is in Redis can finish before that
+        trial's own task has resumed to call its provider (seen under load)."""
+        async with asyncio.timeout(WAIT):
+            while self.count < n:
+                self._more.clear()
+                await self._more.wait()
 
     def open(self) -> None:
         self.event.set()
@@ -94,6 +107,7 @@ async def test_one_trial_across_replicas_and_its_success_closes_both(
     one, two = await half_open_pair(*pair, clock, gate, SLOW_OK)
     tasks = one.burst() + two.burst()
     await settled(tasks, 2 * N - 1)
+    await gate.reached(1)
     assert len(one.inner.calls) + len(two.inner.calls) == 1
     assert refused(tasks) == 2 * N - 1
     winner, loser = (one, two) if one.inner.calls else (two, one)
@@ -120,6 +134,7 @@ async def test_trial_failure_reopens_both(
     one, two = await half_open_pair(*pair, clock, gate, SLOW_FAIL)
     tasks = one.burst() + two.burst()
     await settled(tasks, 2 * N - 1)
+    await gate.reached(1)
     assert len(one.inner.calls) + len(two.inner.calls) == 1
     winner, loser = (one, two) if one.inner.calls else (two, one)
     gate.open()
@@ -142,6 +157,7 @@ async def test_cancelled_trial_frees_the_token(
     one, two = await half_open_pair(*pair, clock, gate, SLOW_OK)
     tasks = one.burst(1) + two.burst(1)
     await settled(tasks, 1)
+    await gate.reached(1)
     winner, loser = (one, two) if one.inner.calls else (two, one)
     holder = [t for t in tasks if not t.done()]
     assert len(holder) == 1
@@ -175,6 +191,7 @@ async def test_redis_down_each_replica_sends_its_own_single_trial(
             await b.wait_available(False)
         tasks = one.burst() + two.burst()
         await settled(tasks, 2 * N - 2)
+        await gate.reached(2)
         assert len(one.inner.calls) == len(two.inner.calls) == 1
         gate.open()
         await settled(tasks, 2 * N)
