@@ -24,17 +24,10 @@ from tests.providers.conftest import RESET, Hold, Upstream, started
 
 
 @pytest.fixture
-async def upstream() -> AsyncIterator[Upstream]:
-    """The first deployment's loopback upstream."""
-    async with started() as up:
-        yield up
-
-
-@pytest.fixture
-async def second() -> AsyncIterator[Upstream]:
-    """The second deployment's loopback upstream."""
-    async with started() as up:
-        yield up
+async def pair() -> AsyncIterator[tuple[Upstream, Upstream]]:
+    """Two loopback upstreams: the route's first and second deployments."""
+    async with started() as one, started() as two:
+        yield one, two
 
 
 async def _complete(*providers: OpenAIProvider) -> tuple[str, list[Event]]:
@@ -69,8 +62,9 @@ def _record(events: list[Event]) -> StreamEnded:
 
 
 async def test_a_reset_mid_answer_is_retried_on_the_same_deployment_first(
-    upstream: Upstream, second: Upstream
+    pair: tuple[Upstream, Upstream],
 ) -> None:
+    upstream, second = pair
     upstream.script(broken(3, RESET), full())
     second.script(full(["Another ", "answer."]))
     text, events = await _complete(provider(upstream, "a"), provider(second, "b"))
@@ -81,9 +75,8 @@ async def test_a_reset_mid_answer_is_retried_on_the_same_deployment_first(
     assert (record.provider, record.fallbacks, record.candidates) == ("a", 0, ("a", "b"))
 
 
-async def test_a_second_break_fails_over_and_is_counted(
-    upstream: Upstream, second: Upstream
-) -> None:
+async def test_a_second_break_fails_over_and_is_counted(pair: tuple[Upstream, Upstream]) -> None:
+    upstream, second = pair
     upstream.script(broken(3, RESET), broken(2, RESET), full())
     second.script(full())
     text, events = await _complete(provider(upstream, "a"), provider(second, "b"))
@@ -97,8 +90,9 @@ async def test_a_second_break_fails_over_and_is_counted(
     assert (record.provider, record.fallbacks, record.candidates) == ("b", 1, ("a", "b"))
 
 
-async def test_a_stall_mid_answer_fails_over_at_once(upstream: Upstream, second: Upstream) -> None:
+async def test_a_stall_mid_answer_fails_over_at_once(pair: tuple[Upstream, Upstream]) -> None:
     """An idle timeout would cost its wait again: the next deployment goes first."""
+    upstream, second = pair
     gate = upstream.hold()
     upstream.script(broken(3, Hold(gate)))
     second.script(full())
@@ -111,8 +105,9 @@ async def test_a_stall_mid_answer_fails_over_at_once(upstream: Upstream, second:
 
 
 async def test_the_last_candidate_breaking_falls_back_to_the_first(
-    upstream: Upstream, second: Upstream
+    pair: tuple[Upstream, Upstream],
 ) -> None:
+    upstream, second = pair
     """The walk goes on past the end of the route: the broken last one goes last."""
     upstream.script(full(["Unused."]))
     second.script(broken(3, RESET), broken(3, RESET), full())
