@@ -35,7 +35,7 @@ class Feed:
     ``ended``: the finish signal is in and no trailer is wanted (or ``[DONE]`` came):
     nothing more needs reading. ``error``: the fault met in the last read, raised by the
     reader after that read's chunks. ``trailing``: the finish signal is in and a
-    trailer is awaited; a fault now ends the stream instead (``lost``: that fault).
+    trailer is awaited; a fault now ends the stream instead.
     """
 
     __slots__ = (
@@ -44,7 +44,6 @@ class Feed:
         "error",
         "fast",
         "learn",
-        "lost",
         "model",
         "parser",
         "provider",
@@ -67,7 +66,6 @@ class Feed:
         self.ended = False
         self.error: errors.ProviderError | None = None
         self.trailing = False
-        self.lost: errors.ProviderError | None = None
 
     def chunks(self, data: bytes) -> list[StreamChunk]:
         """The chunks completed by ``data`` (one read's bytes)."""
@@ -91,7 +89,6 @@ class Feed:
     def _fault(self, exc: errors.ProviderError) -> None:
         """Keep ``exc`` for the reader to raise, or, in the trailer, end the stream."""
         if self.trailing:
-            self.lost = exc
             self.ended = True
         else:
             self.error = exc
