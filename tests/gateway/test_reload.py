@@ -145,7 +145,10 @@ async def test_300_reloads_with_streams_in_flight(tmp_path: Path) -> None:
     assert [ref for ref in replaced if ref() is not None] == []
     assert server.state.reloads == 300
     assert fds - baseline[1] <= 2, (baseline, fds)
-    assert rss - baseline[0] < 8 * 1024, (baseline, rss)  # 250 reloads; was ~75 MiB
+    # 250 reloads. The leak this guards against grew ~75 MiB. Alone the test grows
+    # about 0.75 MiB; inside the whole suite once 8.3 MiB (the process's other
+    # tenants' allocations and fragmentation), hence the margin.
+    assert rss - baseline[0] < 16 * 1024, (baseline, rss)
 
 
 async def test_replaced_redis_state_closes_with_its_last_stream(tmp_path: Path) -> None:
