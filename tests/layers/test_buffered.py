@@ -17,10 +17,11 @@ import pytest
 from llm_router import complete
 from llm_router.builder import build_router
 from llm_router.config import BreakerConfig, RescueConfig, RetryConfig
+from llm_router.errors import ContentFiltered
 from llm_router.observe import Event, FellBack, Retried, StreamEnded
 from llm_router.providers.openai import OpenAIProvider
 from tests.layers.test_rescue import ANSWER, REQUEST, _Detection, broken, full, provider
-from tests.providers.conftest import RESET, Hold, Upstream, started
+from tests.providers.conftest import RESET, Hold, Upstream, sse, started
 
 
 @pytest.fixture
@@ -30,12 +31,12 @@ async def pair() -> AsyncIterator[tuple[Upstream, Upstream]]:
         yield one, two
 
 
-async def _complete(*providers: OpenAIProvider) -> tuple[str, list[Event]]:
+async def _complete(*providers: OpenAIProvider, fail_max: int = 50) -> tuple[str, list[Event]]:
     events: list[Event] = []
     r = build_router(
         {"default": list(providers)},
         retry=RetryConfig(attempts=2, initial=0.001),
-        breaker=BreakerConfig(fail_max=50),
+        breaker=BreakerConfig(fail_max=fail_max),
         detector=lambda r: _Detection(),
         rescue=RescueConfig.off(),
         hook=events.append,
@@ -50,7 +51,7 @@ def _seen(events: list[Event]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for e in events:
         if isinstance(e, Retried):
-            out.append(("retried", e.provider, e.reason))
+            out.append(("retried", e.provider, e.reason, str(e.attempt)))
         elif isinstance(e, FellBack):
             out.append(("fell_back", e.from_provider, e.to_provider, e.reason))
     return out
@@ -69,7 +70,7 @@ async def test_a_reset_mid_answer_is_retried_on_the_same_deployment_first(
     second.script(full(["Another ", "answer."]))
     text, events = await _complete(provider(upstream, "a"), provider(second, "b"))
     assert text == ANSWER
-    assert _seen(events) == [("retried", "a", "protocol_error")]
+    assert _seen(events) == [("retried", "a", "protocol_error", "1")]
     assert len(upstream.requests) == 2 and second.requests == []
     record = _record(events).record
     assert (record.provider, record.fallbacks, record.candidates) == ("a", 0, ("a", "b"))
@@ -82,7 +83,7 @@ async def test_a_second_break_fails_over_and_is_counted(pair: tuple[Upstream, Up
     text, events = await _complete(provider(upstream, "a"), provider(second, "b"))
     assert text == ANSWER
     assert _seen(events) == [
-        ("retried", "a", "protocol_error"),
+        ("retried", "a", "protocol_error", "1"),
         ("fell_back", "a", "b", "protocol_error"),
     ]
     assert len(upstream.requests) == 2 and len(second.requests) == 1
@@ -114,6 +115,49 @@ async def test_the_last_candidate_breaking_falls_back_to_the_first(
     text, events = await _complete(provider(second, "b"), provider(upstream, "a"))
     assert text == "Unused."
     assert _seen(events) == [
-        ("retried", "b", "protocol_error"),
+        ("retried", "b", "protocol_error", "1"),
         ("fell_back", "b", "a", "protocol_error"),
     ]
+
+
+async def test_the_attempt_reported_is_the_deployments_own(pair: tuple[Upstream, Upstream]) -> None:
+    """a stalls (the walk moves on to b), then b's first stream breaks: b's retry is
+    reported as its own first failed attempt, not as the request's second break."""
+    upstream, second = pair
+    gate = upstream.hold()
+    upstream.script(broken(3, Hold(gate)))
+    second.script(broken(3, RESET), full())
+    text, events = await _complete(provider(upstream, "a", idle=0.05), provider(second, "b"))
+    assert text == ANSWER
+    assert _seen(events) == [
+        ("fell_back", "a", "b", "idle_timeout"),
+        ("retried", "b", "protocol_error", "1"),
+    ]
+
+
+async def test_a_deployment_whose_breaker_opened_on_the_break_is_not_retried(
+    pair: tuple[Upstream, Upstream],
+) -> None:
+    """The break is recorded by the breaker before the next order is set: with
+    ``fail_max=1`` it opened, so the walk goes to b, and says so once."""
+    upstream, second = pair
+    upstream.script(broken(3, RESET), full())
+    second.script(full())
+    text, events = await _complete(provider(upstream, "a"), provider(second, "b"), fail_max=1)
+    assert text == ANSWER
+    assert _seen(events) == [("fell_back", "a", "b", "protocol_error")]
+    assert len(upstream.requests) == 1 and len(second.requests) == 1
+
+
+async def test_a_content_refusal_mid_answer_is_raised_not_failed_over(
+    pair: tuple[Upstream, Upstream],
+) -> None:
+    """As before the first chunk (SPEC §1.3), a content filter's refusal neither
+    retries nor fails over unless the route opts in."""
+    upstream, second = pair
+    refusal = sse({"error": {"message": "filtered", "type": "content_filter"}})
+    upstream.script(broken(3, refusal))
+    second.script(full())
+    with pytest.raises(ContentFiltered):
+        await _complete(provider(upstream, "a"), provider(second, "b"))
+    assert len(upstream.requests) == 1 and second.requests == []

@@ -10,7 +10,7 @@ from llm_router.errors import AllProvidersFailed, Attempt, ProviderError, Stream
 from llm_router.layers.commit import Opened
 from llm_router.layers.routing._plan import STALLS
 from llm_router.layers.routing._routes import Candidate
-from llm_router.layers.routing._walk import Run
+from llm_router.layers.routing._walk import Run, skip_reason
 from llm_router.observe import FellBack, Hook, Retried
 from llm_router.types import ChatRequest, StreamChunk
 
@@ -32,8 +32,10 @@ async def buffer_whole(
     ``restarts`` times, in the order :func:`restart_order` gives, and each restart is
     reported as a failure before the commit point is: a ``Retried`` event when the
     same deployment goes again, a fallback (``FellBack``, counted in the stream's
-    record) when another one is next. If no restart completes,
-    :class:`AllProvidersFailed` lists every broken stream and every failed candidate."""
+    record) when another one is next. A cause that would not fail over before the
+    commit point (a content refusal, a bad request) is raised as it is. If no restart
+    completes, :class:`AllProvidersFailed` lists every broken stream and every failed
+    candidate."""
     broken: list[Attempt] = []
     for restart in range(restarts + 1):
         try:
@@ -49,18 +51,22 @@ async def buffer_whole(
                 whole.append(chunk)
             return whole
         except StreamInterrupted as exc:
-            ended = exc
-            broken.append(Attempt(cand.deployment, exc.cause))
-            if restart < restarts:
-                again = sum(a.provider == cand.deployment for a in broken) < 2
-                run.order = restart_order(run.order, cand, exc.cause, again=again)
-                _report(run, cand, exc.cause, hook, restart + 1)
+            ended = cut = exc
         except BaseException as exc:
             ended = exc
             raise
         finally:
-            await opened.finish(ended)
+            await opened.finish(ended)  # the breaker has the break before the order is set
             stopped(run.request_id, cand)
+        cause = cut.cause
+        if not run.fails_over(cause):  # a refusal, a bad request: as before commit
+            raise cause from cut
+        broken.append(Attempt(cand.deployment, cause))
+        if restart < restarts:
+            breaks = sum(a.provider == cand.deployment for a in broken)
+            again = breaks == 1 and skip_reason(cand, None) is None
+            run.order = restart_order(run.order, cand, cause, again=again)
+            _report(run, cand, cause, hook, breaks)
     raise AllProvidersFailed(broken, route=run.resolution.route.name)
 
 
@@ -69,9 +75,10 @@ def restart_order(
 ) -> tuple[Candidate, ...]:
     """The order to walk after ``broke``'s stream broke with ``cause``: the candidates
     after it come next, in route order, then those before it. ``broke`` itself goes
-    first, as the retry layer would retry it before failing over, when the cause is
-    retryable, is not a stall (an idle or first-token timeout would cost the same wait
-    again) and ``again`` (its first break); else last."""
+    first, as a replay after a cut does (docs/DESIGN.md §4.5: the same deployment is
+    the likeliest to answer alike), when the cause is retryable and not a stall (an
+    idle or first-token timeout would cost the same wait again) and ``again`` (its
+    first break, its breaker still admitting); else last."""
     i = order.index(broke)
     others = (*order[i + 1 :], *order[:i])
     if again and cause.retryable and not isinstance(cause, STALLS):
@@ -82,7 +89,8 @@ def restart_order(
 def _report(
     run: Run, broke: Candidate, cause: ProviderError, hook: Hook | None, attempt: int
 ) -> None:
-    """Report the restart after ``broke``'s stream broke with ``cause``."""
+    """Report the restart after ``broke``'s stream broke with ``cause`` (its
+    ``attempt``-th break): a retry when it goes again first, else a fallback."""
     nxt = run.order[0]
     if nxt is broke:
         if hook is not None:
