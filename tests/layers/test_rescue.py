@@ -597,3 +597,31 @@ async def test_a_stream_lost_after_its_finish_is_whole_and_not_rescued(
     out = await collect(r)
     assert text(out) == ANSWER and out[-1].finish_reason == "stop"
     assert len(upstream.requests) == 1 and second.requests == []
+
+
+@pytest.mark.parametrize("opted_in", [False, True], ids=["default", "route-opts-in"])
+async def test_a_content_refusal_mid_answer_is_rescued_only_where_the_route_fails_over(
+    upstream: Upstream, second: Upstream, opted_in: bool
+) -> None:
+    """A content filter's refusal after the first chunk is not routed around by a
+    rescue on another deployment, as it would not be failed over before it (SPEC
+    §1.3), unless the route opts in to failing over on a refusal."""
+    refusal = sse({"error": {"message": "filtered", "type": "content_filter"}})
+    upstream.script(broken(3, refusal))
+    second.script(full())
+    r = build_router(
+        {"default": [provider(upstream, "a"), provider(second, "b")]},
+        retry=RetryConfig(attempts=1),
+        breaker=BreakerConfig(fail_max=50),
+        detector=lambda r: _Detection(),
+        failover_on_content_filter=("default",) if opted_in else (),
+    )
+    if opted_in:
+        assert text(await collect(r)) == ANSWER
+        assert len(second.requests) == 1
+        return
+    with pytest.raises(StreamInterrupted) as info:
+        await collect(r)
+    assert type(info.value.cause).__name__ == "ContentFiltered"
+    assert info.value.partial.text == "".join(WORDS[:3]) and info.value.rescues == ()
+    assert second.requests == [] and len(upstream.requests) == 1

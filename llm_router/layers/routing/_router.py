@@ -247,8 +247,8 @@ class Router(AsyncClosing):
                     self._stopped(run.request_id, cand)
             except StreamInterrupted as broke:
                 config = res.route.rescue or self.rescue
-                if not config.enabled:
-                    raise
+                if not config.enabled or not run.fails_over(broke.cause):
+                    raise  # a refusal is not routed around, after commit as before it
                 rescue = Rescue(config, order, base, clock=self._clock, hook=hook)
                 async with closing(rescue.stream(cand, broke, start)) as rescued:
                     async for last in rescued:
