@@ -84,13 +84,14 @@ def provider(
     )
 
 
-def router(*providers: OpenAIProvider, rescue: RescueConfig | None = None) -> Router:
+def router(*providers: OpenAIProvider, rescue: RescueConfig | None = None, **kw: Any) -> Router:
     return build_router(
         {"default": list(providers)},
         retry=RetryConfig(attempts=1),
         breaker=BreakerConfig(fail_max=50),
         detector=lambda r: _Detection(),
         **({} if rescue is None else {"rescue": rescue}),
+        **kw,
     )
 
 
@@ -609,13 +610,8 @@ async def test_a_content_refusal_mid_answer_is_rescued_only_where_the_route_fail
     refusal = sse({"error": {"message": "filtered", "type": "content_filter"}})
     upstream.script(broken(3, refusal))
     second.script(full())
-    r = build_router(
-        {"default": [provider(upstream, "a"), provider(second, "b")]},
-        retry=RetryConfig(attempts=1),
-        breaker=BreakerConfig(fail_max=50),
-        detector=lambda r: _Detection(),
-        failover_on_content_filter=("default",) if opted_in else (),
-    )
+    opt_in = ("default",) if opted_in else ()
+    r = router(provider(upstream, "a"), provider(second, "b"), failover_on_content_filter=opt_in)
     if opted_in:
         assert text(await collect(r)) == ANSWER
         assert len(second.requests) == 1
