@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 
 from llm_router.errors import AllProvidersFailed, Attempt, ProviderError, StreamInterrupted
 from llm_router.layers.commit import Opened
-from llm_router.layers.routing._plan import STALLS
+from llm_router.layers.routing._plan import replay_order
 from llm_router.layers.routing._routes import Candidate
 from llm_router.layers.routing._walk import Run, skip_reason
-from llm_router.observe import FellBack, Hook, Retried
+from llm_router.observe import Hook, Retried
 from llm_router.types import ChatRequest, StreamChunk
 
 Opener = Callable[[Run, ChatRequest], Awaitable[tuple[Candidate, Opened]]]
@@ -74,15 +74,13 @@ def restart_order(
     order: tuple[Candidate, ...], broke: Candidate, cause: ProviderError, *, again: bool
 ) -> tuple[Candidate, ...]:
     """The order to walk after ``broke``'s stream broke with ``cause``: the candidates
-    after it come next, in route order, then those before it. ``broke`` itself goes
-    first, as a replay after a cut does (docs/DESIGN.md §4.5: the same deployment is
-    the likeliest to answer alike), when the cause is retryable and not a stall (an
-    idle or first-token timeout would cost the same wait again) and ``again`` (its
-    first break, its breaker still admitting); else last."""
+    after it, in route order, then those before it, with ``broke`` placed as a replay
+    places it (:func:`._plan.replay_order`) when the cause is retryable and ``again``
+    (its first break, its breaker still admitting); else last."""
     i = order.index(broke)
     others = (*order[i + 1 :], *order[:i])
-    if again and cause.retryable and not isinstance(cause, STALLS):
-        return (broke, *others)
+    if again and cause.retryable:
+        return replay_order(broke, others, cause)
     return (*others, broke)
 
 
@@ -92,11 +90,7 @@ def _report(
     """Report the restart after ``broke``'s stream broke with ``cause`` (its
     ``attempt``-th break): a retry when it goes again first, else a fallback."""
     nxt = run.order[0]
-    if nxt is broke:
-        if hook is not None:
-            hook(Retried(run.request_id, broke.deployment, cause.reason, attempt, 0.0))
-        return
-    run.fallbacks += 1
-    if hook is not None:
-        task = run.resolution.task
-        hook(FellBack(run.request_id, task, broke.deployment, nxt.deployment, cause.reason))
+    if nxt is not broke:
+        run.moved_on(broke, nxt, cause.reason, hook)
+    elif hook is not None:
+        hook(Retried(run.request_id, broke.deployment, cause.reason, attempt, 0.0))

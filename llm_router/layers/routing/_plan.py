@@ -70,11 +70,17 @@ def plan(
                 continue  # the delivered output used the caller's max_tokens up
             options += [("continue", c) for c in (failed, *others) if c.prefill]
         else:
-            stalled = isinstance(cause, STALLS)
-            options += [
-                ("replay", c) for c in ((*others, failed) if stalled else (failed, *others))
-            ]
+            options += [("replay", c) for c in replay_order(failed, others, cause)]
     return options
+
+
+def replay_order(
+    failed: Candidate, others: Sequence[Candidate], cause: ProviderError
+) -> tuple[Candidate, ...]:
+    """Where the whole answer is asked for again after ``failed`` broke with ``cause``:
+    ``failed`` first after a cut or reset (a deterministic model reproduces its own
+    answer), last after a stall (it would cost its timeout again)."""
+    return (*others, failed) if isinstance(cause, STALLS) else (failed, *others)
 
 
 def rescue_request(

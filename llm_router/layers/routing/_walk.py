@@ -54,10 +54,21 @@ class Run:
     ) -> None:
         """Candidate ``index`` was abandoned: report the fallback to the next one."""
         if index + 1 < len(self.order):
-            self.fallbacks += 1
-            if hook is not None:
-                old, new = self.order[index].deployment, self.order[index + 1].deployment
-                hook(FellBack(self.request_id, self.resolution.task, old, new, reason, detail))
+            self.moved_on(self.order[index], self.order[index + 1], reason, hook, detail)
+
+    def moved_on(
+        self,
+        old: Candidate,
+        new: Candidate,
+        reason: str,
+        hook: Hook | None,
+        detail: str | None = None,
+    ) -> None:
+        """Count and report a fallback from ``old`` to ``new``."""
+        self.fallbacks += 1
+        if hook is not None:
+            task = self.resolution.task
+            hook(FellBack(self.request_id, task, old.deployment, new.deployment, reason, detail))
 
     def record(
         self,
